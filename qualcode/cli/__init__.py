@@ -1,0 +1,1 @@
+"""The `qualcode` command line: parse options, call one core function, render the result."""

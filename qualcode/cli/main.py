@@ -1,0 +1,59 @@
+"""The `qualcode` application: global options and the registry of commands.
+
+Only typer and rich are imported at start-up; each command imports pandas & co. when it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qualcode import __version__
+from qualcode.cli.errors import QualcodeGroup
+
+app = typer.Typer(
+    cls=QualcodeGroup,
+    name="qualcode",
+    help="Qualitative coding of focus-group and interview transcripts "
+    "(ingest -> code -> compare -> reconcile -> report).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # plain click help: rich help costs ~230 ms of start-up
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"qualcode {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when something fails.")
+    ] = False,
+) -> None:
+    """qualcode: from transcripts to an Auerbach & Silverstein analysis, with two coders."""
+    ctx.meta["qualcode.debug"] = debug
+
+
+# --- command registry (one module per command under qualcode/cli/) ------------------------------
+# Add one line per command here; keep the modules free of heavy imports at module level.
+# <commands>
+# </commands>
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,272 @@
+"""Safe reading and writing of study files.
+
+Writes are atomic (temp file in the same folder + fsync + os.replace), so a crash or Ctrl-C never
+leaves a truncated file; anything replaced is first copied to a timestamped backup. Readers check the
+file contracts of docs/architecture.md and raise `ContractError` naming the file, row and fix.
+CSV files are read as strings with no NA guessing: a speaker called "NA" stays "NA".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qualcode.errors import ContractError, OutputError
+from qualcode.model import CODING_COLUMNS, CODING_REQUIRED, ROLES, SEGMENT_COLUMNS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- writing ------------------------------------------------------------------------------------
+def backup_path(path: Path, when: datetime | None = None) -> Path:
+    """`name.YYYYmmdd-HHMMSS.bak` beside the file (with a counter if that exists already)."""
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.{stamp}.bak")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+        n += 1
+    return candidate
+
+
+def backup_existing(path: str | Path) -> Path | None:
+    """Copy an existing file to a timestamped backup; returns the backup path (None if no file)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if path.is_dir():
+        raise OutputError("output path is a folder, not a file", file=path)
+    target = backup_path(path)
+    shutil.copy2(path, target)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_open(
+    path: str | Path, mode: str = "w", *, backup: bool = True, encoding: str | None = "utf-8"
+) -> Iterator[io.IOBase]:
+    """Open a temp file beside `path`; on success fsync and rename it over `path`.
+
+    On any exception (including KeyboardInterrupt) the temp file is removed and `path` is untouched.
+    With `backup`, an existing `path` is copied to a timestamped `.bak` first.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError("output path is a folder, not a file", file=path)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {parent}: {exc.strerror}", file=path) from exc
+    binary = "b" in mode
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", file=path) from exc
+    tmp = Path(tmp_name)
+    try:
+        if binary:
+            handle = os.fdopen(fd, mode)
+        else:
+            handle = os.fdopen(fd, mode, encoding=encoding, newline="")
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if backup:
+            backup_existing(path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str, *, backup: bool = True) -> Path:
+    with atomic_open(path, "w", backup=backup) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, backup: bool = True) -> Path:
+    with atomic_open(path, "wb", backup=backup, encoding=None) as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula (= + - @ tab CR) with a quote.
+
+    Applied to report/export tables only; the study's own data files stay byte-faithful.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv_rows(
+    path: str | Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object] | dict[str, object]],
+    *,
+    backup: bool = True,
+    neutralise: bool = False,
+) -> Path:
+    """Write rows (sequences or dicts) as UTF-8 CSV with LF line ends, atomically."""
+    with atomic_open(path, "w", backup=backup) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            values = [row.get(c, "") for c in columns] if isinstance(row, dict) else list(row)
+            if neutralise:
+                values = [neutralise_formula(v) for v in values]
+            writer.writerow(["" if v is None else v for v in values])
+    return Path(path)
+
+
+def write_dataframe_csv(
+    df: pd.DataFrame, path: str | Path, *, backup: bool = True, neutralise: bool = False
+) -> Path:
+    """Write a DataFrame as CSV atomically (no index)."""
+    frame = df
+    if neutralise:
+        frame = df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
+    with atomic_open(path, "w", backup=backup) as fh:
+        frame.to_csv(fh, index=False, lineterminator="\n")
+    return Path(path)
+
+
+# --- reading ------------------------------------------------------------------------------------
+def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
+    """Read a CSV as all-string columns (empty cells are ""), with a clear error if it cannot."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise ContractError(f"{what} file not found", file=path)
+    if path.is_dir():
+        raise ContractError(f"expected a {what} CSV file, got a folder", file=path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContractError(f"cannot read {what}: {exc.strerror}", file=path) from exc
+    if b"\x00" in raw[:8192]:
+        raise ContractError(f"not a CSV {what}: the file is binary", file=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
+        )
+    except pd.errors.ParserError as exc:
+        raise ContractError(f"cannot parse {what} CSV: {exc}", file=path) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def require_columns(df: pd.DataFrame, required: Sequence[str], path: str | Path, what: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ContractError(
+            f"{what} is missing column(s): {', '.join(missing)}",
+            file=path,
+            line=1,
+            hint=f"the header must include: {', '.join(required)}",
+        )
+
+
+def read_segments(path: str | Path) -> pd.DataFrame:
+    """Read and check a segments.csv (contract in docs/architecture.md).
+
+    Returns all columns of the contract (missing optional ones added empty); `turn` as int.
+    """
+    df = read_csv_table(path, what="segments")
+    require_columns(df, ("segment_id", "transcript_id", "turn", "speaker", "text"), path, "segments")
+    for col in SEGMENT_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    dup = df["segment_id"].duplicated()
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise ContractError(
+            f"duplicate segment_id {df['segment_id'].iat[i]!r}", file=path, line=i + 2
+        )
+    turns = df["turn"].str.strip()
+    bad = ~turns.str.fullmatch(r"\d+")
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise ContractError(
+            f"turn must be a whole number, got {df['turn'].iat[i]!r}", file=path, line=i + 2
+        )
+    df["turn"] = turns.astype(int)
+    roles = df["role"].str.strip()
+    df.loc[roles == "", "role"] = "unknown"
+    bad_role = ~df["role"].isin(ROLES)
+    if bad_role.any():
+        i = int(bad_role.to_numpy().nonzero()[0][0])
+        raise ContractError(
+            f"role must be one of {', '.join(ROLES)}, got {df['role'].iat[i]!r}",
+            file=path,
+            line=i + 2,
+        )
+    extra = [c for c in df.columns if c not in SEGMENT_COLUMNS]
+    return df[list(SEGMENT_COLUMNS) + extra]
+
+
+def write_segments(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
+    cols = list(SEGMENT_COLUMNS) + [c for c in df.columns if c not in SEGMENT_COLUMNS]
+    return write_dataframe_csv(df[cols], path, backup=backup)
+
+
+def read_codings(path: str | Path) -> pd.DataFrame:
+    """Read and check a codings file (contract in docs/architecture.md).
+
+    `code_id` "" means: reviewed, no code applied. Returns all contract columns.
+    """
+    df = read_csv_table(path, what="codings")
+    require_columns(df, CODING_REQUIRED, path, "codings")
+    for col in CODING_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    for col in ("segment_id", "code_id", "coder"):
+        df[col] = df[col].str.strip()
+    empty_seg = df["segment_id"] == ""
+    if empty_seg.any():
+        i = int(empty_seg.to_numpy().nonzero()[0][0])
+        raise ContractError("segment_id is empty", file=path, line=i + 2)
+    for col in ("start_char", "end_char"):
+        vals = df[col].str.strip()
+        bad = (vals != "") & ~vals.str.fullmatch(r"\d+")
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise ContractError(
+                f"{col} must be empty or a whole number, got {df[col].iat[i]!r}",
+                file=path,
+                line=i + 2,
+            )
+    extra = [c for c in df.columns if c not in CODING_COLUMNS]
+    return df[list(CODING_COLUMNS) + extra]
+
+
+def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
+    cols = list(CODING_COLUMNS) + [c for c in df.columns if c not in CODING_COLUMNS]
+    out = df.copy()
+    for col in CODING_COLUMNS:
+        if col not in out.columns:
+            out[col] = ""
+    return write_dataframe_csv(out[cols], path, backup=backup)
