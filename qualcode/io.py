@@ -141,7 +141,9 @@ def write_dataframe_csv(
     """Write a DataFrame as CSV atomically (no index)."""
     frame = df
     if neutralise:
-        frame = df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
+        frame = (
+            df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
+        )
     with atomic_open(path, "w", backup=backup) as fh:
         frame.to_csv(fh, index=False, lineterminator="\n")
     return Path(path)
@@ -170,9 +172,7 @@ def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
     if not text.strip():
         raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
     try:
-        df = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
-        )
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.ParserError as exc:
         raise ContractError(f"cannot parse {what} CSV: {exc}", file=path) from exc
     df.columns = [str(c).strip() for c in df.columns]
@@ -196,7 +196,9 @@ def read_segments(path: str | Path) -> pd.DataFrame:
     Returns all columns of the contract (missing optional ones added empty); `turn` as int.
     """
     df = read_csv_table(path, what="segments")
-    require_columns(df, ("segment_id", "transcript_id", "turn", "speaker", "text"), path, "segments")
+    require_columns(
+        df, ("segment_id", "transcript_id", "turn", "speaker", "text"), path, "segments"
+    )
     for col in SEGMENT_COLUMNS:
         if col not in df.columns:
             df[col] = ""

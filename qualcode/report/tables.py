@@ -21,9 +21,10 @@ _XLSX_BAD_SHEET_CHARS = set("[]:*?/\\")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    clean = "".join("_" if ch in _XLSX_BAD_SHEET_CHARS else ch for ch in name)[
-        :_XLSX_SHEET_NAME_MAX
-    ] or "Sheet"
+    clean = (
+        "".join("_" if ch in _XLSX_BAD_SHEET_CHARS else ch for ch in name)[:_XLSX_SHEET_NAME_MAX]
+        or "Sheet"
+    )
     candidate, n = clean, 2
     while candidate.lower() in used:
         suffix = f" ({n})"
