@@ -1,0 +1,362 @@
+"""`qualcode reconcile`: two coders' codings -> consensus codings + a decisions log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qualcode.cli.options import OptionalCodebookOption, RequiredOutputOption
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from qualcode.reconcile import ReconcileResult, ReconcileSession
+
+STRATEGY_NAMES = ("union", "intersection", "prefer-a", "prefer-b", "interactive")
+
+
+def _default_log(output: Path) -> Path:
+    return output.with_name(f"{output.stem}.decisions.csv")
+
+
+def _same(p: Path | None, q: Path | None) -> bool:
+    return p is not None and q is not None and p.resolve() == q.resolve()
+
+
+def reconcile(
+    coder_a: Annotated[Path, typer.Argument(help="Codings of coder A (codings/<coder>.csv).")],
+    coder_b: Annotated[Path, typer.Argument(help="Codings of coder B.")],
+    output: RequiredOutputOption,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="How to resolve differences: union, intersection, prefer-a, prefer-b, or "
+            "interactive (walk each one). With --decisions, resolves what the log leaves open.",
+        ),
+    ] = None,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="Replay a decisions log (CSV or XLSX, e.g. from a meeting); it wins over the "
+            "strategy.",
+            dir_okay=False,
+        ),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Where to write the decisions log [default: <output stem>.decisions.csv].",
+            dir_okay=False,
+        ),
+    ] = None,
+    segments: Annotated[
+        Path | None,
+        typer.Option(
+            "--segments",
+            help="segments.csv the coders coded: checks the ids, shows text when interactive.",
+            dir_okay=False,
+        ),
+    ] = None,
+    codebook: OptionalCodebookOption = None,
+    decided_by: Annotated[
+        str,
+        typer.Option(
+            "--decided-by", help="Who decides (the log's decided_by) [interactive: 'A & B']."
+        ),
+    ] = "",
+) -> None:
+    """Reconcile two coders' codings into consensus codings (coder and origin `consensus`).
+
+    Every difference (a code on a segment that one coder applied and the other did not) gets exactly
+    one decision in the log: kept, dropped, or a code added in discussion. Codes both coders applied
+    are kept; segments only one coder reviewed are carried over as coded. `interactive` walks the
+    differences and saves each decision at once; run the same command again to resume.
+
+    Example: qualcode reconcile codings/alice.csv codings/bob.csv --strategy interactive
+    --segments segments.csv --codebook codebook.yaml -o codings/consensus.csv
+    """
+    from qualcode.errors import QualcodeError
+    from qualcode.io import read_codings, read_segments, write_codings, write_csv_rows
+    from qualcode.model import DECISION_COLUMNS
+    from qualcode.reconcile import prepare_pair, read_decisions, reconcile_pair
+
+    if strategy is not None and strategy not in STRATEGY_NAMES:
+        raise typer.BadParameter(
+            f"{strategy!r} is not one of {', '.join(STRATEGY_NAMES)}", param_hint="--strategy"
+        )
+    if strategy is None and decisions is None:
+        raise typer.BadParameter(
+            f"give a strategy ({', '.join(STRATEGY_NAMES)}) or a decisions log to replay",
+            param_hint="--strategy / --decisions",
+        )
+    log_path = log or _default_log(output)
+    if _same(coder_a, coder_b):
+        raise QualcodeError(
+            "A and B are the same file", file=coder_b, hint="give each coder's own codings file"
+        )
+    for name, path in (("the decisions log", log_path), ("the consensus", output)):
+        for source in (coder_a, coder_b, segments, decisions):
+            if _same(path, source):
+                raise QualcodeError(
+                    f"{name} would overwrite an input file",
+                    file=path,
+                    hint="choose another -o / --log path (inputs are never modified)",
+                )
+    if _same(log_path, output):
+        raise QualcodeError(
+            "the decisions log and the consensus are the same file",
+            file=output,
+            hint="pass --log with another path",
+        )
+
+    a = read_codings(coder_a)
+    b = read_codings(coder_b)
+    seg_df = read_segments(segments) if segments is not None else None
+    book = _load_codebook(codebook) if codebook is not None else None
+    replay = read_decisions(decisions) if decisions is not None else None
+    pair = prepare_pair(
+        a,
+        b,
+        codebook=book,
+        segments=seg_df,
+        file_a=coder_a,
+        file_b=coder_b,
+        segments_file=segments,
+    )
+
+    if strategy == "interactive":
+        from qualcode.reconcile import ReconcileSession
+
+        session = ReconcileSession(
+            pair,
+            log_path,
+            decided_by=decided_by or f"{pair.coder_a} & {pair.coder_b}",
+            seed=replay,
+            seed_file=decisions,
+        )
+        if not _walk(session, seg_df, segments is not None):
+            return
+        result = session.finish()
+        write_codings(result.consensus, output)
+        _print_summary(result, output, log_path)
+        return
+
+    try:
+        result = reconcile_pair(
+            pair,
+            strategy=strategy,
+            decisions=replay,
+            decided_by=decided_by,
+            decisions_file=decisions,
+        )
+    except QualcodeError as exc:
+        if exc.hint and exc.hint.startswith("decide them interactively"):
+            exc.hint = (
+                "run with --strategy interactive to decide them, add --strategy union|"
+                "intersection|prefer-a|prefer-b for the rest, or add a row for each to the log"
+            )
+        raise
+    write_codings(result.consensus, output)
+    write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
+    _print_summary(result, output, log_path)
+
+
+def _load_codebook(path: Path) -> Any:
+    from qualcode.codebook import load_codebook
+
+    return load_codebook(path)
+
+
+# --- rendering ------------------------------------------------------------------------------------
+def _pct(x: float) -> str:
+    return "n/a" if x != x else f"{100 * x:.1f}%"
+
+
+def _kappa(x: float) -> str:
+    return "n/a" if x != x else f"{x:.3f}"
+
+
+def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> None:
+    from qualcode.cli.render import stdout_console
+
+    s = result.summary
+    console = stdout_console()
+    console.print(
+        f"Reconciled {s.coder_a} (A) and {s.coder_b} (B): {s.segments_both} segments coded by both."
+    )
+    if s.segments_only_a or s.segments_only_b:
+        console.print(
+            f"Carried over as coded: {s.segments_only_a} segments only {s.coder_a} reviewed, "
+            f"{s.segments_only_b} only {s.coder_b} reviewed."
+        )
+    console.print(
+        f"{s.differences} differences: {s.kept} kept, {s.dropped} dropped; {s.added} codes added."
+    )
+    for strat, counts in s.by_strategy.items():
+        console.print(
+            f"  {strat}: {counts['kept']} kept, {counts['dropped']} dropped, "
+            f"{counts['added']} added"
+        )
+    console.print(
+        f"Agreement on the {s.segments_both} double-coded segments, pooled over "
+        f"{s.codes} codes x {s.segments_both} segments:"
+    )
+    labels = {
+        "before": f"before  {s.coder_a} vs {s.coder_b}",
+        "a_vs_consensus": f"after   {s.coder_a} vs consensus",
+        "b_vs_consensus": f"after   {s.coder_b} vs consensus",
+    }
+    width = max(len(label) for label in labels.values())
+    console.print(f"  {'':<{width}}  {'agreement':>9}  {'kappa':>6}")
+    for key, label in labels.items():
+        row = s.agreement[key]
+        console.print(
+            f"  {label:<{width}}  {_pct(row['percent_agreement']):>9}  "
+            f"{_kappa(row['cohen_kappa']):>6}"
+        )
+    console.print(
+        f"wrote {output} ({len(result.consensus)} rows) and {log_path} "
+        f"({len(result.decisions)} decisions)"
+    )
+
+
+def _segment_view(seg_df: Any, segment_id: str) -> tuple[dict | None, dict | None]:
+    """The segment's row and the previous turn of the same transcript (as dicts)."""
+    if seg_df is None:
+        return None, None
+    rows = seg_df.index[seg_df["segment_id"] == segment_id]
+    if len(rows) == 0:
+        return None, None
+    row = seg_df.loc[rows[0]].to_dict()
+    prev = seg_df[
+        (seg_df["transcript_id"] == row["transcript_id"]) & (seg_df["turn"] == row["turn"] - 1)
+    ]
+    return row, (prev.iloc[0].to_dict() if len(prev) else None)
+
+
+def _code_line(session: ReconcileSession, code_id: str) -> str:
+    from rich.markup import escape
+
+    book = session.pair.codebook
+    if book is None or code_id not in book:
+        return f"[bold]{escape(code_id)}[/bold]"
+    code = book.code(code_id)
+    text = f"[bold]{escape(code_id)}[/bold] {escape(code.label)}"
+    for name, value in (
+        ("definition", code.definition),
+        ("include", code.include),
+        ("exclude", code.exclude),
+    ):
+        if value:
+            text += f"\n    {name}: {escape(value)}"
+    return text
+
+
+def _show(
+    console: Console, session: ReconcileSession, index: int, seg_df: Any, show_text: bool
+) -> None:
+    from rich.markup import escape
+
+    seg, code = session.keys[index]
+    pair = session.pair
+    total = len(session.keys)
+    done = total - len(session.pending())
+    console.rule()
+    console.print(f"Difference {index + 1} of {total}  ({done} decided)")
+    row, prev = _segment_view(seg_df, seg)
+    if row is not None:
+        console.print(
+            f"Segment {escape(seg)}: {escape(str(row['speaker']))} ({escape(str(row['role']))})"
+        )
+        if prev is not None:
+            console.print(
+                f"  [dim]before, {escape(str(prev['speaker']))}: {escape(str(prev['text']))}[/dim]"
+            )
+        console.print(f"  > {escape(str(row['text']))}")
+    else:
+        console.print(f"Segment {escape(seg)}" + ("" if show_text else " (no text: see warning)"))
+    who, other = (pair.coder_a, pair.coder_b)
+    if not (session.pair.differences.iloc[index]["in_a"]):
+        who, other = other, who
+    console.print(f"{escape(who)} applied {escape(code)}; {escape(other)} did not.")
+    console.print("  " + _code_line(session, code))
+    for name, which in ((pair.coder_a, "a"), (pair.coder_b, "b")):
+        codes = pair.codes_of(which, seg)
+        console.print(f"  {escape(name)}'s codes here: {escape(', '.join(codes) or '(none)')}")
+    added = session.added_codes(seg)
+    if added:
+        console.print(f"  added in discussion: {escape(', '.join(added))}")
+    current = session.decision_for((seg, code))
+    if current is not None:
+        console.print(f"  current decision: {current['decision']}")
+
+
+def _ask(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None
+
+
+def _walk(session: ReconcileSession, seg_df: Any, show_text: bool) -> bool:
+    """The terminal loop. Returns True when every difference is decided."""
+    from qualcode.cli.render import stderr_console, stdout_console
+    from qualcode.errors import QualcodeError
+
+    console = stdout_console()
+    if not show_text:
+        stderr_console().print(
+            "warning: no --segments given: showing segment ids only, not their text"
+        )
+    total = len(session.keys)
+    if session.resumed or session.seeded:
+        console.print(
+            f"Resuming: {session.resumed} decisions from {session.log_path}"
+            + (f", {session.seeded} replayed" if session.seeded else "")
+        )
+    index = session.first_pending_index()
+    reason = ""
+    while index is not None:
+        _show(console, session, index, seg_df, show_text)
+        seg, code = session.keys[index]
+        answer = _ask(
+            f"[k]eep {code} / [d]rop {code} / [a]dd another code / [r]eason / [b]ack / [q]uit: "
+        )
+        choice = "q" if answer is None else answer.strip().lower()[:1]
+        if choice in ("k", "d"):
+            session.decide(seg, code, "kept" if choice == "k" else "dropped", reason=reason)
+            reason = ""
+            index = session.first_pending_index(index + 1 if index + 1 < total else 0)
+        elif choice == "a":
+            new = (_ask("code to add: ") or "").strip()
+            if not new:
+                continue
+            try:
+                session.decide(seg, new, "added", reason=reason)
+                reason = ""
+                console.print(f"added {new} on {seg}")
+            except QualcodeError as exc:
+                console.print(f"cannot add {new}: {exc.message}")
+        elif choice == "r":
+            reason = (_ask("reason: ") or "").strip()
+        elif choice == "b":
+            if index > 0:
+                index -= 1
+            else:
+                console.print("this is the first difference")
+        elif choice == "q":
+            left = len(session.pending())
+            console.print(
+                f"saved {total - left} of {total} decisions in {session.log_path}; "
+                f"{left} left. Run the same command again to resume."
+            )
+            return False
+        else:
+            console.print("please answer k, d, a, r, b or q")
+    return True
