@@ -1,0 +1,311 @@
+"""The one join every report starts from: codings + segments + roster -> applied codes.
+
+`load_study` maps speakers to participants (the roster wins over what ingest wrote), checks the codings
+against the segments and the codebook, and returns a `StudyData` whose `applied` table has one row per
+(segment, code) with transcript_id, participant_id and role. Counting rules (docs/method.md):
+facilitator turns are context, not data, and are dropped unless `include_facilitator`; segments whose
+speaker is unknown keep an empty participant_id (they count toward mentions and groups only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qualcode.errors import ContractError
+from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLE_UNKNOWN, Codebook
+from qualcode.roster import speaker_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+APPLIED_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "code_id",
+    "transcript_id",
+    "turn",
+    "speaker",
+    "participant_id",
+    "role",
+    "text",
+)
+ORDER_COLUMNS: tuple[str, ...] = ("event_order", "event_date")
+
+
+class MultipleCodersError(ContractError):
+    """A codings file holding several coders where a report needs one (e.g. the consensus)."""
+
+
+@dataclass
+class StudyData:
+    """Everything a report needs, joined once.
+
+    `segments`: every turn, with the effective participant_id and role; `applied`: one row per
+    (segment, code) actually applied (facilitator turns dropped unless included); `code_ids` and
+    `labels`: the codes in codebook order (or first-use order without a codebook); `transcripts`: the
+    transcripts in display order (event order when it is known, else the order of segments.csv);
+    `event_order`: the data-collection order, or None when neither the roster nor `order` gives it.
+    """
+
+    segments: pd.DataFrame
+    applied: pd.DataFrame
+    code_ids: list[str]
+    labels: dict[str, str]
+    transcripts: list[str]
+    event_order: list[str] | None = None
+    codebook: Codebook | None = None
+    roster: pd.DataFrame | None = None
+    coder: str = ""
+    include_facilitator: bool = False
+    facilitator_mentions_excluded: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def counted_segments(self) -> pd.DataFrame:
+        """The segments that are data (facilitator turns dropped unless included)."""
+        if self.include_facilitator:
+            return self.segments
+        return self.segments[self.segments["role"] != ROLE_FACILITATOR]
+
+    def participants(self) -> list[str]:
+        """Distinct participants of the study: the roster's participants in these transcripts, plus
+        any participant who spoke but is not in the roster."""
+        ids: list[str] = []
+        if self.roster is not None:
+            r = self.roster
+            rows = r[(r["role"] == ROLE_PARTICIPANT) & r["transcript_id"].isin(self.transcripts)]
+            ids.extend(rows["participant_id"].tolist())
+        seg = self.segments
+        ids.extend(seg.loc[seg["role"] == ROLE_PARTICIPANT, "participant_id"].tolist())
+        return list(dict.fromkeys(i for i in ids if i))
+
+
+def map_speakers(segments: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    """Segments with participant_id and role taken from the roster where it knows the speaker.
+
+    A participant-role speaker without any participant_id (no roster) is counted as a participant
+    local to its transcript: `<transcript_id>/<speaker>`.
+    """
+    seg = segments.copy()
+    for col in ("participant_id", "role"):
+        if col not in seg.columns:
+            seg[col] = ""
+        seg[col] = seg[col].fillna("").astype(str).str.strip()
+    seg.loc[seg["role"] == "", "role"] = ROLE_UNKNOWN
+    if roster is not None and len(roster):
+        # Tuple keys: pandas groupby/factorize truncates strings at a NUL, so no joined keys.
+        rkeys = zip(roster["transcript_id"], roster["speaker"].map(speaker_key), strict=True)
+        mapping = dict(
+            zip(rkeys, zip(roster["participant_id"], roster["role"], strict=True), strict=True)
+        )
+        found = [
+            mapping.get((t, speaker_key(s)))
+            for t, s in zip(seg["transcript_id"], seg["speaker"], strict=True)
+        ]
+        known = [f is not None for f in found]
+        seg.loc[known, "participant_id"] = [f[0] for f in found if f is not None]
+        seg.loc[known, "role"] = [f[1] for f in found if f is not None]
+    local = (seg["role"] == ROLE_PARTICIPANT) & (seg["participant_id"] == "")
+    seg.loc[local, "participant_id"] = (
+        seg.loc[local, "transcript_id"] + "/" + seg.loc[local, "speaker"]
+    )
+    # Only participants are people we count; a facilitator or unknown speaker has no participant key.
+    seg.loc[seg["role"] != ROLE_PARTICIPANT, "participant_id"] = ""
+    return seg
+
+
+def load_study(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    *,
+    codebook: Codebook | None = None,
+    roster: pd.DataFrame | None = None,
+    coder: str | None = None,
+    include_facilitator: bool = False,
+    order: Sequence[str] | None = None,
+    segments_path: str | Path | None = None,
+    codings_path: str | Path | None = None,
+    roster_path: str | Path | None = None,
+) -> StudyData:
+    """Join segments (read_segments), one coder's codings (read_codings) and an optional roster."""
+    seg = map_speakers(segments, roster)
+    cod = codings.copy()
+    cod["_line"] = range(2, len(cod) + 2)  # 1-based file line of each codings row (header = 1)
+
+    coders = list(dict.fromkeys(c for c in cod["coder"].tolist() if c))
+    if coder is not None:
+        if coder not in coders:
+            raise ContractError(
+                f"no codings by coder {coder!r} (coders here: {', '.join(coders) or 'none'})",
+                file=codings_path,
+            )
+        cod = cod[cod["coder"] == coder]
+    elif len(coders) > 1:
+        raise MultipleCodersError(
+            f"codings file holds {len(coders)} coders ({', '.join(coders)}); a report uses one",
+            file=codings_path,
+            hint="report on the consensus file, or pick one coder",
+        )
+    else:
+        coder = coders[0] if coders else ""
+
+    known_segments = set(seg["segment_id"])
+    unknown = ~cod["segment_id"].isin(known_segments)
+    if unknown.any():
+        row = cod[unknown].iloc[0]
+        raise ContractError(
+            f"segment_id {row['segment_id']!r} is not in the segments",
+            file=codings_path,
+            line=int(row["_line"]),
+            hint="code the same segments.csv you report on (or re-ingest the transcripts)",
+        )
+    cod = cod[cod["code_id"] != ""]
+
+    if codebook is not None:
+        code_ids = codebook.code_ids()
+        labels = {c.id: c.label for c in codebook.codes()}
+        bad = ~cod["code_id"].isin(set(code_ids))
+        if bad.any():
+            row = cod[bad].iloc[0]
+            raise ContractError(
+                f"code {row['code_id']!r} is not in the codebook",
+                file=codings_path,
+                line=int(row["_line"]),
+                hint="fix the code id, or add the code to the codebook",
+            )
+    else:
+        code_ids = list(dict.fromkeys(cod["code_id"].tolist()))
+        labels = {c: c for c in code_ids}
+
+    # Sub-turn spans may apply one code twice to one turn: a mention is a coded segment.
+    cod = cod.drop_duplicates(["segment_id", "code_id"])
+    seg_cols = [c for c in APPLIED_COLUMNS if c != "code_id"]
+    applied = cod[["segment_id", "code_id"]].merge(seg[seg_cols], on="segment_id", how="left")
+    is_fac = applied["role"] == ROLE_FACILITATOR
+    excluded = 0 if include_facilitator else int(is_fac.sum())
+    if not include_facilitator:
+        applied = applied[~is_fac]
+    applied = applied[list(APPLIED_COLUMNS)].reset_index(drop=True)
+
+    transcripts = list(dict.fromkeys(seg["transcript_id"].tolist()))
+    event_order: list[str] | None = None
+    has_order_columns = roster is not None and any(c in roster.columns for c in ORDER_COLUMNS)
+    if order is not None or has_order_columns or len(transcripts) <= 1:
+        event_order = resolve_event_order(transcripts, roster, order, roster_path=roster_path)
+        transcripts = event_order
+    notes: list[str] = []
+    local = seg["participant_id"].str.contains("/", regex=False) & (seg["role"] == ROLE_PARTICIPANT)
+    if local.any():
+        notes.append(
+            f"{seg.loc[local, 'participant_id'].nunique()} speaker(s) without a participant_id were "
+            "counted as distinct participants within their transcript (no roster entry)."
+        )
+    return StudyData(
+        segments=seg,
+        applied=applied,
+        code_ids=list(code_ids),
+        labels=labels,
+        transcripts=transcripts,
+        event_order=event_order,
+        codebook=codebook,
+        roster=roster,
+        coder=coder or "",
+        include_facilitator=include_facilitator,
+        facilitator_mentions_excluded=excluded,
+        notes=notes,
+    )
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?")
+
+
+def resolve_event_order(
+    transcripts: Sequence[str],
+    roster: pd.DataFrame | None,
+    order: Sequence[str] | None = None,
+    *,
+    roster_path: str | Path | None = None,
+) -> list[str]:
+    """Data-collection order of the transcripts: `order` if given, else the roster's `event_order`
+    (integer) then `event_date` (ISO date). Never alphabetical: an unknown order is an error."""
+    transcripts = list(dict.fromkeys(transcripts))
+    if order is not None:
+        order = [t.strip() for t in order if t.strip()]
+        extra = [t for t in order if t not in transcripts]
+        if extra:
+            raise ContractError(
+                f"order names transcript(s) not in the data: {', '.join(extra)}",
+                hint=f"transcripts here: {', '.join(transcripts)}",
+            )
+        dup = [t for t in dict.fromkeys(order) if order.count(t) > 1]
+        if dup:
+            raise ContractError(f"order names transcript(s) twice: {', '.join(dup)}")
+        missing = [t for t in transcripts if t not in order]
+        if missing:
+            raise ContractError(
+                f"order leaves out transcript(s): {', '.join(missing)}",
+                hint="list every transcript once, first event first",
+            )
+        return list(order)
+    if len(transcripts) <= 1:
+        return transcripts
+    columns = [c for c in ORDER_COLUMNS if roster is not None and c in roster.columns]
+    if not columns:
+        raise ContractError(
+            "the order of the events (transcripts) is unknown",
+            file=roster_path,
+            hint="add an event_order or event_date column to the roster, or give the order "
+            "explicitly (first event first)",
+        )
+    keys: dict[str, tuple] = {}
+    for tid in transcripts:
+        rows = roster[roster["transcript_id"] == tid]
+        if rows.empty:
+            raise ContractError(
+                f"transcript {tid!r} is not in the roster, so its event order is unknown",
+                file=roster_path,
+            )
+        key: list[object] = []
+        for col in columns:
+            values = {v.strip() for v in rows[col].tolist() if v.strip()}
+            if len(values) > 1:
+                line = int(rows.index[0]) + 2
+                raise ContractError(
+                    f"transcript {tid!r} has conflicting {col} values: {', '.join(sorted(values))}",
+                    file=roster_path,
+                    line=line,
+                    hint=f"repeat the same {col} on every row of a transcript",
+                )
+            if not values:
+                line = int(rows.index[0]) + 2
+                raise ContractError(f"transcript {tid!r} has no {col}", file=roster_path, line=line)
+            value = values.pop()
+            if col == "event_order":
+                if not re.fullmatch(r"-?\d+", value):
+                    raise ContractError(
+                        f"event_order must be a whole number, got {value!r}",
+                        file=roster_path,
+                        line=int(rows.index[0]) + 2,
+                    )
+                key.append(int(value))
+            else:
+                if not _DATE.fullmatch(value):
+                    raise ContractError(
+                        f"event_date must be an ISO date (YYYY-MM-DD), got {value!r}",
+                        file=roster_path,
+                        line=int(rows.index[0]) + 2,
+                    )
+                key.append(value)
+        keys[tid] = tuple(key)
+    ranked = sorted(transcripts, key=lambda t: keys[t])
+    for a, b in zip(ranked, ranked[1:], strict=False):
+        if keys[a] == keys[b]:
+            raise ContractError(
+                f"transcripts {a!r} and {b!r} share the same {' and '.join(columns)}, "
+                "so their order is unknown",
+                file=roster_path,
+                hint="give each event a distinct event_order",
+            )
+    return ranked

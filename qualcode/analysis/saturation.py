@@ -1,0 +1,391 @@
+"""Thematic saturation after Guest, Namey & Chen (2020), PLoS ONE 15(5):e0232076.
+
+Events (groups, interviews) in data-collection order; u_i = codes new in event i. A base of b events
+gives B = u_1 + ... + u_b. For s = b, b+1, ... the run of the next r events adds R = u_(s+1) + ... +
+u_(s+r); saturation is the first s with R / B <= threshold, reported as "s+r" (Guest et al. 2020,
+"Calculating saturation"). With the cumulative denominator, B is replaced by u_1 + ... + u_s.
+The discovery curve (share of all final codes seen after k events) comes with a band from seeded
+random permutations of the event order, so a reader sees how much the order itself matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qualcode.analysis.data import StudyData, resolve_event_order
+from qualcode.analysis.result import ReportResult
+from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+NEW_FIRST_MENTION = "first-mention"
+NEW_TWO_PARTICIPANT = "two-participant"
+NEW_DEFINITIONS = {
+    NEW_FIRST_MENTION: "a code is new in the event where it is first applied (first mention)",
+    NEW_TWO_PARTICIPANT: "a code is new in the event where, counting all events so far, it first "
+    "reaches two distinct participants (the two-participant rule for a repeating idea)",
+}
+DENOMINATORS = ("base", "cumulative")
+VALIDATED_BASE = (4, 6)  # Guest et al. (2020) examined bases of 4-6 and runs of 2-3
+VALIDATED_RUN = (2, 3)
+SENSITIVITY_BASES = (4, 5, 6)
+SENSITIVITY_RUNS = (2, 3)
+SENSITIVITY_THRESHOLDS = (0.0, 0.05)
+STATUS_REACHED = "reached"
+STATUS_NOT_REACHED = "not reached"
+STATUS_NOT_ASSESSABLE = "not assessable"
+_EPS = 1e-12  # R / B <= threshold compared as R <= threshold * B, with float slack
+
+
+@dataclass
+class SaturationOutcome:
+    """One application of the Guest et al. rule to a u vector."""
+
+    status: str
+    result: str  # "8+2", or the status when saturation is not reached / not assessable
+    s: int | None
+    reason: str
+    base_total: int
+    runs: pd.DataFrame  # s, run_events, new_in_run, denominator, ratio, meets
+
+
+def format_threshold(threshold: float) -> str:
+    return f"{threshold * 100:g}%"
+
+
+def guest_saturation(
+    u: Sequence[int],
+    *,
+    base: int = 4,
+    run: int = 2,
+    threshold: float = 0.05,
+    denominator: str = "base",
+) -> SaturationOutcome:
+    """Apply Guest, Namey & Chen (2020) to new-code counts `u` (one per event, in order)."""
+    import pandas as pd
+
+    if base < 1 or run < 1:
+        raise QualcodeError(f"base and run must be at least 1 (got base {base}, run {run})")
+    if not 0 <= threshold <= 1:
+        raise QualcodeError(f"threshold must be between 0% and 100%, got {threshold!r}")
+    if denominator not in DENOMINATORS:
+        raise QualcodeError(
+            f"denominator must be one of {', '.join(DENOMINATORS)}, got {denominator!r}"
+        )
+    u = [int(x) for x in u]
+    n = len(u)
+    base_total = sum(u[:base])
+    columns = ["s", "run_events", "new_in_run", "denominator", "ratio", "meets"]
+    if n < base + run:
+        return SaturationOutcome(
+            STATUS_NOT_ASSESSABLE,
+            STATUS_NOT_ASSESSABLE,
+            None,
+            f"{n} event{'s' if n != 1 else ''}: at least base + run = {base + run} are needed",
+            base_total,
+            pd.DataFrame([], columns=columns),
+        )
+    if base_total == 0:
+        return SaturationOutcome(
+            STATUS_NOT_ASSESSABLE,
+            STATUS_NOT_ASSESSABLE,
+            None,
+            f"no codes were seen in the first {base} events, so the base is empty",
+            base_total,
+            pd.DataFrame([], columns=columns),
+        )
+    rows = []
+    found: int | None = None
+    for s in range(base, n - run + 1):
+        new_in_run = sum(u[s : s + run])
+        denom = base_total if denominator == "base" else sum(u[:s])
+        meets = new_in_run <= threshold * denom + _EPS
+        rows.append(
+            {
+                "s": s,
+                "run_events": f"{s + 1}-{s + run}" if run > 1 else f"{s + 1}",
+                "new_in_run": new_in_run,
+                "denominator": denom,
+                "ratio": new_in_run / denom,
+                "meets": bool(meets),
+            }
+        )
+        if meets and found is None:
+            found = s
+    runs = pd.DataFrame(rows, columns=columns)
+    if found is None:
+        return SaturationOutcome(
+            STATUS_NOT_REACHED,
+            STATUS_NOT_REACHED,
+            None,
+            f"no run of {run} event{'s' if run != 1 else ''} added {format_threshold(threshold)} "
+            f"or less new codes before the data ended ({n} events)",
+            base_total,
+            runs,
+        )
+    new_in_run = int(runs.loc[runs["s"] == found, "new_in_run"].iat[0])
+    return SaturationOutcome(
+        STATUS_REACHED,
+        f"{found}+{run}",
+        found,
+        f"events {found + 1}-{found + run} added {new_in_run} new code(s), "
+        f"{new_in_run / (base_total if denominator == 'base' else sum(u[:found])):.1%} of the "
+        f"{'base' if denominator == 'base' else 'codes so far'}",
+        base_total,
+        runs,
+    )
+
+
+def parameter_warnings(base: int, run: int) -> list[str]:
+    lo_b, hi_b = VALIDATED_BASE
+    lo_r, hi_r = VALIDATED_RUN
+    if lo_b <= base <= hi_b and lo_r <= run <= hi_r:
+        return []
+    return [
+        f"base {base} and run {run} are outside the range Guest et al. (2020) validated "
+        f"(base {lo_b}-{hi_b}, run {lo_r}-{hi_r})"
+    ]
+
+
+# --- from codings to u ---------------------------------------------------------------------------
+def _event_positions(data: StudyData, order: list[str], new: str) -> list[list[np.ndarray]]:
+    """Per code, the event indices that matter: for first-mention one array of events where the code
+    was applied; for two-participant one array per participant of the events where they voiced it."""
+    import numpy as np
+
+    index = {t: i for i, t in enumerate(order)}
+    applied = data.applied.assign(_event=data.applied["transcript_id"].map(index))
+    out: list[list[np.ndarray]] = []
+    by_code = dict(tuple(applied.groupby("code_id", sort=False)))
+    for code in data.code_ids:
+        sub = by_code.get(code)
+        if sub is None:
+            out.append([])
+        elif new == NEW_FIRST_MENTION:
+            out.append([np.unique(sub["_event"].to_numpy())])
+        else:
+            people = sub[sub["participant_id"] != ""]
+            out.append(
+                [np.unique(g["_event"].to_numpy()) for _, g in people.groupby("participant_id")]
+            )
+    return out
+
+
+def first_new_positions(events: list[list[np.ndarray]], pos: np.ndarray, new: str) -> np.ndarray:
+    """For each order (row of `pos`, pos[p, e] = position of event e in order p) and code, the
+    position at which the code becomes new; n_events when it never does. Shape (orders, codes)."""
+    import numpy as np
+
+    n_orders, n_events = pos.shape
+    first = np.full((n_orders, len(events)), n_events, dtype=np.int64)
+    for c, arrays in enumerate(events):
+        if not arrays:
+            continue
+        seen = np.stack([pos[:, a].min(axis=1) for a in arrays], axis=1)  # (orders, people)
+        if new == NEW_FIRST_MENTION:
+            first[:, c] = seen[:, 0]
+        elif seen.shape[1] >= 2:
+            first[:, c] = np.partition(seen, 1, axis=1)[:, 1]
+    return first
+
+
+def _curve(first: np.ndarray, n_events: int, n_final: int) -> np.ndarray:
+    """Share of the final codes seen after k = 1..n events, per order (rows)."""
+    import numpy as np
+
+    counts = np.zeros((first.shape[0], n_events + 1), dtype=np.int64)
+    rows = np.repeat(np.arange(first.shape[0]), first.shape[1])
+    np.add.at(counts, (rows, first.ravel()), 1)
+    seen = np.cumsum(counts[:, :n_events], axis=1)
+    return seen / n_final if n_final else np.zeros_like(seen, dtype=float)
+
+
+@dataclass
+class SaturationReport(ReportResult):
+    """The Guest et al. result, its runs table, the new codes per event, a sensitivity grid and the
+    discovery curve with a permutation band."""
+
+    outcome: SaturationOutcome
+    events: pd.DataFrame
+    sensitivity: pd.DataFrame
+    curve: pd.DataFrame
+    parameters: dict[str, Any]
+    new_definition: str
+    n_codes_final: int
+    k_80: int | None
+    k_90: int | None
+
+    def __post_init__(self) -> None:
+        self.kind = "saturation"
+        self.title = "Thematic saturation (Guest, Namey & Chen 2020)"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "runs": self.outcome.runs,
+            "events": self.events,
+            "sensitivity": self.sensitivity,
+            "curve": self.curve,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "result": self.outcome.result,
+            "status": self.outcome.status,
+            "s": self.outcome.s,
+            "reason": self.outcome.reason,
+            "base_total": self.outcome.base_total,
+            "parameters": self.parameters,
+            "new_definition": self.new_definition,
+            "codes_final": self.n_codes_final,
+            "k_80": self.k_80,
+            "k_90": self.k_90,
+        }
+
+
+def saturation_report(
+    data: StudyData,
+    *,
+    base: int = 4,
+    run: int = 2,
+    threshold: float = 0.05,
+    denominator: str = "base",
+    new: str = NEW_FIRST_MENTION,
+    order: Sequence[str] | None = None,
+    permutations: int = 1000,
+    seed: int = 0,
+) -> SaturationReport:
+    """Saturation of the codes in `data` over its events in data-collection order."""
+    import numpy as np
+    import pandas as pd
+
+    if new not in NEW_DEFINITIONS:
+        raise QualcodeError(
+            f"new must be one of {', '.join(NEW_DEFINITIONS)}, got {new!r}",
+        )
+    if order is not None:
+        events_order = resolve_event_order(data.transcripts, data.roster, order)
+    elif data.event_order is not None:
+        events_order = data.event_order
+    else:
+        events_order = resolve_event_order(data.transcripts, data.roster, None)
+    n = len(events_order)
+    events = _event_positions(data, events_order, new)
+    observed = first_new_positions(events, np.arange(n)[None, :], new)[0]
+    final = observed < n
+    n_final = int(final.sum())
+    u = np.bincount(observed[final], minlength=n)[:n].astype(int).tolist()
+
+    outcome = guest_saturation(u, base=base, run=run, threshold=threshold, denominator=denominator)
+    new_ids = [[] for _ in range(n)]
+    for code, position in zip(data.code_ids, observed.tolist(), strict=True):
+        if position < n:
+            new_ids[position].append(code)
+    event_rows = pd.DataFrame(
+        {
+            "event": list(range(1, n + 1)),
+            "transcript_id": events_order,
+            "new_codes": u,
+            "cumulative": np.cumsum(u).astype(int).tolist() if n else [],
+            "new_code_ids": [", ".join(ids) for ids in new_ids],
+        }
+    )
+    grid = []
+    for b in SENSITIVITY_BASES:
+        for r in SENSITIVITY_RUNS:
+            for t in SENSITIVITY_THRESHOLDS:
+                o = guest_saturation(u, base=b, run=r, threshold=t, denominator=denominator)
+                grid.append(
+                    {
+                        "base": b,
+                        "run": r,
+                        "threshold": format_threshold(t),
+                        "result": o.result,
+                        "status": o.status,
+                    }
+                )
+    sensitivity = pd.DataFrame(grid, columns=["base", "run", "threshold", "result", "status"])
+
+    curve_obs = _curve(observed[None, :], n, n_final)[0] if n else np.array([])
+    curve = pd.DataFrame(
+        {
+            "k": list(range(1, n + 1)),
+            "transcript_id": events_order,
+            "seen": np.cumsum(u).astype(int).tolist() if n else [],
+            "share": curve_obs.tolist(),
+        }
+    )
+    if permutations > 0 and n > 0:
+        rng = np.random.default_rng(seed)
+        perms = np.argsort(rng.random((permutations, n)), axis=1)  # perms[p, k] = k-th event
+        pos = np.argsort(perms, axis=1)  # pos[p, e] = position of event e
+        shares = _curve(first_new_positions(events, pos, new), n, n_final)
+        low, mid, high = np.percentile(shares, [2.5, 50, 97.5], axis=0)
+        curve["band_low"] = low.tolist()
+        curve["band_median"] = mid.tolist()
+        curve["band_high"] = high.tolist()
+    k_80 = _k_at(curve_obs, 0.8)
+    k_90 = _k_at(curve_obs, 0.9)
+
+    params = {
+        "base": base,
+        "run": run,
+        "threshold": threshold,
+        "denominator": denominator,
+        "new": new,
+        "permutations": permutations,
+        "seed": seed,
+    }
+    report = SaturationReport(
+        outcome=outcome,
+        events=event_rows,
+        sensitivity=sensitivity,
+        curve=curve,
+        parameters=params,
+        new_definition=NEW_DEFINITIONS[new],
+        n_codes_final=n_final,
+        k_80=k_80,
+        k_90=k_90,
+    )
+    report.warnings.extend(parameter_warnings(base, run))
+    denom_text = (
+        "the base (new codes in the first b events)"
+        if denominator == "base"
+        else "all codes seen in events 1..s (cumulative)"
+    )
+    report.notes.append(
+        f"Guest, Namey & Chen (2020): base {base}, run {run}, threshold "
+        f"{format_threshold(threshold)}, denominator {denom_text}."
+    )
+    report.notes.append(f"New: {NEW_DEFINITIONS[new]}.")
+    report.notes.append(f"Event order: {', '.join(events_order)}.")
+    if outcome.status == STATUS_REACHED:
+        report.notes.append(f"Saturation at {outcome.result}: {outcome.reason}.")
+    else:
+        report.notes.append(f"Saturation {outcome.status}: {outcome.reason}.")
+    if n:
+        report.notes.append(
+            f"Discovery: {n_final} codes in all; 80% seen after "
+            f"{_k_text(k_80)}, 90% after {_k_text(k_90)}"
+            + (
+                f" (band: 2.5-97.5 percentiles over {permutations} random orders, seed {seed})."
+                if permutations > 0
+                else "."
+            )
+        )
+    report.notes.extend(data.notes)
+    return report
+
+
+def _k_at(curve: np.ndarray, share: float) -> int | None:
+    for k, value in enumerate(curve.tolist(), start=1):
+        if value >= share - _EPS:
+            return k
+    return None
+
+
+def _k_text(k: int | None) -> str:
+    return "-" if k is None else f"{k} event{'s' if k != 1 else ''}"
