@@ -511,6 +511,9 @@ def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
         if col not in out.columns:
             out[col] = ""
     out = out[list(CODING_COLUMNS)].fillna("")
+    # "Reviewed, no code" only where the segment ends with no code (e.g. a code added in discussion).
+    coded_segs = set(out.loc[out["code_id"] != "", "segment_id"])
+    out = out[(out["code_id"] != "") | ~out["segment_id"].isin(coded_segs)]
     out["coder"] = CONSENSUS
     out["origin"] = CONSENSUS
     out = out.drop_duplicates(ignore_index=True)
@@ -559,6 +562,12 @@ def agreement_from_counts(counts: dict[str, int]) -> dict[str, float]:
             "percent_agreement": float(stats["percent_agreement"][0]),
             "cohen_kappa": float(stats["cohen_kappa"][0]),
         }
+    return textbook_agreement(counts)
+
+
+def textbook_agreement(counts: dict[str, int]) -> dict[str, float]:
+    """Percent agreement and Cohen's (1960) kappa by the textbook formulas (the fallback)."""
+    a, b, c, d = (counts["both"], counts["only_a"], counts["only_b"], counts["neither"])
     n = a + b + c + d
     if n == 0:
         return {"percent_agreement": float("nan"), "cohen_kappa": float("nan")}
@@ -647,7 +656,9 @@ def summarise(
 
 
 def _missing_error(pair: CodingPair, missing: pd.DataFrame, file: str | None) -> QualcodeError:
-    shown = ", ".join(f"{c} on {s}" for s, c in missing[["segment_id", "code_id"]].head(5).to_numpy())
+    shown = ", ".join(
+        f"{c} on {s}" for s, c in missing[["segment_id", "code_id"]].head(5).to_numpy()
+    )
     more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
     return QualcodeError(
         f"{len(missing)} of {len(pair.differences)} differences have no decision: {shown}{more}",

@@ -51,6 +51,12 @@ def main(
 # --- command registry (one module per command under qualcode/cli/) ------------------------------
 # Add one line per command here; keep the modules free of heavy imports at module level.
 # <commands>
+from qualcode.cli.compare import compare as _compare  # noqa: E402
+
+app.command("compare")(_compare)
+from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
+
+app.command("reconcile")(_reconcile)
 # </commands>
 
 
