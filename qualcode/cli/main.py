@@ -57,6 +57,9 @@ app.command("compare")(_compare)
 from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 
 app.command("reconcile")(_reconcile)
+from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
+
+app.command("ingest")(_ingest)
 # </commands>
 
 

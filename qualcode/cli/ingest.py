@@ -1,0 +1,141 @@
+"""`qualcode ingest`: transcripts -> segments.csv, with a per-transcript summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import RequiredOutputOption, RosterOption, SourcesArgument
+
+PROGRESS_FILES = 20  # show a progress bar from this many files on
+
+
+def ingest(
+    paths: SourcesArgument,
+    output: RequiredOutputOption,
+    roster: RosterOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Read every file as this format: text, otter, docx, vtt, srt, table "
+            "(default: by extension and content).",
+        ),
+    ] = None,
+    speaker_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker-pattern",
+            help="Regular expression for a labelled line, with a (?P<speaker>...) group and "
+            "optionally (?P<text>...) and (?P<time>...).",
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad", help="Skip files that cannot be read (listed) instead of failing."
+        ),
+    ] = False,
+    speaker_column: Annotated[
+        str | None, typer.Option("--speaker-column", help="Speaker column of CSV/XLSX transcripts.")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Text column of CSV/XLSX transcripts.")
+    ] = None,
+) -> None:
+    """Read transcripts (.txt, Otter.ai, .docx, .vtt, .srt, .csv/.xlsx) into speaker turns.
+
+    Consecutive blocks by one speaker become one turn; roles and participant ids come from the
+    roster when given. Nothing is written if any file cannot be read (unless --skip-bad).
+
+    Example: qualcode ingest transcripts/ -o segments.csv --roster roster.csv
+    """
+    from contextlib import nullcontext
+
+    from qualcode.cli.render import progress_bar, stderr_console, stdout_console
+    from qualcode.errors import QualcodeError
+    from qualcode.ingest import collect_sources, is_segments_csv, load_sources
+    from qualcode.ingest.text import NoSpeakerLabelsError
+    from qualcode.io import write_segments
+
+    count = 0
+    if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
+        count = len(collect_sources(paths)[0])
+    bar = progress_bar("Reading transcripts", count) if count >= PROGRESS_FILES else nullcontext()
+    try:
+        with bar as advance:
+            result = load_sources(
+                paths,
+                roster=roster,
+                fmt=fmt,
+                speaker_pattern=speaker_pattern,
+                skip_bad=skip_bad,
+                progress=advance,
+                speaker_column=speaker_column,
+                text_column=text_column,
+            )
+    except NoSpeakerLabelsError as exc:
+        exc.hint = (
+            "label turns like 'Name: text', or tell qualcode how: --format otter|vtt|srt|table, "
+            r"or --speaker-pattern '^(?P<speaker>[A-Z][\w .]+?) - (?P<text>.*)$'"
+        )
+        raise
+    except QualcodeError as exc:
+        if len(paths) > 1 or any(p.is_dir() for p in paths):
+            exc.hint = (exc.hint + "; " if exc.hint else "") + (
+                "nothing was written; --skip-bad ingests the readable files"
+            )
+        raise
+
+    write_segments(result.segments, output)
+    _render(result, output, stdout_console(), stderr_console())
+
+
+def _render(result, output: Path, out, err) -> None:
+    from rich.table import Table
+
+    table = Table(title=None, show_lines=False)
+    for name, justify in (
+        ("transcript", "left"),
+        ("format", "left"),
+        ("turns", "right"),
+        ("speakers", "right"),
+        ("participants mapped", "right"),
+        ("warnings", "right"),
+    ):
+        table.add_column(name, justify=justify)
+    for s in result.summaries:
+        table.add_row(
+            s.transcript_id,
+            s.format,
+            str(s.turns),
+            str(s.speakers),
+            str(s.participants_mapped),
+            str(len(s.warnings)) if s.warnings else "",
+        )
+    out.print(table)
+    for s in result.summaries:
+        for w in s.warnings:
+            line = w if w.startswith(s.source) else f"{s.source}: {w}"
+            err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+    for w in result.warnings:
+        err.print(f"note: {w}", markup=False, highlight=False, soft_wrap=True)
+    for path, exc in result.skipped:
+        err.print(
+            f"skipped: {exc}" if str(exc).startswith(path) else f"skipped: {path}: {exc}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    turns = len(result.segments)
+    n = len(result.summaries)
+    out.print(
+        f"wrote {turns} segment{'s' if turns != 1 else ''} from {n} transcript"
+        f"{'s' if n != 1 else ''} to {output}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

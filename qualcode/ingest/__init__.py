@@ -1,0 +1,448 @@
+"""Ingest: transcripts (files, folders) -> speaker-turn segments (the segments.csv contract).
+
+`load_sources` is what every command calls with its SOURCES: transcript files, folders of them, or
+one existing segments.csv. Each file is decoded (`detect.decode_bytes`), its format detected
+(`detect.detect_format`), parsed into labelled blocks by one module per format, and the blocks are
+merged into turns with roles and participant ids (`turns.merge_blocks`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qualcode.errors import InputFormatError, QualcodeError
+from qualcode.ingest.blocks import ParsedTranscript, RawBlock
+from qualcode.ingest.detect import (
+    EXTENSIONS,
+    FORMATS,
+    check_format,
+    decode_bytes,
+    detect_format,
+    format_from_extension,
+)
+from qualcode.ingest.turns import UNKNOWN_SPEAKER, RosterEntry, merge_blocks, role_from_name
+from qualcode.model import SEGMENT_COLUMNS, Segment
+from qualcode.roster import speaker_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "FORMATS",
+    "IngestResult",
+    "ParsedTranscript",
+    "RawBlock",
+    "TranscriptResult",
+    "TranscriptSummary",
+    "UNKNOWN_SPEAKER",
+    "collect_sources",
+    "ingest_file",
+    "is_segments_csv",
+    "load_sources",
+    "role_from_name",
+]
+
+MAX_BYTES = 200 * 1024 * 1024  # a transcript larger than this is surely not one
+
+
+@dataclass
+class TranscriptSummary:
+    """One line of the ingest summary table."""
+
+    transcript_id: str
+    source: str
+    format: str
+    turns: int
+    speakers: int
+    participants_mapped: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TranscriptResult:
+    """One transcript read: its turns and what was noticed on the way."""
+
+    transcript_id: str
+    source: str  # the path as given (for messages)
+    format: str
+    segments: list[Segment]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> TranscriptSummary:
+        speakers = {speaker_key(s.speaker) for s in self.segments}
+        mapped = {s.participant_id for s in self.segments if s.participant_id}
+        return TranscriptSummary(
+            transcript_id=self.transcript_id,
+            source=self.source,
+            format=self.format,
+            turns=len(self.segments),
+            speakers=len(speakers),
+            participants_mapped=len(mapped),
+            warnings=list(self.warnings),
+        )
+
+
+@dataclass
+class IngestResult:
+    segments: pd.DataFrame  # exactly model.SEGMENT_COLUMNS (plus extras of a segments.csv read)
+    summaries: list[TranscriptSummary]
+    skipped: list[tuple[str, QualcodeError]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # not tied to one transcript
+
+
+# --- one file -------------------------------------------------------------------------------------
+def _parse(
+    path: Path,
+    text: str | None,
+    fmt: str,
+    *,
+    speaker_pattern: str | None,
+    speaker_column: str | None,
+    text_column: str | None,
+) -> ParsedTranscript:
+    """Dispatch to the parser of `fmt` (imported on use: each pulls its own libraries)."""
+    source = str(path)
+    if fmt == "docx":
+        from qualcode.ingest.docx import parse_docx
+
+        return parse_docx(path, speaker_pattern=speaker_pattern)
+    if fmt == "table" and path.suffix.lower() == ".xlsx":
+        from qualcode.ingest.table import parse_xlsx_table
+
+        return parse_xlsx_table(path, speaker_column=speaker_column, text_column=text_column)
+    if text is None:  # pragma: no cover - binary formats return above
+        raise InputFormatError(f"cannot read as {fmt}", file=path)
+    if fmt == "text":
+        from qualcode.ingest.text import parse_text
+
+        return parse_text(text, source, speaker_pattern=speaker_pattern)
+    if fmt == "otter":
+        from qualcode.ingest.otter import parse_otter_text
+
+        return parse_otter_text(text, source)
+    if fmt == "vtt":
+        from qualcode.ingest.vtt import parse_vtt
+
+        return parse_vtt(text, source)
+    if fmt == "srt":
+        from qualcode.ingest.srt import parse_srt
+
+        return parse_srt(text, source)
+    if fmt == "table":
+        from qualcode.ingest.table import parse_csv_table
+
+        return parse_csv_table(text, source, speaker_column=speaker_column, text_column=text_column)
+    raise InputFormatError(f"unknown format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+
+
+def ingest_file(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    speaker_pattern: str | None = None,
+    transcript_id: str | None = None,
+    roster: dict[str, RosterEntry] | None = None,
+    speaker_column: str | None = None,
+    text_column: str | None = None,
+) -> TranscriptResult:
+    """Read one transcript into turns. `roster` maps speaker_key -> entry for this transcript."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFormatError("file not found", file=path)
+    if path.is_dir():
+        raise InputFormatError("expected a file, got a folder", file=path)
+    fmt = check_format(fmt) if fmt else None
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFormatError("file is empty", file=path)
+    if size > MAX_BYTES:
+        raise InputFormatError(
+            f"file is {size // (1024 * 1024)} MB; a transcript should be far smaller", file=path
+        )
+    warnings: list[str] = []
+    text: str | None = None
+    promised = fmt or format_from_extension(path)  # unknown extensions fail here
+    binary = promised == "docx" or (promised == "table" and path.suffix.lower() == ".xlsx")
+    if not binary:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputFormatError(f"cannot read: {exc.strerror}", file=path) from exc
+        text, warnings = decode_bytes(data, str(path))
+        if not text.strip():
+            raise InputFormatError("file is empty (only whitespace)", file=path)
+    fmt = detect_format(path, text, fmt)
+    parsed = _parse(
+        path,
+        text,
+        fmt,
+        speaker_pattern=speaker_pattern,
+        speaker_column=speaker_column,
+        text_column=text_column,
+    )
+    tid = transcript_id or path.stem
+    segments = merge_blocks(parsed.blocks, transcript_id=tid, source=path.name, roster=roster)
+    if not segments:
+        raise InputFormatError("no turns found: the transcript has no text", file=path)
+    return TranscriptResult(
+        transcript_id=tid,
+        source=str(path),
+        format=parsed.format,
+        segments=segments,
+        warnings=warnings + list(parsed.warnings),
+    )
+
+
+# --- many files -------------------------------------------------------------------------------------
+_IGNORED_NAMES = ("roster.csv",)
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header cells of a CSV/TSV (first line only), lower-cased; [] if unreadable."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(65536)
+    except OSError:
+        return []
+    text = first.decode("utf-8-sig", errors="replace")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" or text.count("\t") > text.count(",") else ","
+    row = next(csv.reader([text], delimiter=delimiter), [])
+    return [c.strip().lower() for c in row]
+
+
+def is_segments_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv" and "segment_id" in _csv_header(path)
+
+
+def _study_file_kind(path: Path) -> str | None:
+    """'segments' / 'codings' / 'roster' for a CSV that is one of qualcode's own files."""
+    if path.suffix.lower() not in (".csv", ".tsv"):
+        return None
+    header = set(_csv_header(path))
+    if "segment_id" in header and "code_id" in header:
+        return "codings"
+    if "segment_id" in header:
+        return "segments"
+    if {"transcript_id", "speaker", "participant_id"} <= header:
+        return "roster"
+    return None
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[str]]:
+    files: list[Path] = []
+    notes: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith((".", "~$")) for part in rel.parts) or not path.is_file():
+            continue
+        name = path.name.lower()
+        if name in _IGNORED_NAMES or name.startswith("readme"):
+            continue
+        if path.suffix.lower() not in EXTENSIONS:
+            notes.append(f"{path}: not a transcript type, ignored")
+            continue
+        kind = _study_file_kind(path)
+        if kind is not None:
+            notes.append(f"{path}: a {kind} file, not a transcript; ignored")
+            continue
+        files.append(path)
+    return files, notes
+
+
+def collect_sources(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
+    """The transcript files named by `paths` (folders walked recursively in sorted order) and
+    notes on what was left out. Explicit files are kept even if their type is unknown (the
+    reader then says why it cannot read them)."""
+    files: list[Path] = []
+    notes: list[str] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputFormatError("no such file or folder", file=path)
+        if path.is_dir():
+            found, skipped = _walk(path)
+            notes.extend(skipped)
+            if not found:
+                raise InputFormatError(
+                    "no transcripts found in this folder",
+                    file=path,
+                    hint=f"transcripts are files ending in {' '.join(EXTENSIONS)}",
+                )
+        else:
+            found = [path]
+        for f in found:
+            resolved = f.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                files.append(f)
+    return files, notes
+
+
+def _roster_index(roster_df: pd.DataFrame) -> dict[str, dict[str, RosterEntry]]:
+    index: dict[str, dict[str, RosterEntry]] = {}
+    for row in roster_df.itertuples(index=False):
+        index.setdefault(row.transcript_id, {})[speaker_key(row.speaker)] = RosterEntry(
+            speaker=row.speaker, participant_id=row.participant_id, role=row.role
+        )
+    return index
+
+
+def _roster_warnings(
+    transcript_id: str, speakers: list[str], entries: dict[str, RosterEntry] | None
+) -> list[str]:
+    if entries is None:
+        return [f"transcript {transcript_id!r} is not in the roster: no participant ids mapped"]
+    present = {speaker_key(s) for s in speakers}
+    out: list[str] = []
+    missing = [e.speaker for k, e in entries.items() if k not in present]
+    if missing:
+        out.append(f"roster speaker(s) not found in the transcript: {', '.join(missing)}")
+    seen: set[str] = set()
+    unmapped = []
+    for s in speakers:
+        k = speaker_key(s)
+        if k not in entries and k not in seen:
+            seen.add(k)
+            unmapped.append(s)
+    if unmapped:
+        out.append(f"speaker(s) not in the roster: {', '.join(unmapped)}")
+    return out
+
+
+def _frame(segments: list[Segment]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([s.as_row() for s in segments], columns=list(SEGMENT_COLUMNS))
+
+
+def load_sources(
+    paths: Sequence[str | Path],
+    *,
+    roster: str | Path | None = None,
+    fmt: str | None = None,
+    speaker_pattern: str | None = None,
+    skip_bad: bool = False,
+    progress: Callable[[int], None] | None = None,
+    speaker_column: str | None = None,
+    text_column: str | None = None,
+) -> IngestResult:
+    """Transcripts, folders or one segments.csv -> segments (file order, then turn order).
+
+    Any unreadable file raises (nothing is returned half-done) unless `skip_bad`, which skips it
+    and lists it in `.skipped`.
+    """
+    from qualcode.roster import read_roster
+
+    if not paths:
+        raise InputFormatError("no transcripts given")
+    if fmt:
+        fmt = check_format(fmt)
+    if speaker_pattern:
+        from qualcode.ingest.text import compile_speaker_pattern
+
+        compile_speaker_pattern(speaker_pattern)  # fail before reading any file
+    roster_df = read_roster(roster) if roster is not None else None
+    index = _roster_index(roster_df) if roster_df is not None else None
+
+    plain = [Path(p) for p in paths]
+    segment_files = [p for p in plain if p.is_file() and is_segments_csv(p)]
+    if segment_files:
+        if len(plain) > 1:
+            raise InputFormatError(
+                "a segments.csv cannot be combined with other sources",
+                file=segment_files[0],
+                hint="give either one segments.csv or transcript files/folders",
+            )
+        return _from_segments_csv(segment_files[0], index)
+
+    files, notes = collect_sources(plain)
+    results: list[TranscriptResult] = []
+    skipped: list[tuple[str, QualcodeError]] = []
+    owner: dict[str, str] = {}
+    for path in files:
+        tid = path.stem
+        if tid in owner:
+            raise InputFormatError(
+                f"transcript id {tid!r} is used twice: {owner[tid]} and {path}",
+                file=path,
+                hint="transcript ids are file names without extension; rename one of the files",
+            )
+        owner[tid] = str(path)
+        entries = index.get(tid) if index is not None else None
+        try:
+            result = ingest_file(
+                path,
+                fmt=fmt,
+                speaker_pattern=speaker_pattern,
+                transcript_id=tid,
+                roster=entries,
+                speaker_column=speaker_column,
+                text_column=text_column,
+            )
+        except QualcodeError as exc:
+            if not skip_bad:
+                raise
+            skipped.append((str(path), exc))
+        else:
+            if index is not None:
+                result.warnings.extend(
+                    _roster_warnings(tid, [s.speaker for s in result.segments], entries)
+                )
+            results.append(result)
+        if progress is not None:
+            progress(1)
+
+    if not results:
+        first = skipped[0][1] if skipped else None
+        raise InputFormatError(
+            f"none of the {len(files)} file(s) could be read"
+            + (f"; first problem: {first}" if first else ""),
+        )
+    warnings = list(notes)
+    if index is not None:
+        unknown = sorted(
+            set(index) - {r.transcript_id for r in results} - {Path(p).stem for p, _ in skipped}
+        )
+        if unknown:
+            warnings.append(f"roster names transcript(s) not ingested: {', '.join(unknown)}")
+    segments = [s for r in results for s in r.segments]
+    return IngestResult(
+        segments=_frame(segments),
+        summaries=[r.summary for r in results],
+        skipped=skipped,
+        warnings=warnings,
+    )
+
+
+def _from_segments_csv(path: Path, index: dict[str, dict[str, RosterEntry]] | None) -> IngestResult:
+    """An existing segments.csv, optionally re-mapped to a (new) roster."""
+    from qualcode.io import read_segments
+
+    df = read_segments(path)
+    if index is not None:
+        keys = df["speaker"].map(speaker_key)
+        for i, (tid, key) in enumerate(zip(df["transcript_id"], keys, strict=True)):
+            entry = index.get(tid, {}).get(key)
+            if entry is not None:
+                df.iat[i, df.columns.get_loc("role")] = entry.role
+                df.iat[i, df.columns.get_loc("participant_id")] = entry.participant_id
+    summaries = []
+    for tid, group in df.groupby("transcript_id", sort=False):
+        mapped = group["participant_id"][group["participant_id"] != ""]
+        summaries.append(
+            TranscriptSummary(
+                transcript_id=str(tid),
+                source=str(path),
+                format="segments",
+                turns=len(group),
+                speakers=group["speaker"].map(speaker_key).nunique(),
+                participants_mapped=mapped.nunique(),
+            )
+        )
+    return IngestResult(segments=df, summaries=summaries)

@@ -1,0 +1,637 @@
+"""Plain-text transcripts: `Name: text`, `[Name] text`, `NAME:`, `Name (role):`, timestamps, notes.
+
+A line is a turn label only if its label looks like a name: short (<= 60 characters before the colon),
+at most a few capitalised words (name particles like "de", "van" allowed), optionally a role in
+parentheses. "The thing is: ..." is text, not a speaker. Every pattern is anchored and only ever sees
+the first `_HEAD` characters of a line, so a 5 MB single line is read in linear time.
+
+Lines without a label continue the current turn; text before the first label is an unlabelled block
+(the pipeline gives it to `Unknown Speaker`). Heading lines ("Question 3:", "Section 2 - Peer
+support", "## Part B") and a title/metadata preamble are not turns: they are left out and noted.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from qualcode.errors import InputFormatError
+from qualcode.ingest.blocks import ParsedTranscript, RawBlock
+from qualcode.roster import normalise_speaker
+
+MAX_LABEL = 60  # characters of a speaker label (before the colon)
+_HEAD = 200  # characters of a line any label pattern looks at
+PATTERN_TIMEOUT = 10.0  # seconds a user --speaker-pattern may spend on one file
+
+_TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+# A leading timestamp: `[00:12:31]`, `(12:31)`, `00:12:31`, `00:12:31 - 00:12:40`, `[00:12:31.5]`.
+_LEAD_TS = re.compile(
+    rf"^[\[(]?(?P<ts>{_TS})[\])]?(?:[ \t]*(?:-->|[-\u2013\u2014])[ \t]*[\[(]?{_TS}[\])]?)?"
+    r"(?:[ \t]*[|\-\u2013\u2014][ \t]*|[ \t]+|$)"
+)
+_STRONG_TS = re.compile(
+    rf"^(?:[\[(]{_TS}[\])]|\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,3}})?)(?=\s|$)"
+)
+_BRACKET = re.compile(rf"^\[(?P<label>[^\[\]\n]{{1,{MAX_LABEL}}})\][ \t]*:?[ \t]*")
+_COLON = re.compile(
+    rf"^(?:\*\*|__)?(?P<label>[^:\n*]{{1,{MAX_LABEL}}}?)(?:\*\*|__)?[ \t]*[:\uff1a]"
+    r"(?:\*\*|__)?(?=\s|$)[ \t]*"
+)
+# `Name 00:12:31: text`, `Name [00:12]: text`, `Name (Facilitator) (00:01:02) text`
+_LABEL_TS = re.compile(
+    rf"^(?P<label>[^:\n\[\]]{{1,{MAX_LABEL}}}?)[ \t]+[\[(]?(?P<ts>{_TS})[\])]?[ \t]*:?(?=\s|$)[ \t]*"
+)
+_PAREN = re.compile(r"^(?P<name>[^()]+?)[ \t]*(?:\((?P<paren>[^()]{1,40})\))?$")
+_WORD = re.compile(r"^#?\w[\w.'\-]*$")
+
+_HEADING = re.compile(
+    r"^(?:#{1,6}\s+\S"
+    r"|(?:question|q|section|part|topic|theme|module|block|prompt|item|activity|exercise|task)"
+    r"[ \t]*#?[ \t]*\d+[a-z]?(?:\.\d+)*(?=$|[ \t]*[.:)\-\u2013\u2014])"
+    r"|(?:question|q|section|topic)[ \t]*#?[ \t]*\d+[a-z]?[ \t])",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^[-=*_~#.\u2013\u2014 ]{3,}$")
+_METADATA = re.compile(
+    r"^(?:date|time|start time|end time|location|place|venue|setting|duration|length|site|group"
+    r"|focus group|session|project|study|title|transcript|transcriber|transcribed by|transcription"
+    r"|recorded|recording|recording date|audio|audio file|file|file name|participants|present"
+    r"|attendees|facilitators|moderators|note[- ]?taker|observers?|language|version|keywords"
+    r"|summary|speakers)[ \t]*:",
+    re.IGNORECASE,
+)
+
+# Bracketed transcriber notes, kept in the text: `[crosstalk]`, `[Inaudible 00:12:31]`, `[laughs]`.
+_NOTES = frozenset(
+    [
+        "crosstalk",
+        "inaudible",
+        "laughter",
+        "laughs",
+        "laughing",
+        "pause",
+        "silence",
+        "unintelligible",
+        "overlapping",
+        "overlap",
+        "noise",
+        "music",
+        "applause",
+        "indiscernible",
+        "unclear",
+        "cough",
+        "coughs",
+        "coughing",
+        "sighs",
+        "sigh",
+        "sic",
+        "redacted",
+        "name",
+        "interruption",
+        "interrupted",
+        "break",
+        "inaudible.",
+        "crosstalk.",
+        "phone",
+        "background",
+        "end",
+        "start",
+        "beep",
+    ]
+)
+_PARTICLES = frozenset(
+    [
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "ten",
+        "ter",
+        "bin",
+        "binti",
+        "ibn",
+        "al",
+        "el",
+        "y",
+        "e",
+    ]
+)
+# Words that open sentences or document lines, not names: a label of these is text.
+_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "my",
+        "our",
+        "your",
+        "their",
+        "his",
+        "her",
+        "we",
+        "they",
+        "he",
+        "she",
+        "you",
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "which",
+        "who",
+        "if",
+        "so",
+        "and",
+        "but",
+        "or",
+        "because",
+        "then",
+        "also",
+        "one",
+        "some",
+        "all",
+        "there",
+        "here",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "of",
+        "as",
+        "with",
+        "from",
+        "by",
+        "about",
+        "after",
+        "before",
+        "just",
+        "only",
+        "not",
+        "no",
+        "yes",
+        "well",
+        "now",
+        "first",
+        "second",
+    ]
+)
+_NOT_NAMES = frozenset(
+    [
+        "note",
+        "notes",
+        "nb",
+        "ps",
+        "re",
+        "example",
+        "examples",
+        "e.g",
+        "answer",
+        "answers",
+        "response",
+        "question",
+        "reply",
+        "summary",
+        "update",
+        "result",
+        "results",
+        "reason",
+        "reasons",
+        "problem",
+        "problems",
+        "point",
+        "points",
+        "thing",
+        "things",
+        "truth",
+        "fact",
+        "honestly",
+        "basically",
+        "actually",
+        "seriously",
+        "anyway",
+        "however",
+        "therefore",
+        "also",
+        "then",
+        "first",
+        "second",
+        "third",
+        "finally",
+        "lastly",
+        "yes",
+        "no",
+        "yeah",
+        "okay",
+        "ok",
+        "well",
+        "so",
+        "and",
+        "but",
+        "because",
+        "like",
+        "look",
+        "listen",
+        "remember",
+        "true",
+        "false",
+        "important",
+        "warning",
+        "caution",
+        "tip",
+        "hint",
+        "edit",
+        "source",
+        "quote",
+        "definition",
+        "meaning",
+        "context",
+        "background",
+        "conclusion",
+        "conclusions",
+        "comment",
+        "comments",
+        "feedback",
+        "observation",
+        "observations",
+        "aside",
+        "correction",
+        "interesting",
+        "plus",
+        "minus",
+        "total",
+        "bottom",
+        "moral",
+        "lesson",
+        "lessons",
+        "advice",
+        "goal",
+        "goals",
+        "aim",
+        "aims",
+        "purpose",
+        "method",
+        "methods",
+        "note-taker",
+        "transcript",
+        "date",
+        "time",
+        "location",
+        "duration",
+        "title",
+        "keywords",
+        "speakers",
+        "participants",
+        "present",
+        "agenda",
+        "topic",
+        "section",
+        "part",
+        "http",
+        "https",
+        "www",
+        "mailto",
+    ]
+)
+_STRONG_WORDS = re.compile(
+    r"^(?:co-?)?(?:facilitator|moderator|interviewer|interviewee|participant|respondent|speaker"
+    r"|researcher|unknown|unidentified|dr|mr|mrs|ms|prof)\b",
+    re.IGNORECASE,
+)
+
+
+class NoSpeakerLabelsError(InputFormatError):
+    """A text file in which no line carries a recognisable speaker label."""
+
+
+@dataclass
+class SourceLine:
+    """One line (or Word paragraph) handed to the shared line engine."""
+
+    line: int
+    text: str
+    speaker: str | None = None  # a label found by markup (a bold run in Word), trusted as is
+    heading: bool = False  # a heading by markup (a Word heading style)
+
+
+@dataclass
+class _Label:
+    speaker: str
+    text: str
+    start_time: float | None
+    strong: bool
+    style: str  # "colon" | "bracket" | "pattern"
+
+
+def parse_timestamp(value: str) -> float:
+    """`1:02:03.5` -> 3723.5 seconds; `12:31` is minutes:seconds."""
+    value = value.replace(",", ".")
+    parts = value.split(":")
+    seconds = float(parts[-1])
+    minutes = int(parts[-2]) if len(parts) >= 2 else 0
+    hours = int(parts[-3]) if len(parts) >= 3 else 0
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def strip_leading_timestamp(line: str, *, strong_only: bool = False) -> tuple[str, float | None]:
+    """Remove a leading timestamp; returns the rest of the line and the time in seconds."""
+    head = line[:_HEAD]
+    if strong_only and not _STRONG_TS.match(head):
+        return line, None
+    m = _LEAD_TS.match(head)
+    if not m:
+        return line, None
+    return line[m.end() :], parse_timestamp(m.group("ts"))
+
+
+def label_strength(label: str) -> bool | None:
+    """None if `label` does not look like a speaker name; else whether it is strongly name-like
+    (a digit, a role in parentheses, several words, ALL CAPS, a title, or a role word)."""
+    name = normalise_speaker(label).strip("*_ ")
+    if not name or len(name) > MAX_LABEL:
+        return None
+    m = _PAREN.match(name)
+    if not m:
+        return None
+    core = m.group("name").strip()
+    words = core.split()
+    if not words or len(words) > 6:
+        return None
+    if not core[0].isalpha() or not core[0].isupper():
+        return None
+    if core.isdigit():
+        return None
+    for i, word in enumerate(words):
+        if not _WORD.match(word):
+            return None
+        capital = word[0].isupper() or word[0].isdigit() or word[0] == "#"
+        if i and not capital and word.casefold() not in _PARTICLES:
+            return None
+    first = words[0].casefold().rstrip(".")
+    if len(words) > 1 and first in _FUNCTION_WORDS:
+        return None
+    if len(words) == 1 and first in _NOT_NAMES:
+        return None
+    if _HEADING.match(name):
+        return None
+    return bool(
+        m.group("paren")
+        or any(ch.isdigit() for ch in core)
+        or len(words) >= 2
+        or (core.isupper() and (len(core) >= 2 or core in {"I", "R", "Q", "A", "P"}))
+        or _STRONG_WORDS.match(core)
+    )
+
+
+def _is_note(content: str) -> bool:
+    key = normalise_speaker(content).casefold()
+    first = key.split()[0] if key.split() else ""
+    return not content[:1].isupper() or first.rstrip(".:,") in _NOTES or bool(re.match(_TS, key))
+
+
+def find_label(line: str) -> _Label | None:
+    """The speaker label at the start of `line` (after an optional timestamp), if any."""
+    rest, ts = strip_leading_timestamp(line)
+    head = rest[:_HEAD]
+    m = _BRACKET.match(head)
+    if m:
+        content = m.group("label").strip()
+        if _is_note(content):
+            return None
+        strong = label_strength(content)
+        if strong is None:
+            return None
+        return _Label(content, rest[m.end() :], ts, True, "bracket")
+    m = _COLON.match(head)
+    if m:
+        label = m.group("label").strip()
+        strong = label_strength(label)
+        if strong is not None:
+            return _Label(label, rest[m.end() :], ts, strong, "colon")
+    m = _LABEL_TS.match(head)
+    if m:
+        label = m.group("label").strip()
+        strong = label_strength(label)
+        if strong is not None:
+            start = parse_timestamp(m.group("ts"))
+            return _Label(label, rest[m.end() :], ts if ts is not None else start, strong, "colon")
+    return None
+
+
+def compile_speaker_pattern(pattern: str):
+    """A user's speaker regex, compiled with the `regex` module; must have a `speaker` group."""
+    import regex
+
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
+        raise InputFormatError(
+            f"invalid speaker pattern {pattern!r}: {exc}",
+            hint=r"example: '^(?P<speaker>[A-Z][\w .]+?):\s*(?P<text>.*)$'",
+        ) from exc
+    if "speaker" not in compiled.groupindex:
+        raise InputFormatError(
+            f"speaker pattern {pattern!r} has no (?P<speaker>...) group",
+            hint=r"name the label part, e.g. '^(?P<speaker>[A-Z][\w .]+?):\s*(?P<text>.*)$'",
+        )
+    return compiled
+
+
+class _PatternMatcher:
+    """Runs a user pattern over lines with a total time budget per file (no hang on bad regexes)."""
+
+    def __init__(self, pattern: str, source: str) -> None:
+        self.regex = compile_speaker_pattern(pattern)
+        self.pattern = pattern
+        self.source = source
+        self.deadline = time.monotonic() + PATTERN_TIMEOUT
+        self.has_text = "text" in self.regex.groupindex
+        self.has_time = "time" in self.regex.groupindex
+
+    def __call__(self, line: str, lineno: int) -> _Label | None:
+        remaining = self.deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            m = self.regex.match(line, timeout=remaining)
+        except TimeoutError as exc:
+            raise InputFormatError(
+                f"speaker pattern took longer than {PATTERN_TIMEOUT:g} s (reached line {lineno})",
+                file=self.source,
+                line=lineno,
+                hint="simplify the pattern: anchor it with ^ and avoid nested repeats like (a+)+",
+            ) from exc
+        if not m or not (m.group("speaker") or "").strip():
+            return None
+        text = m.group("text") if self.has_text else None
+        if text is None:
+            text = line[m.end() :]
+        start = None
+        if self.has_time and m.group("time"):
+            try:
+                start = parse_timestamp(m.group("time").strip("[]() "))
+            except ValueError:
+                start = None
+        return _Label(m.group("speaker").strip(), text.strip(), start, True, "pattern")
+
+
+def _is_heading(text: str) -> bool:
+    head = text[:_HEAD]
+    return bool(_HEADING.match(head) or _SEPARATOR.match(head))
+
+
+def _is_preamble_heading(text: str) -> bool:
+    """Title or metadata before the first turn: short and not a sentence, or `Date: ...`."""
+    if _is_heading(text) or _METADATA.match(text[:_HEAD]):
+        return True
+    return len(text) <= 80 and not text.rstrip().endswith((".", "?", "!", '"', "\u201d", "\u2026"))
+
+
+def parse_lines(
+    lines: list[SourceLine],
+    source: str,
+    *,
+    fmt: str = "text",
+    speaker_pattern: str | None = None,
+) -> ParsedTranscript:
+    """The shared engine for line-based layouts (plain text and Word paragraphs)."""
+    matcher = _PatternMatcher(speaker_pattern, source) if speaker_pattern else None
+
+    # Pass 1: find candidate labels; the file-level vote below needs them all.
+    found: list[_Label | None] = []
+    for item in lines:
+        stripped = item.text.strip()
+        if item.speaker is not None:
+            found.append(_Label(item.speaker, stripped, None, True, "markup"))
+        elif item.heading or not stripped:
+            found.append(None)
+        elif matcher is not None:
+            found.append(matcher(stripped, item.line))
+        else:
+            found.append(find_label(stripped))
+
+    if matcher is None:
+        _vote(found)
+
+    blocks: list[RawBlock] = []
+    warnings: list[str] = []
+    headings: list[str] = []
+    empty: list[str] = []
+    current: tuple[str | None, int, float | None] | None = None
+    parts: list[str] = []
+    pending_time: float | None = None
+    seen_label = False
+
+    def flush() -> None:
+        if current is None:
+            return
+        speaker, lineno, start = current
+        body = "\n".join(parts).strip("\n")
+        if body.strip():
+            blocks.append(RawBlock(speaker=speaker, text=body, line=lineno, start_time=start))
+        elif speaker is not None:
+            empty.append(f"line {lineno} ({normalise_speaker(speaker)})")
+
+    for item, label in zip(lines, found, strict=True):
+        stripped = item.text.strip()
+        if not stripped:
+            continue
+        if label is not None:
+            flush()
+            seen_label = True
+            start = label.start_time if label.start_time is not None else pending_time
+            pending_time = None
+            current = (label.speaker, item.line, start)
+            parts = [label.text.strip()] if label.text.strip() else []
+            continue
+        if item.heading or (
+            _is_preamble_heading(stripped) if not seen_label else _is_heading(stripped)
+        ):
+            headings.append(f"line {item.line} {_shorten(stripped)!r}")
+            continue
+        rest, ts = strip_leading_timestamp(stripped, strong_only=True)
+        if ts is not None and not rest.strip():
+            pending_time = ts  # a timestamp alone on its line times the next turn
+            continue
+        rest = rest.strip()
+        if not rest:
+            continue
+        if current is None:
+            current = (None, item.line, ts)
+            parts = []
+        parts.append(rest)
+    flush()
+
+    if not any(b.speaker is not None for b in blocks):
+        if matcher is not None:
+            raise NoSpeakerLabelsError(
+                f"no line matches the speaker pattern {speaker_pattern!r}",
+                file=source,
+                hint="the pattern must match at the start of each labelled line",
+            )
+        raise NoSpeakerLabelsError(
+            "no speaker labels found",
+            file=source,
+            hint="label turns like 'Name: text' or '[Name] text', or give the format or a "
+            "speaker pattern",
+        )
+    if headings:
+        warnings.append(_listing("ignored heading/title line", headings))
+    if empty:
+        warnings.append(_listing("dropped empty turn", empty))
+    return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings)
+
+
+def _vote(found: list[_Label | None]) -> None:
+    """File-level vote: a weak one-off label (one capitalised word seen once) that breaks the
+    file's labelling style is text, not a speaker ("Honestly: ..." in a file of `NAME:` labels)."""
+    from collections import Counter
+
+    counts = Counter(normalise_speaker(f.speaker).casefold() for f in found if f is not None)
+    recurring = [
+        f for f in found if f is not None and counts[normalise_speaker(f.speaker).casefold()] >= 2
+    ]
+    if not recurring:
+        return
+    all_caps = all(normalise_speaker(f.speaker).isupper() for f in recurring)
+    styles = {f.style for f in recurring}
+    for i, f in enumerate(found):
+        if f is None or f.strong or counts[normalise_speaker(f.speaker).casefold()] >= 2:
+            continue
+        if (all_caps and not f.speaker.isupper()) or f.style not in styles:
+            found[i] = None
+
+
+def _shorten(text: str, width: int = 50) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _listing(what: str, items: list[str], show: int = 3) -> str:
+    n = len(items)
+    shown = "; ".join(items[:show]) + (f"; and {n - show} more" if n > show else "")
+    return f"{what}{'s' if n != 1 else ''} ({n}): {shown}"
+
+
+def parse_text(text: str, source: str, *, speaker_pattern: str | None = None) -> ParsedTranscript:
+    """A plain-text transcript (already decoded, LF line ends) -> labelled blocks."""
+    lines = [SourceLine(i, line) for i, line in enumerate(text.split("\n"), start=1)]
+    return parse_lines(lines, source, fmt="text", speaker_pattern=speaker_pattern)

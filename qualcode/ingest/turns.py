@@ -1,0 +1,102 @@
+"""From labelled blocks to speaker turns: merge, name, and give each turn a role.
+
+Consecutive blocks by one speaker (compared by `roster.speaker_key`) are one turn; an unlabelled
+block continues the previous speaker (or is `Unknown Speaker` at the start). The role comes from the
+roster when it names the speaker, else from facilitator-like names, else participant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qualcode.ingest.blocks import RawBlock
+from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLE_UNKNOWN, Segment
+from qualcode.roster import normalise_speaker, speaker_key
+
+UNKNOWN_SPEAKER = "Unknown Speaker"
+
+_ROLE_WORDS = r"(?:co-?)?(?:facilitator|moderator|interviewer)s?"
+# "Facilitator", "Moderator 2", "Interviewer-B", "Facilitator (Anna)", "Moderator - Jane"
+_FACILITATOR_NAME = re.compile(rf"^{_ROLE_WORDS}(?:$|[\s\d(\-:#,])")
+# "Dr. Lee (Facilitator)", "Anna (moderator, nurse)", "Sam [interviewer]"
+_FACILITATOR_ROLE = re.compile(rf"[(\[][^)\]]*\b{_ROLE_WORDS}\b[^)\]]*[)\]]")
+# Conventional abbreviations in interview transcripts: I / Int / Q (interviewer), Mod, Fac, Res.
+_FACILITATOR_ABBREV = frozenset({"i", "int", "int.", "q", "mod", "fac", "researcher"})
+_UNKNOWN = re.compile(r"^(?:unknown|unidentified|unclear|inaudible|\?+)(?:\s|$)")
+
+
+def role_from_name(speaker: str) -> str:
+    """facilitator / unknown / participant from the label alone (no roster)."""
+    key = speaker_key(speaker)
+    if not key or _UNKNOWN.match(key):
+        return ROLE_UNKNOWN
+    if key in _FACILITATOR_ABBREV or _FACILITATOR_NAME.match(key) or _FACILITATOR_ROLE.search(key):
+        return ROLE_FACILITATOR
+    return ROLE_PARTICIPANT
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    speaker: str
+    participant_id: str
+    role: str
+
+
+def merge_blocks(
+    blocks: list[RawBlock],
+    *,
+    transcript_id: str,
+    source: str,
+    roster: dict[str, RosterEntry] | None = None,
+) -> list[Segment]:
+    """Turns in file order; `roster` maps speaker_key -> entry for this transcript."""
+    roster = roster or {}
+    turns: list[dict] = []
+    for block in blocks:
+        label = block.speaker
+        if label is None or not normalise_speaker(label):
+            label = turns[-1]["speaker"] if turns else UNKNOWN_SPEAKER
+        speaker = normalise_speaker(label)
+        key = speaker_key(speaker)
+        if turns and turns[-1]["key"] == key:
+            turn = turns[-1]
+            if block.text:
+                turn["parts"].append(block.text)
+            if block.end_time is not None or block.start_time is not None:
+                turn["end"] = block.end_time
+            if turn["start"] is None and block.start_time is not None:
+                turn["start"] = block.start_time
+            continue
+        turns.append(
+            {
+                "speaker": speaker,
+                "key": key,
+                "parts": [block.text] if block.text else [],
+                "start": block.start_time,
+                "end": block.end_time,
+                "line": block.line,
+            }
+        )
+    segments: list[Segment] = []
+    for number, turn in enumerate(turns, start=1):
+        entry = roster.get(turn["key"])
+        if entry is not None:
+            role, participant_id = entry.role, entry.participant_id
+        else:
+            role, participant_id = role_from_name(turn["speaker"]), ""
+        segments.append(
+            Segment(
+                transcript_id=transcript_id,
+                turn=number,
+                speaker=turn["speaker"],
+                text="\n".join(turn["parts"]),
+                role=role,
+                participant_id=participant_id,
+                start_time=turn["start"],
+                end_time=turn["end"],
+                source=source,
+                line=turn["line"],
+            )
+        )
+    return segments
