@@ -459,11 +459,12 @@ def compile_speaker_pattern(pattern: str):
 class _PatternMatcher:
     """Runs a user pattern over lines with a total time budget per file (no hang on bad regexes)."""
 
-    def __init__(self, pattern: str, source: str) -> None:
+    def __init__(self, pattern: str, source: str, timeout: float = PATTERN_TIMEOUT) -> None:
         self.regex = compile_speaker_pattern(pattern)
         self.pattern = pattern
         self.source = source
-        self.deadline = time.monotonic() + PATTERN_TIMEOUT
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
         self.has_text = "text" in self.regex.groupindex
         self.has_time = "time" in self.regex.groupindex
 
@@ -475,7 +476,7 @@ class _PatternMatcher:
             m = self.regex.match(line, timeout=remaining)
         except TimeoutError as exc:
             raise InputFormatError(
-                f"speaker pattern took longer than {PATTERN_TIMEOUT:g} s (reached line {lineno})",
+                f"speaker pattern took longer than {self.timeout:g} s (reached line {lineno})",
                 file=self.source,
                 line=lineno,
                 hint="simplify the pattern: anchor it with ^ and avoid nested repeats like (a+)+",
@@ -512,9 +513,10 @@ def parse_lines(
     *,
     fmt: str = "text",
     speaker_pattern: str | None = None,
+    pattern_timeout: float = PATTERN_TIMEOUT,
 ) -> ParsedTranscript:
     """The shared engine for line-based layouts (plain text and Word paragraphs)."""
-    matcher = _PatternMatcher(speaker_pattern, source) if speaker_pattern else None
+    matcher = _PatternMatcher(speaker_pattern, source, pattern_timeout) if speaker_pattern else None
 
     # Pass 1: find candidate labels; the file-level vote below needs them all.
     found: list[_Label | None] = []
@@ -631,7 +633,15 @@ def _listing(what: str, items: list[str], show: int = 3) -> str:
     return f"{what}{'s' if n != 1 else ''} ({n}): {shown}"
 
 
-def parse_text(text: str, source: str, *, speaker_pattern: str | None = None) -> ParsedTranscript:
+def parse_text(
+    text: str,
+    source: str,
+    *,
+    speaker_pattern: str | None = None,
+    pattern_timeout: float = PATTERN_TIMEOUT,
+) -> ParsedTranscript:
     """A plain-text transcript (already decoded, LF line ends) -> labelled blocks."""
     lines = [SourceLine(i, line) for i, line in enumerate(text.split("\n"), start=1)]
-    return parse_lines(lines, source, fmt="text", speaker_pattern=speaker_pattern)
+    return parse_lines(
+        lines, source, fmt="text", speaker_pattern=speaker_pattern, pattern_timeout=pattern_timeout
+    )
