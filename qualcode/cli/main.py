@@ -60,6 +60,15 @@ app.command("reconcile")(_reconcile)
 from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
 
 app.command("ingest")(_ingest)
+from qualcode.cli.codebook import codebook_app as _codebook_app  # noqa: E402
+
+app.add_typer(_codebook_app, name="codebook")
+from qualcode.cli.code import code as _code  # noqa: E402
+
+app.command("code")(_code)
+from qualcode.cli.report import report_app as _report_app  # noqa: E402
+
+app.add_typer(_report_app, name="report")
 # </commands>
 
 

@@ -1,0 +1,125 @@
+"""`qualcode codebook check|show`: lint the YAML codebook, draw its hierarchy."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+codebook_app = typer.Typer(
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Check the YAML codebook or show its hierarchy (constructs > themes > repeating ideas).",
+)
+
+CodebookArgument = Annotated[
+    Path, typer.Argument(help="The YAML codebook.", show_default=False, dir_okay=True)
+]
+
+
+class ShowFormat(str, Enum):  # noqa: UP042 (typer needs a str-valued Enum)
+    tree = "tree"
+    json = "json"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+@codebook_app.command("check")
+def check(codebook: CodebookArgument) -> None:
+    """Report every problem in the codebook at once, with file and line; exit 1 on errors.
+
+    Example: qualcode codebook check codebooks/example.yaml
+    """
+    from qualcode.codebook import codebook_counts, parse_codebook
+
+    result = parse_codebook(codebook)
+    for finding in result.findings:
+        typer.echo(f"{finding.severity}: {finding}")
+    counts = codebook_counts(result.codebook)
+    typer.echo(
+        f"{_plural(counts['constructs'], 'construct')}, {_plural(counts['themes'], 'theme')}, "
+        f"{_plural(counts['repeating_ideas'], 'repeating idea')}; "
+        f"{_plural(len(result.errors), 'error')}, {_plural(len(result.warnings), 'warning')}"
+    )
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@codebook_app.command("show")
+def show(
+    codebook: CodebookArgument,
+    definitions: Annotated[
+        bool,
+        typer.Option(
+            "--definitions", "-d", help="Add definitions, include/exclude rules and keywords."
+        ),
+    ] = False,
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="tree (terminal) or json.")
+    ] = ShowFormat.tree,
+) -> None:
+    """Draw the hierarchy: constructs > themes > repeating ideas, in codebook order.
+
+    Example: qualcode codebook show codebooks/example.yaml --definitions
+    """
+    import json
+
+    from qualcode.cli.render import stdout_console
+    from qualcode.codebook import codebook_tree, load_codebook
+
+    cb = load_codebook(codebook)
+    tree_data = codebook_tree(cb)
+    if fmt is ShowFormat.json:
+        typer.echo(json.dumps(tree_data, ensure_ascii=False, indent=2))
+        return
+    stdout_console().print(_render_tree(tree_data, cb.source or str(codebook), definitions))
+
+
+def _render_tree(data: dict, source: str, definitions: bool):
+    from rich.text import Text
+    from rich.tree import Tree
+
+    # Text objects, never markup strings: a label like "[sic]" must print as written.
+    def node_text(ident: str, label: str, style: str) -> Text:
+        text = Text()
+        text.append(ident, style=style)
+        text.append("  " + label)
+        return text
+
+    def details(branch: Tree, item: dict, leaf: bool) -> None:
+        if not definitions:
+            return
+        fields = ["definition"] + (["include", "exclude"] if leaf else [])
+        for key in fields:
+            if item.get(key):
+                branch.add(Text(f"{key}: {item[key]}", style="dim"))
+        if leaf:
+            for key in ("keywords", "patterns", "examples"):
+                if item.get(key):
+                    branch.add(Text(f"{key}: " + "; ".join(item[key]), style="dim"))
+
+    def add_theme(parent: Tree, theme: dict) -> None:
+        branch = parent.add(node_text(theme["id"], theme["label"], "bold cyan"))
+        details(branch, theme, leaf=False)
+        for idea in theme["repeating_ideas"]:
+            leaf = branch.add(node_text(idea["id"], idea["label"], "green"))
+            details(leaf, idea, leaf=True)
+
+    root = Tree(Text(data["title"] or source, style="bold"))
+    for concern in data["research_concerns"]:
+        root.add(Text(f"{concern['id']}  {concern['text']}", style="italic"))
+    for construct in data["constructs"]:
+        branch = root.add(node_text(construct["id"], construct["label"], "bold magenta"))
+        details(branch, construct, leaf=False)
+        for theme in construct["themes"]:
+            add_theme(branch, theme)
+    for theme in data["themes"]:
+        add_theme(root, theme)
+    for code in data["codes"]:
+        leaf = root.add(node_text(code["id"], code["label"], "green"))
+        details(leaf, code, leaf=True)
+    return root

@@ -1,0 +1,418 @@
+"""Auto-coding: apply the codebook's `keywords` and `patterns` to speaker turns.
+
+Keywords: case-insensitive whole words or phrases, matched in one pass over the corpus with an
+Aho-Corasick automaton (pyahocorasick) holding every keyword of every code, then a Unicode-aware
+word-boundary check (a letter, digit, combining mark or `_` just outside the match means "not a whole
+word"). Overlapping keywords of different codes all hit ("red" and "red apple"). Text and keywords
+are normalised the same way: casefold, curly quotes and apostrophes made straight, every whitespace
+character (NBSP, tabs, new lines) a space, and runs of whitespace one space; positions are mapped back
+to the original text, also where casefolding changes the length ("ß" -> "ss").
+
+Patterns: regular expressions run with the `regex` module (IGNORECASE | UNICODE) on each turn's text
+with curly quotes made straight and NBSP made a space (length-preserving, so offsets are the original
+ones), each call under `pattern_timeout` seconds. A pattern that times out stops the run with a
+`CodebookError` naming the code, pattern and codebook line: a partly applied code would make silently
+wrong counts, and a pattern that backtracks catastrophically on one turn will do it again.
+
+Output: one row per (segment, code) that hit, with the span of the FIRST match in the turn (earliest
+start; on a tie the longest) as `start_char`/`end_char`, 0-based code points of the original text,
+end exclusive; plus one row with an empty `code_id` for each reviewed segment that got no code.
+Reviewed segments are all turns except facilitator turns (unless `include_facilitator`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from qualcode.errors import CodebookError
+from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, ROLE_PARTICIPANT, Codebook
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+ORIGIN_AUTO = "auto"
+SEPARATOR = "\x00"  # between turns in the joined corpus: never a word character, never in a keyword
+CHUNK_SEGMENTS = 20_000
+
+_QUOTES = {
+    "\u2018": "'",  # left single quotation mark
+    "\u2019": "'",  # right single quotation mark (the usual curly apostrophe)
+    "\u201a": "'",  # single low-9 quotation mark
+    "\u201b": "'",  # single high-reversed-9 quotation mark
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+}
+# Length-preserving: every whitespace character -> " ", curly quotes -> straight, NUL -> " ".
+_MATCH_TABLE = str.maketrans(
+    {
+        **_QUOTES,
+        **{chr(c): " " for c in range(0x3001) if chr(c).isspace()},
+        SEPARATOR: " ",
+    }
+)
+# For patterns: only quotes and no-break spaces, so `\n` and `\s` keep their meaning.
+_PATTERN_TABLE = str.maketrans({**_QUOTES, "\u00a0": " ", "\u202f": " "})
+_SPACE_RUNS = re.compile(" {2,}")
+
+
+@lru_cache(maxsize=1)
+def _expanding_chars() -> re.Pattern[str]:
+    """Characters whose casefold is longer than one code point (all in the BMP, e.g. ß, İ, ﬁ)."""
+    chars = [chr(c) for c in range(0x10000) if len(chr(c).casefold()) > 1]
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+def _is_word_char(ch: str) -> bool:
+    import unicodedata
+
+    return ch.isalnum() or ch == "_" or unicodedata.category(ch).startswith("M")
+
+
+@lru_cache(maxsize=1)
+def _bmp_word_table() -> np.ndarray:
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=bool)
+    for c in range(0x10000):
+        if _is_word_char(chr(c)):
+            table[c] = True
+    table[0xD800:0xE000] = False  # surrogates never occur in decoded text
+    return table
+
+
+def _word_flags(cps: np.ndarray) -> np.ndarray:
+    """Vectorised `_is_word_char` over code points."""
+    import numpy as np
+
+    table = _bmp_word_table()
+    out = table[np.minimum(cps, 0xFFFF)]
+    high = cps > 0xFFFF
+    if high.any():
+        out[high] = [_is_word_char(chr(int(c))) for c in cps[high]]
+    return out
+
+
+def normalise_keyword(keyword: str) -> str:
+    """A keyword as the matcher sees it: casefolded, straight quotes, single spaces, stripped."""
+    return _SPACE_RUNS.sub(" ", keyword.translate(_MATCH_TABLE).casefold()).strip()
+
+
+def normalise_text(text: str) -> tuple[str, Callable[[int], int]]:
+    """The normalised text and a function mapping a normalised position back to the original one.
+
+    (Used by tests and small callers; the corpus path does the same over many turns at once.)
+    """
+    import numpy as np
+
+    norm, mapper = _normalise_joined(text)
+
+    def to_original(pos: int) -> int:
+        return int(mapper(np.array([pos], dtype=np.int64))[0])
+
+    return norm, to_original
+
+
+def _normalise_joined(big: str) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
+    """Normalise a (joined) text; return it with a vectorised normalised -> original position map.
+
+    The translate step preserves length. Casefolding expands a few characters (recorded as
+    (original position, extra length)); collapsing whitespace runs removes characters (recorded as
+    runs). A position inside an expansion maps to the expanded character itself.
+    """
+    import numpy as np
+
+    folded = big.translate(_MATCH_TABLE).casefold()
+    exp_pos = exp_extra = exp_c0 = exp_cum = None
+    if len(folded) != len(big):
+        found = [
+            (m.start(), len(m.group().casefold()) - 1) for m in _expanding_chars().finditer(big)
+        ]
+        exp_pos = np.array([p for p, _ in found], dtype=np.int64)
+        exp_extra = np.array([k for _, k in found], dtype=np.int64)
+        exp_cum = np.cumsum(exp_extra)
+        exp_c0 = exp_pos + (exp_cum - exp_extra)  # where each expansion starts in folded text
+    run_brk = run_cum = None
+    if "  " in folded:
+        runs = [(m.start(), m.end() - m.start()) for m in _SPACE_RUNS.finditer(folded)]
+        starts = np.array([s for s, _ in runs], dtype=np.int64)
+        removed = np.array([n - 1 for _, n in runs], dtype=np.int64)
+        run_cum = np.cumsum(removed)
+        run_brk = starts - (run_cum - removed) + 1  # first normalised position after the kept space
+        norm = _SPACE_RUNS.sub(" ", folded)
+    else:
+        norm = folded
+
+    def mapper(pos: np.ndarray) -> np.ndarray:
+        c = pos
+        if run_brk is not None:
+            i = np.searchsorted(run_brk, pos, side="right") - 1
+            c = pos + np.where(i >= 0, run_cum[np.maximum(i, 0)], 0)
+        if exp_c0 is None:
+            return c
+        j = np.searchsorted(exp_c0, c, side="right") - 1
+        jj = np.maximum(j, 0)
+        inside = (j >= 0) & (c <= exp_c0[jj] + exp_extra[jj])
+        shifted = c - np.where(j >= 0, exp_cum[jj], 0)
+        return np.where(inside, exp_pos[jj], shifted)
+
+    return norm, mapper
+
+
+class _KeywordIndex:
+    """Every keyword of every code in one Aho-Corasick automaton."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        import ahocorasick
+        import numpy as np
+
+        self.automaton = ahocorasick.Automaton()
+        keyword_codes: dict[str, list[int]] = {}
+        for ci, code in enumerate(codebook.codes()):
+            for keyword in code.keywords:
+                key = normalise_keyword(keyword)
+                if not key:
+                    continue
+                codes = keyword_codes.setdefault(key, [])
+                if ci not in codes:
+                    codes.append(ci)
+        self.size = len(keyword_codes)
+        lengths, ptr, flat = [], [0], []
+        for kid, (key, codes) in enumerate(keyword_codes.items()):
+            self.automaton.add_word(key, kid)
+            lengths.append(len(key))
+            flat.extend(codes)
+            ptr.append(len(flat))
+        if self.size:
+            self.automaton.make_automaton()
+        self.lengths = np.array(lengths, dtype=np.int64)
+        self.ptr = np.array(ptr, dtype=np.int64)
+        self.flat = np.array(flat, dtype=np.int64)
+
+    def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Whole-word hits in `texts`: arrays (text index, code index, start, end) in original
+        code points of each text, end exclusive; every hit, unsorted."""
+        import itertools
+
+        import numpy as np
+
+        empty = np.zeros(0, dtype=np.int64)
+        if not self.size or not texts:
+            return empty, empty, empty, empty
+        if any(SEPARATOR in t for t in texts):
+            texts = [t.replace(SEPARATOR, " ") for t in texts]
+        big = SEPARATOR.join(texts)
+        norm, mapper = _normalise_joined(big)
+        flat = np.fromiter(itertools.chain.from_iterable(self.automaton.iter(norm)), dtype=np.int64)
+        if not flat.size:
+            return empty, empty, empty, empty
+        ends, kids = flat[0::2], flat[1::2]  # AC reports the index of the last character
+        starts = ends - self.lengths[kids] + 1
+        cps = np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        n = cps.size
+        before = np.where(starts > 0, cps[np.maximum(starts - 1, 0)], 0)
+        after = np.where(ends + 1 < n, cps[np.minimum(ends + 1, n - 1)], 0)
+        ok = ~(_word_flags(before) | _word_flags(after))
+        starts, ends, kids = starts[ok], ends[ok], kids[ok]
+        if not starts.size:
+            return empty, empty, empty, empty
+        # Map to original positions, then to (text, offset within text).
+        o_start = mapper(starts)
+        o_end = mapper(ends) + 1
+        text_starts = np.zeros(len(texts), dtype=np.int64)
+        text_starts[1:] = np.cumsum([len(t) + 1 for t in texts[:-1]])
+        which = np.searchsorted(text_starts, o_start, side="right") - 1
+        rel_start = o_start - text_starts[which]
+        rel_end = o_end - text_starts[which]
+        # One row per (hit, code of that keyword).
+        counts = self.ptr[kids + 1] - self.ptr[kids]
+        rows = np.repeat(np.arange(kids.size), counts)
+        offsets = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        codes = self.flat[self.ptr[kids][rows] + offsets]
+        return which[rows], codes, rel_start[rows], rel_end[rows]
+
+
+def _pattern_hits(
+    texts: list[str], codebook: Codebook, segment_ids: list[str], timeout: float
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    import regex
+
+    flags = regex.IGNORECASE | regex.UNICODE
+    compiled = [
+        (ci, code, p, regex.compile(p, flags))
+        for ci, code in enumerate(codebook.codes())
+        for p in code.patterns
+    ]
+    rows: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    if not compiled:
+        return rows
+    for ti, text in enumerate(texts):
+        view = text.translate(_PATTERN_TABLE)
+        for ci, code, source, rx in compiled:
+            try:
+                m = rx.search(view, timeout=timeout)
+            except TimeoutError:
+                raise CodebookError(
+                    f"pattern {source!r} of code {code.id!r} took longer than {timeout:g} s "
+                    f"on segment {segment_ids[ti]!r}",
+                    file=codebook.source,
+                    line=code.line,
+                    hint="simplify the pattern: nested repetition such as (a|aa)+ or (\\w+\\s?)+ "
+                    "can take exponential time; a keyword list is faster and safer",
+                ) from None
+            if m is not None:
+                rows[0].append(ti)
+                rows[1].append(ci)
+                rows[2].append(m.start())
+                rows[3].append(m.end())
+    return rows
+
+
+def autocode(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    coder: str,
+    include_facilitator: bool = False,
+    pattern_timeout: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Apply keywords and patterns to the segments; a codings DataFrame with origin "auto".
+
+    Rows: segments in input order, codes in codebook order; one row per (segment, code) with the
+    span of the first match (see the module docstring), and an empty-code row for each reviewed
+    segment without codes. `progress(n)` is called as turns are done (n turns each call).
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not any(c.keywords or c.patterns for c in codebook.codes()):
+        raise CodebookError(
+            "the codebook has no keywords or patterns, so there is nothing to auto-code",
+            file=codebook.source,
+            hint="add keywords: [...] or patterns: [...] to the repeating ideas",
+        )
+    roles = (
+        segments["role"].astype(str)
+        if "role" in segments.columns
+        else pd.Series("", index=segments.index)
+    )
+    keep = np.ones(len(segments), dtype=bool)
+    if not include_facilitator:
+        keep = (roles != ROLE_FACILITATOR).to_numpy()
+    reviewed = segments.loc[keep]
+    seg_ids = reviewed["segment_id"].astype(str).tolist()
+    texts = reviewed["text"].fillna("").astype(str).tolist()
+    index = _KeywordIndex(codebook)
+    parts: list[tuple[np.ndarray, ...]] = []
+    for lo in range(0, len(texts), CHUNK_SEGMENTS):
+        chunk = texts[lo : lo + CHUNK_SEGMENTS]
+        which, codes, starts, ends = index.find(chunk)
+        parts.append((which + lo, codes, starts, ends))
+        p_which, p_codes, p_starts, p_ends = _pattern_hits(
+            chunk, codebook, seg_ids[lo : lo + CHUNK_SEGMENTS], pattern_timeout
+        )
+        if p_which:
+            parts.append(
+                (
+                    np.array(p_which, dtype=np.int64) + lo,
+                    np.array(p_codes, dtype=np.int64),
+                    np.array(p_starts, dtype=np.int64),
+                    np.array(p_ends, dtype=np.int64),
+                )
+            )
+        if progress is not None:
+            progress(len(chunk))
+    if parts:
+        which, codes, starts, ends = (np.concatenate(col) for col in zip(*parts, strict=True))
+    else:
+        which = codes = starts = ends = np.zeros(0, dtype=np.int64)
+    # First match per (segment, code): earliest start, then longest.
+    order = np.lexsort((-ends, starts, codes, which))
+    which, codes, starts, ends = which[order], codes[order], starts[order], ends[order]
+    first = np.ones(which.size, dtype=bool)
+    first[1:] = (which[1:] != which[:-1]) | (codes[1:] != codes[:-1])
+    which, codes, starts, ends = which[first], codes[first], starts[first], ends[first]
+    # Empty-code rows for reviewed segments with no hit; code order -1 sorts them alone.
+    uncoded = np.setdiff1d(np.arange(len(texts)), which)
+    all_which = np.concatenate([which, uncoded])
+    all_codes = np.concatenate([codes, np.full(uncoded.size, -1, dtype=np.int64)])
+    order = np.lexsort((all_codes, all_which))
+    all_which, all_codes = all_which[order], all_codes[order]
+    hit = all_codes >= 0
+    code_ids = np.array(codebook.code_ids() + [""], dtype=object)
+    start_col = np.full(all_which.size, "", dtype=object)
+    end_col = np.full(all_which.size, "", dtype=object)
+    src = order[hit]  # hits come first in the concatenation, so these index the hit arrays
+    start_col[hit] = starts[src].tolist()
+    end_col[hit] = ends[src].tolist()
+    return pd.DataFrame(
+        {
+            "segment_id": np.array(seg_ids + [""], dtype=object)[all_which],
+            "code_id": code_ids[all_codes],
+            "coder": coder,
+            "origin": ORIGIN_AUTO,
+            "memo": "",
+            "start_char": start_col,
+            "end_char": end_col,
+        },
+        columns=list(CODING_COLUMNS),
+    )
+
+
+def coding_summary(
+    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook
+) -> pd.DataFrame:
+    """Per code in codebook order: segments coded, distinct participants, distinct groups.
+
+    participants = distinct non-empty participant_id among participant-role segments; groups =
+    distinct transcript_id. Codes in `codings` that are not in the codebook follow, in order of
+    first appearance, with an empty label, so nothing is dropped silently.
+    """
+    import pandas as pd
+
+    cols = ["segment_id", "transcript_id", "participant_id", "role"]
+    seg = segments.reindex(columns=cols).fillna("").astype(str).drop_duplicates("segment_id")
+    coded = codings.loc[codings["code_id"].astype(str) != "", ["segment_id", "code_id"]]
+    coded = coded.drop_duplicates().merge(seg, on="segment_id", how="left").fillna("")
+    is_participant = (coded["role"] == ROLE_PARTICIPANT) & (coded["participant_id"] != "")
+    grouped = coded.groupby("code_id", sort=False)
+    n_segments = grouped["segment_id"].nunique()
+    n_groups = coded.loc[coded["transcript_id"] != ""].groupby("code_id")["transcript_id"].nunique()
+    n_participants = coded.loc[is_participant].groupby("code_id")["participant_id"].nunique()
+    ids = codebook.code_ids()
+    known = set(ids)
+    extra = [c for c in coded["code_id"].drop_duplicates() if c not in known]
+    labels = {c.id: c.label for c in codebook.codes()}
+    rows = [
+        (
+            cid,
+            labels.get(cid, ""),
+            int(n_segments.get(cid, 0)),
+            int(n_participants.get(cid, 0)),
+            int(n_groups.get(cid, 0)),
+        )
+        for cid in ids + extra
+    ]
+    return pd.DataFrame(rows, columns=["code_id", "label", "segments", "participants", "groups"])
+
+
+def coding_totals(codings: pd.DataFrame, segments: pd.DataFrame) -> dict[str, int]:
+    """Reviewed segments, and segments / participants / groups with any code (a union, not a sum)."""
+    cols = ["segment_id", "transcript_id", "participant_id", "role"]
+    seg = segments.reindex(columns=cols).fillna("").astype(str).drop_duplicates("segment_id")
+    reviewed = codings["segment_id"].astype(str).drop_duplicates()
+    coded_ids = codings.loc[codings["code_id"].astype(str) != "", "segment_id"].drop_duplicates()
+    coded = seg.loc[seg["segment_id"].isin(set(coded_ids))]
+    voiced = coded.loc[(coded["role"] == ROLE_PARTICIPANT) & (coded["participant_id"] != "")]
+    return {
+        "reviewed": int(reviewed.size),
+        "segments": int(coded_ids.size),
+        "participants": int(voiced["participant_id"].nunique()),
+        "groups": int(coded.loc[coded["transcript_id"] != "", "transcript_id"].nunique()),
+    }
