@@ -10,7 +10,7 @@ share of the column's units (all counted data, coded or not) that carry the code
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import StudyData
 from qualcode.analysis.demographics import MISSING, category_key, is_ordered
@@ -40,6 +40,7 @@ class CrosstabReport(ReportResult):
     display: pd.DataFrame
     by: str
     count: str
+    terminal_skip: ClassVar[tuple[str, ...]] = ("counts", "column_percent")
 
     def __post_init__(self) -> None:
         self.kind = "crosstab"

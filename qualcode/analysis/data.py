@@ -39,6 +39,10 @@ class MultipleCodersError(ContractError):
     """A codings file holding several coders where a report needs one (e.g. the consensus)."""
 
 
+class EventOrderError(ContractError):
+    """The data-collection order of the events cannot be told from the roster."""
+
+
 @dataclass
 class StudyData:
     """Everything a report needs, joined once.
@@ -253,7 +257,7 @@ def resolve_event_order(
         return transcripts
     columns = [c for c in ORDER_COLUMNS if roster is not None and c in roster.columns]
     if not columns:
-        raise ContractError(
+        raise EventOrderError(
             "the order of the events (transcripts) is unknown",
             file=roster_path,
             hint="add an event_order or event_date column to the roster, or give the order "
@@ -263,7 +267,7 @@ def resolve_event_order(
     for tid in transcripts:
         rows = roster[roster["transcript_id"] == tid]
         if rows.empty:
-            raise ContractError(
+            raise EventOrderError(
                 f"transcript {tid!r} is not in the roster, so its event order is unknown",
                 file=roster_path,
             )
@@ -280,7 +284,9 @@ def resolve_event_order(
                 )
             if not values:
                 line = int(rows.index[0]) + 2
-                raise ContractError(f"transcript {tid!r} has no {col}", file=roster_path, line=line)
+                raise EventOrderError(
+                    f"transcript {tid!r} has no {col}", file=roster_path, line=line
+                )
             value = values.pop()
             if col == "event_order":
                 if not re.fullmatch(r"-?\d+", value):
@@ -302,7 +308,7 @@ def resolve_event_order(
     ranked = sorted(transcripts, key=lambda t: keys[t])
     for a, b in zip(ranked, ranked[1:], strict=False):
         if keys[a] == keys[b]:
-            raise ContractError(
+            raise EventOrderError(
                 f"transcripts {a!r} and {b!r} share the same {' and '.join(columns)}, "
                 "so their order is unknown",
                 file=roster_path,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import ORDER_COLUMNS, resolve_event_order
 from qualcode.analysis.result import ReportResult
@@ -94,6 +94,7 @@ class DemographicsReport(ReportResult):
     attributes: list[str]
     stratify: str | None = None
     medians: dict[str, str] = field(default_factory=dict)
+    terminal_skip: ClassVar[tuple[str, ...]] = ("cells",)
 
     def __post_init__(self) -> None:
         self.kind = "demographics"
@@ -206,7 +207,7 @@ def demographics_report(
     long_rows: list[dict[str, Any]] = []
     medians: dict[str, str] = {}
 
-    def cell(characteristic: str, category: str, stratum: str, n: int | None, total: int, text):
+    def cell(characteristic, category, stratum, n: int | None, total: int | None, text: str):
         long_rows.append(
             {
                 "characteristic": characteristic,
@@ -214,7 +215,7 @@ def demographics_report(
                 "stratum": stratum,
                 "n": n,
                 "denominator": total,
-                "percent": None if n is None or total == 0 else round(100 * n / total, 4),
+                "percent": None if n is None or not total else round(100 * n / total, 4),
                 "value": text,
             }
         )
@@ -236,20 +237,23 @@ def demographics_report(
                 med = median_category(sub[attr].tolist())
                 if label == "Total":
                     medians[attr] = med
-                cell(_pretty(attr), "Median", label, None, len(sub), med)
+                cell(_pretty(attr), "Median", label, None, None, med)
 
     group_sizes = _group_sizes(roster, roster_path)
     sizes = group_sizes["participants"].tolist()
     if len(sizes) > 1:
         text = f"{_median_number(sizes)} ({min(sizes)}-{max(sizes)})"
         for label, _ in strata:
-            cell("Group size", "Median (range)", label, None, 0, text if label == "Total" else "")
+            cell(
+                "Group size", "Median (range)", label, None, None, text if label == "Total" else ""
+            )
 
     long = pd.DataFrame(
         long_rows,
         columns=["characteristic", "category", "stratum", "n", "denominator", "percent", "value"],
     )
     long["n"] = long["n"].astype("Int64")
+    long["denominator"] = long["denominator"].astype("Int64")
     table = _wide(long, strata)
     report = DemographicsReport(
         table=table,

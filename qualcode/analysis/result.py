@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -40,6 +40,9 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 class ReportResult:
     """Base of every report result: a title, notes (statements a reader needs, e.g. denominators),
     warnings, and named tables in display order (the first is the primary table)."""
+
+    # Tables too detailed for a terminal (still in md, csv, xlsx and json).
+    terminal_skip: ClassVar[tuple[str, ...]] = ()
 
     kind: str = field(default="", init=False)
     title: str = field(default="", init=False)

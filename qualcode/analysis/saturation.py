@@ -132,7 +132,7 @@ def guest_saturation(
         STATUS_REACHED,
         f"{found}+{run}",
         found,
-        f"events {found + 1}-{found + run} added {new_in_run} new code(s), "
+        f"{_events_text(found + 1, found + run)} added {new_in_run} new code(s), "
         f"{new_in_run / (base_total if denominator == 'base' else sum(u[:found])):.1%} of the "
         f"{'base' if denominator == 'base' else 'codes so far'}",
         base_total,
@@ -378,6 +378,10 @@ def saturation_report(
         )
     report.notes.extend(data.notes)
     return report
+
+
+def _events_text(first: int, last: int) -> str:
+    return f"event {first}" if first == last else f"events {first}-{last}"
 
 
 def _k_at(curve: np.ndarray, share: float) -> int | None:

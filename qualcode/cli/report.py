@@ -1,0 +1,455 @@
+"""`qualcode report KIND`: hierarchy, saturation, demographics, crosstab, co-occurrence.
+
+Each command: read the study files -> one core call in `qualcode.analysis` -> render (terminal, md,
+csv, xlsx, json). No analysis happens here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOption
+
+report_app = typer.Typer(
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Reports on a coded study: hierarchy, saturation, demographics, crosstab, cooccurrence.",
+)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+EXTENSIONS = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+EXTENSIONS[".txt"] = "table"
+
+SourcesOption = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Transcript files or folders (ingested on the fly), instead of --segments.",
+        show_default=False,
+    ),
+]
+SegmentsOption = Annotated[
+    Path | None, typer.Option("--segments", "-s", help="segments.csv (from `qualcode ingest`).")
+]
+CodingsOption = Annotated[
+    Path | None,
+    typer.Option("--codings", help="ONE codings file (typically the consensus) to report on."),
+]
+CoderPick = Annotated[
+    str | None,
+    typer.Option("--coder", help="The coder to report on when the codings file holds several."),
+]
+FacilitatorOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-facilitator", help="Count facilitator turns too (excluded by default)."
+    ),
+]
+FormatOption = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, md, csv, xlsx or json (default: from the -o extension, else table).",
+        case_sensitive=False,
+    ),
+]
+TableOption = Annotated[
+    str | None,
+    typer.Option("--table", help="For csv: the one table to write (default: all, or the first)."),
+]
+OrderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--order",
+        help="Data-collection order of the transcripts, e.g. G1,G2,G3 (overrides the roster).",
+    ),
+]
+
+
+def _format(fmt: ReportFormat | None, output: Path | None) -> str:
+    if fmt is not None:
+        chosen = fmt.value
+    elif output is not None:
+        chosen = EXTENSIONS.get(output.suffix.lower())
+        if chosen is None:
+            raise typer.BadParameter(
+                f"cannot tell the format from {output.name!r}; add --format "
+                "(table, md, csv, xlsx, json)",
+                param_hint="'--format'",
+            )
+    else:
+        chosen = "table"
+    if chosen == "xlsx" and output is None:
+        raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+    return chosen
+
+
+def _order(order: str | None) -> list[str] | None:
+    if order is None:
+        return None
+    items = [t.strip() for t in order.split(",") if t.strip()]
+    if not items:
+        raise typer.BadParameter(
+            "give the transcripts in order, e.g. G1,G2,G3", param_hint="'--order'"
+        )
+    return items
+
+
+def _study(
+    sources: list[Path] | None,
+    segments: Path | None,
+    codings: Path | None,
+    codebook: Path | None,
+    roster: Path | None,
+    coder: str | None,
+    include_facilitator: bool,
+    order: list[str] | None = None,
+):
+    """Read the study files and join them once (qualcode.analysis.data.load_study)."""
+    from qualcode.analysis.data import EventOrderError, MultipleCodersError, load_study
+    from qualcode.io import read_codings, read_segments
+    from qualcode.roster import read_roster
+
+    if sources and segments is not None:
+        raise typer.BadParameter("give transcripts or --segments, not both", param_hint="'SOURCES'")
+    if not sources and segments is None:
+        raise typer.BadParameter(
+            "give transcripts (files or folders) or --segments segments.csv", param_hint="'SOURCES'"
+        )
+    if codings is None:
+        raise typer.BadParameter("give --codings (one codings file)", param_hint="'--codings'")
+    roster_df = read_roster(roster) if roster is not None else None
+    if segments is not None:
+        seg_df = read_segments(segments)
+        seg_path = segments
+    else:
+        from qualcode.ingest import load_sources
+
+        seg_df = load_sources(sources, roster=roster).segments
+        seg_path = None
+    cb = None
+    if codebook is not None:
+        from qualcode.codebook import load_codebook
+
+        cb = load_codebook(codebook)
+    try:
+        return load_study(
+            seg_df,
+            read_codings(codings),
+            codebook=cb,
+            roster=roster_df,
+            coder=coder,
+            include_facilitator=include_facilitator,
+            order=order,
+            segments_path=seg_path,
+            codings_path=codings,
+            roster_path=roster,
+        )
+    except MultipleCodersError as exc:
+        exc.hint = "report on the consensus file, or pick one coder with --coder NAME"
+        raise
+    except EventOrderError as exc:
+        exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
+        raise
+
+
+def _emit(result, fmt: str, output: Path | None, table: str | None) -> None:
+    """Render a result to stdout or write it to -o (atomic, with backup)."""
+    if fmt == "table":
+        if output is None:
+            from qualcode.cli.render import stdout_console
+
+            print_result(result, stdout_console())
+        else:
+            import io
+
+            from rich.console import Console
+
+            from qualcode.io import atomic_write_text
+
+            buffer = io.StringIO()
+            print_result(result, Console(file=buffer, width=160, no_color=True), width=None)
+            atomic_write_text(output, buffer.getvalue())
+            typer.echo(f"wrote {output} (table)", err=True)
+        return
+    from qualcode.report.analysis_export import render_analysis, write_analysis
+
+    if output is None:
+        typer.echo(render_analysis(result, fmt, table=table), nl=False)
+        return
+    written = write_analysis(result, fmt, output, table=table)
+    typer.echo(f"wrote {', '.join(str(p) for p in written)} ({fmt})", err=True)
+
+
+def print_result(result, console, *, width: int | None = 100) -> None:
+    """Terminal rendering: title, warnings, summary, notes, then every table (long text cut)."""
+    from rich import box
+    from rich.table import Table
+
+    from qualcode.report.markdown import TABLE_TITLES
+
+    console.print(f"[bold]{result.title}[/bold]", markup=True)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {_escape(warning)}", markup=True)
+    for key, value in result.summary().items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value is None or value == "":
+            continue
+        console.print(f"{key.replace('_', ' ')}: {value}", markup=False)
+    for note in result.notes:
+        console.print(f"- {note}", markup=False)
+    for name, df in result.tables().items():
+        if name in result.terminal_skip:
+            continue
+        table = Table(
+            title=TABLE_TITLES.get(name, name), box=box.SIMPLE_HEAVY, title_justify="left"
+        )
+        for col in df.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in df.itertuples(index=False, name=None):
+            table.add_row(*(_cell(v, width) for v in row))
+        console.print(table)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _cell(value, width: int | None):
+    import math
+
+    from rich.text import Text
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Text("")
+    if value.__class__.__name__ == "NAType":
+        return Text("")
+    if isinstance(value, float):
+        text = f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+    else:
+        text = str(value).replace("\n", " ")
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return Text(text)  # Text, never markup: transcript text may contain [brackets]
+
+
+def _threshold(value: str) -> float:
+    """ "5%", "0.05" or "5" (a bare number above 1 is a percent) -> 0.05."""
+    text = value.strip()
+    percent = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a share; write e.g. 5% or 0.05", param_hint="'--threshold'"
+        ) from None
+    if percent or number > 1:
+        number /= 100
+    if not 0 <= number <= 1:
+        raise typer.BadParameter(f"{value!r} is outside 0%-100%", param_hint="'--threshold'")
+    return number
+
+
+@report_app.command("hierarchy")
+def hierarchy(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    quotes: Annotated[int, typer.Option("--quotes", help="Exemplar quotes per idea.")] = 3,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """Constructs > themes > repeating ideas with mentions, participants and groups (parents count
+    the union of their children), flags (below the two-participant rule, one group only, never
+    applied, one participant supplying half or more), exemplar quotes with their group, participant
+    and turn, the idea x group matrix, and the leftovers (minor themes, diverse cases).
+
+    Example: qualcode report hierarchy --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
+    """
+    from qualcode.analysis.hierarchy import hierarchy_report
+
+    chosen = _format(fmt, output)
+    if codebook is None:
+        raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    _emit(hierarchy_report(data, quotes=quotes), chosen, output, table)
+
+
+@report_app.command("saturation")
+def saturation(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    base: Annotated[int, typer.Option("--base", min=1, help="Base size b (events).")] = 4,
+    run: Annotated[int, typer.Option("--run", min=1, help="Run length r (events).")] = 2,
+    threshold: Annotated[
+        str, typer.Option("--threshold", help="New information threshold, e.g. 5% or 0.")
+    ] = "5%",
+    denominator: Annotated[
+        str, typer.Option("--denominator", help="base (Guest et al.) or cumulative.")
+    ] = "base",
+    new: Annotated[
+        str,
+        typer.Option(
+            "--new", help="When a code is new: first-mention, or two-participant (repeating idea)."
+        ),
+    ] = "first-mention",
+    order: OrderOption = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", min=0, help="Random orders for the discovery band.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random orders.")] = 0,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """Thematic saturation after Guest, Namey & Chen (2020): new codes per event in data-collection
+    order (from the roster's event_order/event_date, or --order), the runs table and the "s+r"
+    result (or "not assessable" and why), a sensitivity grid (base 4-6, run 2-3, 0%/5%) and the
+    discovery curve with a band from random orders (a PNG beside -o report.md).
+
+    Example: qualcode report saturation --segments segments.csv --codings codings/consensus.csv --roster roster.csv --base 4 --run 1 --threshold 0
+    """
+    from qualcode.analysis.data import EventOrderError
+    from qualcode.analysis.saturation import DENOMINATORS, NEW_DEFINITIONS, saturation_report
+
+    chosen = _format(fmt, output)
+    if denominator not in DENOMINATORS:
+        raise typer.BadParameter(
+            f"choose {' or '.join(DENOMINATORS)}", param_hint="'--denominator'"
+        )
+    if new not in NEW_DEFINITIONS:
+        raise typer.BadParameter(f"choose {' or '.join(NEW_DEFINITIONS)}", param_hint="'--new'")
+    share = _threshold(threshold)
+    events = _order(order)
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    try:
+        result = saturation_report(
+            data,
+            base=base,
+            run=run,
+            threshold=share,
+            denominator=denominator,
+            new=new,
+            order=events,
+            permutations=permutations,
+            seed=seed,
+        )
+    except EventOrderError as exc:
+        exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
+        raise
+    _emit(result, chosen, output, table)
+
+
+@report_app.command("demographics")
+def demographics(
+    roster: Annotated[Path, typer.Option("--roster", help="roster.csv with attribute columns.")],
+    attributes: Annotated[
+        str | None,
+        typer.Option("--attributes", help="Comma-separated columns (default: all attributes)."),
+    ] = None,
+    stratify: Annotated[
+        str | None,
+        typer.Option("--stratify", help="A column to split by (e.g. site, or transcript_id)."),
+    ] = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """Table 1 from the roster: N, then n (%) per category of every attribute (missing/declined as
+    its own category, percentages of N rounded as journals do), the median of ordered bands, group
+    sizes (median, range), optionally stratified by any column.
+
+    Example: qualcode report demographics --roster roster.csv --stratify transcript_id -o table1.md
+    """
+    from qualcode.analysis.demographics import demographics_report
+    from qualcode.roster import read_roster
+
+    chosen = _format(fmt, output)
+    attrs = [a.strip() for a in attributes.split(",")] if attributes is not None else None
+    result = demographics_report(
+        read_roster(roster), attributes=attrs, stratify=stratify, roster_path=roster
+    )
+    _emit(result, chosen, output, table)
+
+
+@report_app.command("crosstab")
+def crosstab(
+    by: Annotated[str, typer.Option("--by", help="Roster attribute (or transcript_id) to cross.")],
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    count: Annotated[
+        str, typer.Option("--count", help="participants, segments or transcripts.")
+    ] = "participants",
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """Codes x an attribute (clinic role, site, source type, group): participants (or segments, or
+    transcripts) per cell, with row and column percentages and the column denominators.
+
+    Example: qualcode report crosstab --by clinic_role --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
+    """
+    from qualcode.analysis.crosstab import COUNT_UNITS, crosstab_report
+
+    chosen = _format(fmt, output)
+    if count not in COUNT_UNITS:
+        raise typer.BadParameter(f"choose {', '.join(COUNT_UNITS)}", param_hint="'--count'")
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    _emit(crosstab_report(data, by, count=count), chosen, output, table)
+
+
+@report_app.command("cooccurrence")
+def cooccurrence(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """Code x code co-occurrence over segments (counts and Jaccard), in codebook order, and the
+    pairs that co-occur, most frequent first.
+
+    Example: qualcode report cooccurrence --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml -o cooccurrence.xlsx
+    """
+    from qualcode.analysis.cooccurrence import cooccurrence_report
+
+    chosen = _format(fmt, output)
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    _emit(cooccurrence_report(data), chosen, output, table)
