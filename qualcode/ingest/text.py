@@ -555,8 +555,6 @@ def parse_lines(
 
     for item, label in zip(lines, found, strict=True):
         stripped = item.text.strip()
-        if not stripped:
-            continue
         if label is not None:
             flush()
             seen_label = True
@@ -564,6 +562,8 @@ def parse_lines(
             pending_time = None
             current = (label.speaker, item.line, start)
             parts = [label.text.strip()] if label.text.strip() else []
+            continue
+        if not stripped:
             continue
         if item.heading or (
             _is_preamble_heading(stripped) if not seen_label else _is_heading(stripped)
