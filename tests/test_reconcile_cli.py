@@ -58,9 +58,15 @@ def test_each_strategy(cli, study, strategy, decisions, codes):
         )
     ]
     kept, dropped = decisions.count("kept"), decisions.count("dropped")
-    assert f"4 differences: {kept} kept, {dropped} dropped; 0 codes added." in result.stdout
+    assert (
+        f"4 differences: {kept} kept, {dropped} dropped; 0 codes added in discussion."
+        in result.stdout
+    )
     assert "before  alice vs bob            66.7%   0.250" in result.stdout
-    assert "1 segments only alice reviewed, 1 only bob reviewed" in result.stdout
+    assert (
+        "Carried over as coded: 1 segment only alice reviewed, 1 only bob reviewed."
+        in result.stdout
+    )
 
 
 def test_existing_outputs_are_backed_up(cli, study):
@@ -219,7 +225,7 @@ def test_interactive_with_reason_add_back_and_resume(cli, study):
         ("fg1:3", "RI3", "kept"),
     ]
     assert [r["reason"] for r in read_rows(log)][:2] == ["", ""]
-    assert "4 differences: 3 kept, 1 dropped; 1 codes added." in second.stdout
+    assert "4 differences: 3 kept, 1 dropped; 1 code added in discussion." in second.stdout
     assert [r["code_id"] for r in read_rows(study / "c.csv")] == [
         "RI1", "RI2", "RI1", "RI4", "RI3", "RI3", "RI2", ""
     ]  # fmt: skip
@@ -284,3 +290,19 @@ def test_interactive_in_a_real_terminal_survives_kill_9(study):
         ("fg1:3", "RI3", "dropped"),
     ]
     assert (study / "c.csv").exists()
+
+
+def test_interactive_replays_a_meeting_log_first(cli, study):
+    meeting = study / "meeting.csv"
+    meeting.write_text("segment_id,code_id,decision\nfg1:1,RI2,dropped\nfg1:3,RI3,kept\n")
+    result = run(cli, study, *interactive_args(study), "--decisions", meeting, input="k\nd\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Replayed 2 decisions from the decisions file" in result.stdout
+    assert "Difference 1 of 4" not in result.stdout
+    assert decided(study / "c.decisions.csv") == [
+        ("fg1:1", "RI2", "dropped", "replay"),
+        ("fg1:3", "RI3", "kept", "replay"),
+        ("fg1:2", "RI1", "kept", "interactive"),
+        ("fg1:2", "RI2", "dropped", "interactive"),
+    ]
+    assert "  replay: 1 kept, 1 dropped, 0 added" in result.stdout

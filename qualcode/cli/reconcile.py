@@ -174,6 +174,10 @@ def _load_codebook(path: Path) -> Any:
 
 
 # --- rendering ------------------------------------------------------------------------------------
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _pct(x: float) -> str:
     return "n/a" if x != x else f"{100 * x:.1f}%"
 
@@ -183,27 +187,32 @@ def _kappa(x: float) -> str:
 
 
 def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> None:
+    from functools import partial
+
     from qualcode.cli.render import stdout_console
 
     s = result.summary
     console = stdout_console()
-    console.print(
+    console.soft_wrap = True  # long paths stay on one line
+    out = partial(console.print, markup=False)
+    out(
         f"Reconciled {s.coder_a} (A) and {s.coder_b} (B): {s.segments_both} segments coded by both."
     )
     if s.segments_only_a or s.segments_only_b:
-        console.print(
-            f"Carried over as coded: {s.segments_only_a} segments only {s.coder_a} reviewed, "
+        out(
+            f"Carried over as coded: {_n(s.segments_only_a, 'segment')} only {s.coder_a} reviewed, "
             f"{s.segments_only_b} only {s.coder_b} reviewed."
         )
-    console.print(
-        f"{s.differences} differences: {s.kept} kept, {s.dropped} dropped; {s.added} codes added."
+    out(
+        f"{_n(s.differences, 'difference')}: {s.kept} kept, {s.dropped} dropped; "
+        f"{_n(s.added, 'code')} added in discussion."
     )
     for strat, counts in s.by_strategy.items():
-        console.print(
+        out(
             f"  {strat}: {counts['kept']} kept, {counts['dropped']} dropped, "
             f"{counts['added']} added"
         )
-    console.print(
+    out(
         f"Agreement on the {s.segments_both} double-coded segments, pooled over "
         f"{s.codes} codes x {s.segments_both} segments:"
     )
@@ -213,14 +222,14 @@ def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> Non
         "b_vs_consensus": f"after   {s.coder_b} vs consensus",
     }
     width = max(len(label) for label in labels.values())
-    console.print(f"  {'':<{width}}  {'agreement':>9}  {'kappa':>6}")
+    out(f"  {'':<{width}}  {'agreement':>9}  {'kappa':>6}")
     for key, label in labels.items():
         row = s.agreement[key]
-        console.print(
+        out(
             f"  {label:<{width}}  {_pct(row['percent_agreement']):>9}  "
             f"{_kappa(row['cohen_kappa']):>6}"
         )
-    console.print(
+    out(
         f"wrote {output} ({len(result.consensus)} rows) and {log_path} "
         f"({len(result.decisions)} decisions)"
     )
@@ -310,16 +319,18 @@ def _walk(session: ReconcileSession, seg_df: Any, show_text: bool) -> bool:
     from qualcode.errors import QualcodeError
 
     console = stdout_console()
+    console.soft_wrap = True
     if not show_text:
         stderr_console().print(
             "warning: no --segments given: showing segment ids only, not their text"
         )
     total = len(session.keys)
-    if session.resumed or session.seeded:
+    if session.resumed:
         console.print(
-            f"Resuming: {session.resumed} decisions from {session.log_path}"
-            + (f", {session.seeded} replayed" if session.seeded else "")
+            f"Resuming: {session.resumed} decisions from {session.log_path}", markup=False
         )
+    if session.seeded:
+        console.print(f"Replayed {session.seeded} decisions from the decisions file", markup=False)
     index = session.first_pending_index()
     reason = ""
     while index is not None:
@@ -340,9 +351,9 @@ def _walk(session: ReconcileSession, seg_df: Any, show_text: bool) -> bool:
             try:
                 session.decide(seg, new, "added", reason=reason)
                 reason = ""
-                console.print(f"added {new} on {seg}")
+                console.print(f"added {new} on {seg}", markup=False)
             except QualcodeError as exc:
-                console.print(f"cannot add {new}: {exc.message}")
+                console.print(f"cannot add {new}: {exc.message}", markup=False)
         elif choice == "r":
             reason = (_ask("reason: ") or "").strip()
         elif choice == "b":
@@ -354,7 +365,8 @@ def _walk(session: ReconcileSession, seg_df: Any, show_text: bool) -> bool:
             left = len(session.pending())
             console.print(
                 f"saved {total - left} of {total} decisions in {session.log_path}; "
-                f"{left} left. Run the same command again to resume."
+                f"{left} left. Run the same command again to resume.",
+                markup=False,
             )
             return False
         else:
