@@ -1,0 +1,192 @@
+"""Counting rules of the A&S hierarchy on a hand-made study (tests/data/analysis):
+
+- G1:1 and G2:1 are facilitator turns coded RI1/RI2 (a paraphrase): never counted by default;
+- G1:4 and G3:3 are by "Unknown Speaker": mentions and groups, not participants;
+- P02 speaks as "P2" in G1 and as "Bob" in G2 (the roster maps both to P02): one participant;
+- RI3: P02 supplies 2 of 3 segments; RI5 is voiced in G1 only; RI4 is never applied.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qualcode.analysis.data import MultipleCodersError, load_study
+from qualcode.analysis.hierarchy import hierarchy_report, voiced_sentence
+from qualcode.codebook import load_codebook
+from qualcode.errors import ContractError
+from qualcode.io import read_codings, read_segments
+from qualcode.roster import read_roster
+
+DATA = Path(__file__).parent / "data" / "analysis"
+
+
+def study(**kwargs):
+    return load_study(
+        read_segments(DATA / "segments.csv"),
+        kwargs.pop("codings", None) if "codings" in kwargs else read_codings(DATA / "codings.csv"),
+        codebook=load_codebook(DATA / "codebook.yaml"),
+        roster=read_roster(DATA / "roster.csv"),
+        codings_path="codings.csv",
+        **kwargs,
+    )
+
+
+def rows(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    return [tuple(r) for r in df[columns].itertuples(index=False, name=None)]
+
+
+def test_applied_table_maps_speakers_through_the_roster_and_drops_facilitators():
+    data = study()
+    assert rows(data.applied, ["segment_id", "code_id", "participant_id", "role"]) == [
+        ("G1:2", "RI1", "P01", "participant"),
+        ("G1:3", "RI1", "P02", "participant"),
+        ("G1:3", "RI2", "P02", "participant"),
+        ("G1:4", "RI2", "", "unknown"),
+        ("G2:2", "RI1", "P03", "participant"),
+        ("G2:3", "RI2", "P02", "participant"),
+        ("G2:3", "RI3", "P02", "participant"),
+        ("G2:4", "RI3", "P02", "participant"),
+        ("G3:2", "RI3", "P04", "participant"),
+        ("G3:3", "RI1", "", "unknown"),
+        ("G1:2", "RI5", "P01", "participant"),
+        ("G1:3", "RI5", "P02", "participant"),
+    ]
+    assert data.facilitator_mentions_excluded == 2
+    assert data.transcripts == ["G1", "G2", "G3"]
+    assert data.participants() == ["P01", "P02", "P03", "P04"]
+
+
+def test_counts_union_of_children_flags_and_sentences():
+    report = hierarchy_report(study())
+    assert rows(
+        report.hierarchy,
+        ["level", "id", "parent_id", "mentions", "participants", "groups", "flags"],
+    ) == [
+        ("construct", "C1", "", 6, 3, 3, ""),
+        ("theme", "T1", "C1", 6, 3, 3, ""),
+        ("idea", "RI1", "T1", 4, 3, 3, ""),
+        ("idea", "RI2", "T1", 3, 1, 2, "below-two-participants"),
+        ("theme", "T2", "", 5, 3, 3, ""),
+        ("idea", "RI3", "T2", 3, 2, 2, "dominant-participant"),
+        ("idea", "RI5", "T2", 2, 2, 1, "one-group-only"),
+        ("idea", "RI4", "", 0, 0, 0, "never-applied"),
+    ]
+    assert report.hierarchy["summary"].iat[2] == "voiced in 3 of 3 groups by 3 of 4 participants"
+    assert rows(report.flags, ["id", "flag", "detail"]) == [
+        ("RI2", "below-two-participants", "1 participant (the rule asks for 2 or more)"),
+        ("RI3", "dominant-participant", "P02 supplied 2 of 3 segments (67%)"),
+        ("RI5", "one-group-only", "voiced in G1 only"),
+        ("RI4", "never-applied", "idea never applied"),
+    ]
+    assert report.summary() == {
+        "groups": 3,
+        "participants": 4,
+        "facilitator_mentions_excluded": 2,
+        "constructs": 1,
+        "themes": 2,
+        "ideas": 5,
+        "repeating_ideas": 3,
+        "ideas_applied": 4,
+    }
+
+
+def test_matrix_counts_participants_per_group():
+    report = hierarchy_report(study())
+    assert rows(report.matrix, ["id", "G1", "G2", "G3", "participants"]) == [
+        ("RI1", 2, 1, 0, 3),
+        ("RI2", 1, 1, 0, 1),
+        ("RI3", 0, 1, 1, 2),
+        ("RI5", 2, 0, 0, 2),
+        ("RI4", 0, 0, 0, 0),
+    ]
+
+
+def test_quotes_spread_over_participants_and_groups_with_identifiers():
+    report = hierarchy_report(study(), quotes=2)
+    assert rows(report.quotes, ["idea_id", "rank", "reference", "segment_id"]) == [
+        ("RI1", 1, "G1, P01, turn 2", "G1:2"),
+        ("RI1", 2, "G2, P03, turn 2", "G2:2"),
+        ("RI2", 1, "G1, P02, turn 3", "G1:3"),
+        ("RI2", 2, "G1, Unknown Speaker, turn 4", "G1:4"),  # another voice before P02 again
+        ("RI3", 1, "G2, P02, turn 3", "G2:3"),
+        ("RI3", 2, "G3, P04, turn 2", "G3:2"),
+        ("RI5", 1, "G1, P01, turn 2", "G1:2"),
+        ("RI5", 2, "G1, P02, turn 3", "G1:3"),
+    ]
+    assert hierarchy_report(study(), quotes=0).quotes.empty
+
+
+def test_leftovers_list_diverse_cases_and_ideas_outside_the_tree():
+    report = hierarchy_report(study())
+    assert rows(report.leftovers, ["kind", "id", "reason", "participants"]) == [
+        ("idea", "RI2", "voiced by one participant (diverse case)", 1),
+        ("idea", "RI4", "fits no theme", 0),
+        ("theme", "T2", "fits no construct", 3),
+    ]
+
+
+def test_facilitator_turns_can_be_included():
+    report = hierarchy_report(study(include_facilitator=True))
+    ri1 = report.hierarchy[report.hierarchy["id"] == "RI1"].iloc[0]
+    ri2 = report.hierarchy[report.hierarchy["id"] == "RI2"].iloc[0]
+    # the facilitator is not a participant: mentions grow, participants do not
+    assert (ri1.mentions, ri1.participants, ri2.mentions, ri2.participants) == (5, 3, 4, 1)
+    assert "included" in " ".join(report.notes)
+
+
+def test_without_roster_a_labelled_speaker_is_a_participant_of_their_transcript():
+    segments = read_segments(DATA / "segments.csv")
+    segments.loc[segments["speaker"].isin(["P1", "P2", "Ann", "Bob", "Cy"]), "role"] = "participant"
+    data = load_study(
+        segments,
+        read_codings(DATA / "codings.csv"),
+        codebook=load_codebook(DATA / "codebook.yaml"),
+        order=["G1", "G2", "G3"],
+    )
+    ideas = hierarchy_report(data).hierarchy.set_index("id")
+    # without the roster, P2 (G1) and Bob (G2) are two people
+    assert ideas.loc["RI2", "participants"] == 2
+    assert "G1/P2" in data.participants()
+    assert any("without a participant_id" in n for n in data.notes)
+
+
+def test_voiced_sentence():
+    assert voiced_sentence(4, 5, 12, 33) == "voiced in 4 of 5 groups by 12 of 33 participants"
+    assert voiced_sentence(1, 1, 1, 1) == "voiced in 1 of 1 group by 1 of 1 participant"
+
+
+def test_code_not_in_codebook_is_an_error_with_its_line():
+    codings = read_codings(DATA / "codings.csv")
+    codings.loc[4, "code_id"] = "RI9"
+    with pytest.raises(ContractError) as err:
+        study(codings=codings)
+    assert str(err.value) == "codings.csv:6: code 'RI9' is not in the codebook"
+
+
+def test_segment_not_in_segments_is_an_error_with_its_line():
+    codings = read_codings(DATA / "codings.csv")
+    codings.loc[2, "segment_id"] = "G9:1"
+    with pytest.raises(ContractError) as err:
+        study(codings=codings)
+    assert str(err.value) == "codings.csv:4: segment_id 'G9:1' is not in the segments"
+
+
+def test_several_coders_need_a_choice():
+    codings = read_codings(DATA / "codings.csv")
+    codings.loc[0, "coder"] = "ana"
+    with pytest.raises(MultipleCodersError, match=r"holds 2 coders \(ana, consensus\)"):
+        study(codings=codings)
+    assert study(codings=codings, coder="consensus").coder == "consensus"
+    with pytest.raises(ContractError, match="no codings by coder 'ben'"):
+        study(codings=codings, coder="ben")
+
+
+def test_reviewed_without_code_and_duplicate_spans_count_once():
+    codings = read_codings(DATA / "codings.csv")
+    extra = codings.iloc[[1]].assign(start_char="0", end_char="5")
+    data = study(codings=pd.concat([codings, extra], ignore_index=True))
+    ri1 = hierarchy_report(data).hierarchy.set_index("id").loc["RI1"]
+    assert ri1.mentions == 4
