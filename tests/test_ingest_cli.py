@@ -260,3 +260,12 @@ def test_many_files_with_progress(cli, tmp_path):
     result = cli("ingest", tmp_path, "-o", out)
     assert result.exit_code == 0, result.stderr
     assert len(read_rows(out)) == 26
+
+
+def test_table_column_options_are_passed_on(cli, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Who,Said,Other\nAnna,Hello,x\nBen,Yes,y\n", encoding="utf-8")
+    out = tmp_path / "s.csv"
+    result = cli("ingest", path, "-o", out, "--speaker-column", "Who", "--text-column", "Said")
+    assert result.exit_code == 0, result.stderr
+    assert [(r[3], r[6]) for r in read_rows(out)[1:]] == [("Anna", "Hello"), ("Ben", "Yes")]

@@ -383,3 +383,29 @@ def test_forced_otter_on_plain_text_says_what_is_missing(tmp_path):
 def test_unknown_format_name(tmp_path):
     with pytest.raises(InputFormatError, match="unknown format 'pdf'"):
         ingest_file(write(tmp_path, "x.txt", "Anna: hi\n"), fmt="pdf")
+
+
+def test_more_label_layouts():
+    text = (
+        "Q3.\n"
+        "Q: How was it?\n"
+        "A: Fine.\n"
+        "Participant #3: Yes.\n"
+        "P1 (00:01:02): With time.\n"
+        "**Anna:** Markdown bold.\n"
+        "Mum said: go home.\n"
+        "12:30\n"
+        "李明: A name without letter case.\n"
+        "Kate-Lynn: Hyphen.\n"
+    )
+    parsed = parse_text(text, "x.txt")
+    assert [(b.speaker, b.text, b.start_time, b.line) for b in parsed.blocks] == [
+        ("Q", "How was it?", None, 2),
+        ("A", "Fine.", None, 3),
+        ("Participant #3", "Yes.", None, 4),
+        ("P1", "With time.", 62.0, 5),
+        ("Anna", "Markdown bold.\nMum said: go home.", None, 6),
+        ("李明", "A name without letter case.", 750.0, 9),
+        ("Kate-Lynn", "Hyphen.", None, 10),
+    ]
+    assert parsed.warnings == ["ignored heading/title line (1): line 1 'Q3.'"]

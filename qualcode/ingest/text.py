@@ -376,14 +376,14 @@ def label_strength(label: str) -> bool | None:
     words = core.split()
     if not words or len(words) > 6:
         return None
-    if not core[0].isalpha() or not core[0].isupper():
+    if not core[0].isalpha() or core[0].islower():  # caseless scripts (CJK, Arabic) pass
         return None
     if core.isdigit():
         return None
     for i, word in enumerate(words):
         if not _WORD.match(word):
             return None
-        capital = word[0].isupper() or word[0].isdigit() or word[0] == "#"
+        capital = not word[0].islower()
         if i and not capital and word.casefold() not in _PARTICLES:
             return None
     first = words[0].casefold().rstrip(".")
@@ -570,10 +570,11 @@ def parse_lines(
         ):
             headings.append(f"line {item.line} {_shorten(stripped)!r}")
             continue
-        rest, ts = strip_leading_timestamp(stripped, strong_only=True)
-        if ts is not None and not rest.strip():
+        alone, ts = strip_leading_timestamp(stripped)
+        if ts is not None and not alone.strip():
             pending_time = ts  # a timestamp alone on its line times the next turn
             continue
+        rest, ts = strip_leading_timestamp(stripped, strong_only=True)
         rest = rest.strip()
         if not rest:
             continue
