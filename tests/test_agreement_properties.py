@@ -270,11 +270,12 @@ def test_masi_matches_nltk(x, y):
         assert masi_distance(x, y) == 0.0
 
 
-@pytest.mark.parametrize("n_codes", [1, 40])
-def test_binary_counts_equal_per_code_loop(n_codes):
+@pytest.mark.parametrize(("n_segments", "n_codes"), [(500, 1), (500, 40), (20_000, 3)])
+def test_binary_counts_equal_per_code_loop(n_segments, n_codes):
+    # 20,000 rows span several of binary_counts' row blocks
     rng = np.random.default_rng(n_codes)
-    a = rng.random((500, n_codes)) < 0.2
-    b = rng.random((500, n_codes)) < 0.3
+    a = rng.random((n_segments, n_codes)) < 0.2
+    b = rng.random((n_segments, n_codes)) < 0.3
     both, only_a, only_b, neither = binary_counts(a, b)
     for k in range(n_codes):
         assert (both[k], only_a[k], only_b[k], neither[k]) == (
