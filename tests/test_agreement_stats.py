@@ -483,3 +483,17 @@ def test_error_binary_inputs():
         binary_agreement([1, 2], [1], [1], [1])
     with pytest.raises(AgreementInputError, match="must not be negative"):
         binary_agreement([-1], [1], [1], [1])
+
+
+def test_package_import_is_lazy():
+    # `import qualcode.agreement` must not pull numpy in (CLI start-up); first use of a statistic does.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qualcode.agreement as ag\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported eagerly'\n"
+        "assert ag.fleiss_kappa([[1, 1], [1, 2]]).n_units == 2\n"
+        "assert 'numpy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
