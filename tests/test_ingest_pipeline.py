@@ -23,7 +23,9 @@ fg2,anna,P01,,female
 def make_study(root):
     (root / "transcripts" / "sub").mkdir(parents=True)
     (root / "transcripts" / "fg1.txt").write_text(
-        "Dr. Lee: Welcome.\nAnna: Hi.\nANNA: Still me.\nBen: Hello.\nCarl: Hey.\n", encoding="utf-8"
+        "Dr. Lee: Welcome.\nAnna: Hi.\nANNA: Still me.\nBen: Hello.\nCarl: Hey.\n"
+        "Unknown Speaker: Hm.\n",
+        encoding="utf-8",
     )
     (root / "transcripts" / "sub" / "fg2.txt").write_text("Anna: Back.\n", encoding="utf-8")
     (root / "transcripts" / "roster.csv").write_text(ROSTER, encoding="utf-8")
@@ -52,6 +54,7 @@ def test_folder_with_roster(tmp_path):
         ("fg1:2", "fg1", 2, "Anna", "P01", "participant", "Hi.\nStill me.", "", "", "fg1.txt", 2),
         ("fg1:3", "fg1", 3, "Ben", "P02", "participant", "Hello.", "", "", "fg1.txt", 4),
         ("fg1:4", "fg1", 4, "Carl", "", "participant", "Hey.", "", "", "fg1.txt", 5),
+        ("fg1:5", "fg1", 5, "Unknown Speaker", "", "unknown", "Hm.", "", "", "fg1.txt", 6),
         ("fg2:1", "fg2", 1, "Anna", "P01", "participant", "Back.", "", "", "fg2.txt", 1),
     ]
     summaries = [
@@ -62,8 +65,8 @@ def test_folder_with_roster(tmp_path):
         (
             "fg1",
             "text",
-            4,
-            4,
+            5,
+            5,
             2,
             [
                 "roster speaker(s) not found in the transcript: Zoe",
@@ -73,11 +76,7 @@ def test_folder_with_roster(tmp_path):
         ("fg2", "text", 1, 1, 1, []),
     ]
     assert result.skipped == []
-    assert result.warnings == [
-        f"{folder / 'codings' / 'coder_a.csv'}: a codings file, not a transcript; ignored",
-        f"{folder / 'notes.pdf'}: not a transcript type, ignored",
-        f"{folder / 'people.csv'}: a roster file, not a transcript; ignored",
-    ]
+    assert result.warnings == [f"{folder / 'notes.pdf'}: not a transcript type, ignored"]
 
 
 def test_transcript_missing_from_roster(tmp_path):
@@ -191,18 +190,19 @@ def test_segments_csv_passthrough_and_roster_remap(tmp_path):
     first.segments.to_csv(seg, index=False)
     again = load_sources([seg])
     assert list(again.segments["speaker"]) == list(first.segments["speaker"])
-    assert list(again.segments["participant_id"]) == ["", "", "", "", ""]
+    assert list(again.segments["participant_id"]) == ["", "", "", "", "", ""]
     assert [(s.transcript_id, s.format, s.turns) for s in again.summaries] == [
-        ("fg1", "segments", 4),
+        ("fg1", "segments", 5),
         ("fg2", "segments", 1),
     ]
     mapped = load_sources([seg], roster=tmp_path / "roster.csv")
-    assert list(mapped.segments["participant_id"]) == ["", "P01", "P02", "", "P01"]
+    assert list(mapped.segments["participant_id"]) == ["", "P01", "P02", "", "", "P01"]
     assert list(mapped.segments["role"]) == [
         "facilitator",
         "participant",
         "participant",
         "participant",
+        "unknown",
         "participant",
     ]
     with pytest.raises(InputFormatError, match="cannot be combined with other sources"):

@@ -25,7 +25,7 @@ from qualcode.ingest.detect import (
     format_from_extension,
 )
 from qualcode.ingest.turns import UNKNOWN_SPEAKER, RosterEntry, merge_blocks, role_from_name
-from qualcode.model import SEGMENT_COLUMNS, Segment
+from qualcode.model import ROLE_UNKNOWN, SEGMENT_COLUMNS, Segment
 from qualcode.roster import speaker_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -246,10 +246,8 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
         if path.suffix.lower() not in EXTENSIONS:
             notes.append(f"{path}: not a transcript type, ignored")
             continue
-        kind = _study_file_kind(path)
-        if kind is not None:
-            notes.append(f"{path}: a {kind} file, not a transcript; ignored")
-            continue
+        if _study_file_kind(path) is not None:
+            continue  # qualcode's own files (codings, roster, segments) live beside transcripts
         files.append(path)
     return files, notes
 
@@ -307,6 +305,8 @@ def _roster_warnings(
     unmapped = []
     for s in speakers:
         k = speaker_key(s)
+        if role_from_name(s) == ROLE_UNKNOWN:
+            continue  # "Unknown Speaker" is unknown by design, not a roster gap
         if k not in entries and k not in seen:
             seen.add(k)
             unmapped.append(s)
