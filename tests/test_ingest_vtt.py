@@ -343,3 +343,20 @@ def test_huge_single_line_returns_or_fails_fast(text):
     with contextlib.suppress(InputFormatError):
         parse_vtt(text, "big.vtt")
     assert time.perf_counter() - began < 5
+
+
+def test_note_with_an_arrow_and_an_unnamed_voice():
+    text = """WEBVTT
+
+NOTE edited: speaker A --> Ana
+second note line
+
+00:00:01.000 --> 00:00:02.000
+<v Ana>hi</v>
+
+00:00:02.000 --> 00:00:03.000
+<v>who said this?</v>
+"""
+    parsed = parse_vtt(text, "g.vtt")
+    assert rows(parsed) == [("Ana", "hi", 6, 1.0, 2.0), (None, "who said this?", 9, 2.0, 3.0)]
+    assert parsed.warnings == ["1 cue without a speaker name continues the previous speaker"]
