@@ -1,0 +1,605 @@
+"""Two coders' codings -> per-code agreement tables, roll-ups, and the list of disagreements.
+
+Unit = segment (speaker turn), as in docs/method.md ("Inter-coder agreement"): agreement is computed
+on the segments *both* coders reviewed (a coder reviewed every segment_id in their file; an empty
+code_id means "reviewed, no code"). For each code every double-coded segment gives a present/absent
+decision per coder, so each code is a 2x2 table; the statistics come from `agreement.stats`,
+vectorised over all codes at once. Themes and constructs are rolled up: a segment has a theme if it has
+any of the theme's repeating ideas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualcode.errors import ContractError
+from qualcode.model import CODING_REQUIRED
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from qualcode.model import Codebook
+
+# Krippendorff (2004, p. 241): rely on alpha >= .800; draw tentative conclusions from .667 to .800.
+ALPHA_GOOD = 0.800
+ALPHA_TENTATIVE = 0.667
+# A code is rare when neither coder applied it to 5% of the double-coded segments, or to 3 segments:
+# its kappa/alpha then swing on one or two decisions (the kappa paradox, Feinstein & Cicchetti 1990).
+RARE_SHARE = 0.05
+RARE_MIN_SEGMENTS = 3
+RARE_RULE = (
+    f"rare = each coder applied the code to fewer than {RARE_SHARE:.0%} of the double-coded "
+    f"segments or to fewer than {RARE_MIN_SEGMENTS} segments; its kappa and alpha are unstable"
+)
+USUAL_DOUBLE_CODED_SHARE = (0.10, 0.25)
+# Set-valued alpha compares every pair of distinct code sets, and the statistics engine builds a dense
+# segments x distinct-sets count matrix: beyond this product it is skipped (with the reason shown).
+SET_ALPHA_MAX_CELLS = 2_000_000
+
+STAT_KEYS: tuple[str, ...] = (
+    "percent_agreement",
+    "cohen_kappa",
+    "scott_pi",
+    "krippendorff_alpha",
+    "gwet_ac1",
+    "brennan_prediger",
+    "positive_agreement",
+)
+COUNT_KEYS: tuple[str, ...] = ("both", "only_a", "only_b", "neither")
+DISAGREEMENT_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "transcript_id",
+    "turn",
+    "speaker",
+    "text",
+    "codes_a",
+    "codes_b",
+    "only_a",
+    "only_b",
+)
+
+
+class CoderError(ContractError):
+    """Codings files whose `coder` column does not name one coder per file, or the same coder twice."""
+
+
+class OverlapError(ContractError):
+    """Two codings files with no segment in common: there is nothing to compare."""
+
+
+class UnknownCodeError(ContractError):
+    """Code ids in a codings file that the codebook does not define."""
+
+
+class UnknownSegmentError(ContractError):
+    """Segment ids in a codings file that the segments file does not have."""
+
+
+@dataclass
+class Comparison:
+    """Everything `compare_codings` found; `comparison_to_dict` gives its JSON form."""
+
+    coder_a: str
+    coder_b: str
+    file_a: str | None
+    file_b: str | None
+    reviewed_a: int
+    reviewed_b: int
+    double_coded: int
+    reviewed_either: int
+    segments_total: int | None
+    double_coded_share: float
+    share_of: str
+    single_coded_a: tuple[str, ...]
+    single_coded_b: tuple[str, ...]
+    per_code: pd.DataFrame
+    per_theme: pd.DataFrame
+    per_construct: pd.DataFrame
+    overall: dict[str, Any]
+    disagreements: pd.DataFrame
+    codebook_title: str | None = None
+    rare_rule: str = RARE_RULE
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"good": ALPHA_GOOD, "tentative": ALPHA_TENTATIVE}
+    )
+
+
+# --- validation ---------------------------------------------------------------------------------
+def _name(path: str | Path | None, fallback: str) -> str:
+    return str(path) if path is not None else fallback
+
+
+def _check_columns(df: pd.DataFrame, path: str | Path | None, label: str) -> None:
+    missing = [c for c in CODING_REQUIRED if c not in df.columns]
+    if missing:
+        raise ContractError(
+            f"codings is missing column(s): {', '.join(missing)}",
+            file=_name(path, label),
+            line=1,
+            hint=f"the header must include: {', '.join(CODING_REQUIRED)}",
+        )
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """`values` as stripped strings; strips each distinct value once (ids repeat a lot)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    clean = pd.Index(uniques).astype(str).str.strip()
+    return pd.Series(clean.take(codes), index=values.index, dtype=object)
+
+
+def _coder_name(df: pd.DataFrame, path: str | Path | None, label: str) -> str:
+    """The one coder a file belongs to (blank cells inherit it; no name at all -> the file stem)."""
+    uniques = df["coder"].unique()
+    names = [n for n in dict.fromkeys(str(u).strip() for u in uniques) if n]
+    if len(names) > 1:
+        coders = _stripped(df["coder"])
+        # Report the first row naming a second coder.
+        second = ((coders != names[0]) & (coders != "")).to_numpy()
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise CoderError(
+            f"the coder column names {len(names)} coders ({shown}); a codings file holds one coder",
+            file=_name(path, label),
+            line=_first_row(second),
+            hint="keep one file per coder (codings/<coder>.csv) and compare two of them",
+        )
+    if names:
+        return names[0]
+    return Path(path).stem if path is not None else label
+
+
+def _turn_key(segment_id: str) -> tuple[str, int, str]:
+    transcript, sep, turn = segment_id.rpartition(":")
+    if sep and turn.isdigit():
+        return (transcript, int(turn), "")
+    return (segment_id, -1, segment_id)
+
+
+def _natural_order(ids: list[str]) -> list[str]:
+    """Segment ids sorted by transcript, then turn as a number (`G1:2` before `G1:10`)."""
+    return sorted(ids, key=_turn_key)
+
+
+def _first_row(mask: np.ndarray) -> int:
+    return int(mask.nonzero()[0][0]) + 2  # 1-based, after the header row
+
+
+def _check_codes(
+    df: pd.DataFrame, code_ids: list[str], path: str | Path | None, label: str, source: str | None
+) -> None:
+    codes = df["code_id"]
+    unknown = (codes != "") & ~codes.isin(code_ids)
+    if unknown.any():
+        bad = list(dict.fromkeys(codes[unknown].tolist()))
+        shown = ", ".join(bad[:20]) + (f", ... ({len(bad)} in all)" if len(bad) > 20 else "")
+        raise UnknownCodeError(
+            f"code ids not in the codebook: {shown}",
+            file=_name(path, label),
+            line=_first_row(unknown.to_numpy()),
+            hint=f"fix the typo, or add the code to the codebook{f' ({source})' if source else ''}",
+        )
+
+
+def _check_segments(
+    df: pd.DataFrame, known: pd.Index, path: str | Path | None, label: str, seg_file: str | None
+) -> None:
+    unknown = ~df["segment_id"].isin(known)
+    if unknown.any():
+        bad = list(dict.fromkeys(df["segment_id"][unknown].tolist()))
+        shown = ", ".join(bad[:10]) + (f", ... ({len(bad)} in all)" if len(bad) > 10 else "")
+        where = f" {seg_file}" if seg_file else ""
+        raise UnknownSegmentError(
+            f"segment ids not in the segments file{where}: {shown}",
+            file=_name(path, label),
+            line=_first_row(unknown.to_numpy()),
+            hint="were these codings made on another ingest of the transcripts?",
+        )
+
+
+# --- the comparison -----------------------------------------------------------------------------
+def _code_matrix(df: pd.DataFrame, units: pd.Index, codes: pd.Index) -> np.ndarray:
+    """segments x codes boolean matrix of one coder (rows = `units`, columns = `codes`)."""
+    import numpy as np
+
+    rows = units.get_indexer(df["segment_id"])
+    cols = codes.get_indexer(df["code_id"])
+    keep = (rows >= 0) & (cols >= 0)
+    matrix = np.zeros((len(units), len(codes)), dtype=bool)
+    matrix[rows[keep], cols[keep]] = True
+    return matrix
+
+
+def _band(alpha: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.select(
+        [np.isnan(alpha), alpha >= ALPHA_GOOD, alpha >= ALPHA_TENTATIVE],
+        ["n/a", "good", "tentative"],
+        default="low",
+    )
+
+
+def _stats_table(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+    """Counts, prevalence, statistics, rare flag and alpha band for each column of a / b."""
+    import numpy as np
+
+    from qualcode.agreement.stats import binary_counts
+
+    both, only_a, only_b, neither = (np.asarray(x, dtype=np.int64) for x in binary_counts(a, b))
+    return _stats_from_counts(both, only_a, only_b, neither)
+
+
+def _stats_from_counts(
+    both: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, neither: np.ndarray
+) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    from qualcode.agreement.stats import binary_agreement
+
+    n = both + only_a + only_b + neither
+    stats = binary_agreement(both, only_a, only_b, neither)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prev_a = np.where(n > 0, (both + only_a) / np.maximum(n, 1), np.nan)
+        prev_b = np.where(n > 0, (both + only_b) / np.maximum(n, 1), np.nan)
+    applied = np.maximum(both + only_a, both + only_b)
+    rare = (applied < RARE_SHARE * n) | (applied < RARE_MIN_SEGMENTS)
+    table = pd.DataFrame(
+        {
+            "n": n,
+            "applied_a": both + only_a,
+            "applied_b": both + only_b,
+            "prevalence_a": prev_a,
+            "prevalence_b": prev_b,
+            "both": both,
+            "only_a": only_a,
+            "only_b": only_b,
+            "neither": neither,
+        }
+    )
+    for key in STAT_KEYS:
+        table[key] = np.asarray(stats[key], dtype=float)
+    table["rare"] = rare
+    table["alpha_band"] = _band(table["krippendorff_alpha"].to_numpy())
+    reasons = stats.get("reasons") or {}
+    table["reasons"] = [
+        {k: str(r[i]) for k, r in reasons.items() if r is not None and r[i] is not None}
+        for i in range(len(table))
+    ]
+    return table
+
+
+def _rollup(a: np.ndarray, b: np.ndarray, groups: list[tuple[str, str, list[int]]]):
+    """Theme/construct matrices: a segment has the group if it has any of its codes."""
+    import numpy as np
+
+    ga = np.zeros((a.shape[0], len(groups)), dtype=bool)
+    gb = np.zeros_like(ga)
+    for j, (_, _, cols) in enumerate(groups):
+        if cols:
+            ga[:, j] = a[:, cols].any(axis=1)
+            gb[:, j] = b[:, cols].any(axis=1)
+    return ga, gb
+
+
+def _group_table(a, b, groups, extra: dict[str, list]) -> pd.DataFrame:
+    import pandas as pd
+
+    if not groups:
+        return pd.DataFrame(columns=["id", "label", *extra.keys(), "n_codes"])
+    ga, gb = _rollup(a, b, groups)
+    head = pd.DataFrame(
+        {
+            "id": [g[0] for g in groups],
+            "label": [g[1] for g in groups],
+            **extra,
+            "n_codes": [len(g[2]) for g in groups],
+        }
+    )
+    return pd.concat([head, _stats_table(ga, gb)], axis=1)
+
+
+def _distinct_rows(a: np.ndarray, b: np.ndarray) -> int:
+    """How many distinct code sets (rows) the two matrices hold together."""
+    import numpy as np
+    import pandas as pd
+
+    if a.shape[0] == 0:
+        return 0
+    packed = np.packbits(np.concatenate([a, b]), axis=1)
+    packed = np.pad(packed, ((0, 0), (0, (-packed.shape[1]) % 8)))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    return int((~pd.DataFrame(words).duplicated()).sum())
+
+
+def _row_runs(matrix: np.ndarray, code_ids: np.ndarray) -> list[list[str]]:
+    """Per row of a boolean matrix, the code ids that are set (in column order)."""
+    import numpy as np
+
+    rows, cols = matrix.nonzero()
+    codes = code_ids[cols].tolist()
+    bounds = np.searchsorted(rows, np.arange(matrix.shape[0] + 1)).tolist()
+    return [codes[bounds[i] : bounds[i + 1]] for i in range(matrix.shape[0])]
+
+
+def _code_sets(matrix: np.ndarray, code_ids: np.ndarray) -> list[frozenset[str]]:
+    """Per row, the frozenset of code ids applied (one Python object per segment, not per cell)."""
+    return [frozenset(r) for r in _row_runs(matrix, code_ids)]
+
+
+def _code_tuples(matrix: np.ndarray, code_ids: np.ndarray) -> list[tuple[str, ...]]:
+    return [tuple(r) for r in _row_runs(matrix, code_ids)]
+
+
+def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> dict[str, Any]:
+    import numpy as np
+
+    from qualcode.agreement.stats import set_alpha
+
+    pooled = {k: np.array([int(per_code[k].sum())], dtype=np.int64) for k in COUNT_KEYS}
+    table = _stats_from_counts(
+        pooled["both"],
+        pooled["only_a"],
+        pooled["only_b"],
+        pooled["neither"],
+    )
+    row = table.iloc[0]
+    out: dict[str, Any] = {
+        "units": int(a.shape[0]),
+        "codes": int(a.shape[1]),
+        "pooled": {
+            **{k: int(row[k]) for k in COUNT_KEYS},
+            **{k: float(row[k]) for k in STAT_KEYS},
+            "reasons": row["reasons"],
+        },
+        "identical_segments": int((a == b).all(axis=1).sum()) if a.shape[0] else 0,
+    }
+    out["identical_share"] = (
+        out["identical_segments"] / out["units"] if out["units"] else float("nan")
+    )
+    distinct = _distinct_rows(a, b)
+    out["distinct_code_sets"] = distinct
+    if a.shape[0] * distinct <= SET_ALPHA_MAX_CELLS:
+        sets_a = _code_sets(a, code_ids)
+        sets_b = _code_sets(b, code_ids)
+        for distance in ("masi", "jaccard"):
+            result = set_alpha(sets_a, sets_b, distance=distance)
+            out[f"set_alpha_{distance}"] = float(result.value)
+            out[f"set_alpha_{distance}_reason"] = result.reason
+    else:
+        reason = (
+            f"not computed: {a.shape[0]:,} segments x {distinct:,} distinct code sets is beyond "
+            f"the {SET_ALPHA_MAX_CELLS:,} the pairwise set distances are computed for"
+        )
+        for distance in ("masi", "jaccard"):
+            out[f"set_alpha_{distance}"] = float("nan")
+            out[f"set_alpha_{distance}_reason"] = reason
+    alphas = per_code["krippendorff_alpha"]
+    out["codes_by_alpha_band"] = {
+        band: int((per_code["alpha_band"] == band).sum())
+        for band in ("good", "tentative", "low", "n/a")
+    }
+    out["codes_rare"] = int(per_code["rare"].sum())
+    out["mean_code_alpha"] = float(alphas.mean()) if alphas.notna().any() else float("nan")
+    return out
+
+
+def _disagreements(
+    a: np.ndarray, b: np.ndarray, units: pd.Index, code_ids: np.ndarray, segments
+) -> pd.DataFrame:
+    import pandas as pd
+
+    differ = (a != b).any(axis=1)
+    rows = differ.nonzero()[0]
+    sub_a, sub_b = a[rows], b[rows]
+    ids = pd.Series(units[rows], dtype=object)
+    frame = pd.DataFrame({"segment_id": ids})
+    if segments is not None and len(rows):
+        info = segments.drop_duplicates("segment_id").set_index("segment_id")
+        info = info.reindex(ids)
+        frame["transcript_id"] = info["transcript_id"].to_numpy()
+        frame["turn"] = info["turn"].to_numpy()
+        frame["speaker"] = info["speaker"].to_numpy()
+        frame["text"] = info["text"].to_numpy()
+    else:
+        keys = [_turn_key(i) for i in ids.tolist()]
+        frame["transcript_id"] = [k[0] if k[1] >= 0 else "" for k in keys]
+        frame["turn"] = pd.array([k[1] if k[1] >= 0 else None for k in keys], dtype="Int64")
+        frame["speaker"] = ""
+        frame["text"] = ""
+    frame["codes_a"] = _code_tuples(sub_a, code_ids)
+    frame["codes_b"] = _code_tuples(sub_b, code_ids)
+    frame["only_a"] = _code_tuples(sub_a & ~sub_b, code_ids)
+    frame["only_b"] = _code_tuples(sub_b & ~sub_a, code_ids)
+    if len(frame) and frame["turn"].notna().all():
+        frame["turn"] = frame["turn"].astype(int)
+    return frame[list(DISAGREEMENT_COLUMNS)].reset_index(drop=True)
+
+
+def compare_codings(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    codebook: Codebook | None = None,
+    segments: pd.DataFrame | None = None,
+    a_path: str | Path | None = None,
+    b_path: str | Path | None = None,
+    segments_path: str | Path | None = None,
+) -> Comparison:
+    """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
+
+    Codes come from the codebook in its order (declared categories, method.md), or without one from
+    the union of codes seen, sorted. Units are the segments both coders reviewed, in segments-file
+    order (or transcript, then turn). Raises a `ContractError` subclass naming the file and row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    _check_columns(a, a_path, "coder A")
+    _check_columns(b, b_path, "coder B")
+    a = a.assign(segment_id=_stripped(a["segment_id"]), code_id=_stripped(a["code_id"]))
+    b = b.assign(segment_id=_stripped(b["segment_id"]), code_id=_stripped(b["code_id"]))
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    coder_a = _coder_name(a, a_path, "coder A")
+    coder_b = _coder_name(b, b_path, "coder B")
+    if coder_a == coder_b:
+        raise CoderError(
+            f"both files are from coder {coder_a!r}",
+            file=_name(b_path, "coder B"),
+            hint=f"compare the codings of two different coders ({_name(a_path, 'A')} is {coder_a!r} too)",
+        )
+
+    if codebook is not None:
+        code_ids = codebook.code_ids()
+        for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
+            _check_codes(df, code_ids, path, label, codebook.source)
+    else:
+        seen = pd.concat([a["code_id"], b["code_id"]])
+        code_ids = sorted(set(seen[seen != ""].tolist()))
+
+    seg_file = str(segments_path) if segments_path is not None else None
+    if segments is not None:
+        known = pd.Index(segments["segment_id"].astype(str))
+        for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
+            _check_segments(df, known, path, label, seg_file)
+
+    reviewed_a = pd.Index(a["segment_id"].unique())
+    reviewed_b = pd.Index(b["segment_id"].unique())
+    in_both = reviewed_a.isin(reviewed_b)
+    if not in_both.any():
+        raise OverlapError(
+            "no segment was reviewed by both coders: there is nothing to compare",
+            file=_name(b_path, "coder B"),
+            hint=(
+                f"{coder_a} reviewed {len(reviewed_a)} segment(s) (e.g. {reviewed_a[0]}), "
+                f"{coder_b} reviewed {len(reviewed_b)} (e.g. {reviewed_b[0] if len(reviewed_b) else '-'})"
+            ),
+        )
+    either = reviewed_a.union(reviewed_b, sort=False)
+    if segments is not None:
+        order = np.asarray(segments["segment_id"].astype(str).unique(), dtype=object)
+    else:
+        order = np.asarray(_natural_order(either.tolist()), dtype=object)
+    in_a = reviewed_a.get_indexer(order) >= 0
+    in_b = reviewed_b.get_indexer(order) >= 0
+    units = pd.Index(order[in_a & in_b])
+    single_a = tuple(order[in_a & ~in_b].tolist())
+    single_b = tuple(order[in_b & ~in_a].tolist())
+
+    codes = pd.Index(code_ids)
+    code_arr = np.asarray(code_ids, dtype=object)
+    ma = _code_matrix(a, units, codes)
+    mb = _code_matrix(b, units, codes)
+
+    # Per code, with its place in the hierarchy.
+    labels, themes, constructs = [], [], []
+    for cid in code_ids:
+        if codebook is not None:
+            code = codebook.code(cid)
+            labels.append(code.label)
+            themes.append(code.theme_id or "")
+            constructs.append(code.construct_id or "")
+        else:
+            labels.append("")
+            themes.append("")
+            constructs.append("")
+    head = pd.DataFrame(
+        {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
+    )
+    per_code = pd.concat([head, _stats_table(ma, mb)], axis=1)
+
+    theme_groups: list[tuple[str, str, list[int]]] = []
+    construct_groups: list[tuple[str, str, list[int]]] = []
+    theme_constructs: list[str] = []
+    if codebook is not None:
+        col = {cid: i for i, cid in enumerate(code_ids)}
+        for theme in codebook.all_themes():
+            theme_groups.append((theme.id, theme.label, [col[c.id] for c in theme.codes]))
+            theme_constructs.append(theme.construct_id or "")
+        for construct in codebook.constructs:
+            cols = [col[c.id] for t in construct.themes for c in t.codes]
+            construct_groups.append((construct.id, construct.label, cols))
+    per_theme = _group_table(ma, mb, theme_groups, {"construct_id": theme_constructs})
+    per_construct = _group_table(ma, mb, construct_groups, {})
+
+    overall = _overall(ma, mb, per_code, code_arr)
+    disagreements = _disagreements(ma, mb, units, code_arr, segments)
+
+    total = int(segments["segment_id"].nunique()) if segments is not None else None
+    denominator = total if total else len(either)
+    return Comparison(
+        coder_a=coder_a,
+        coder_b=coder_b,
+        file_a=str(a_path) if a_path is not None else None,
+        file_b=str(b_path) if b_path is not None else None,
+        reviewed_a=len(reviewed_a),
+        reviewed_b=len(reviewed_b),
+        double_coded=len(units),
+        reviewed_either=len(either),
+        segments_total=total,
+        double_coded_share=len(units) / denominator if denominator else float("nan"),
+        share_of="segments in the segments file" if total else "segments reviewed by either coder",
+        single_coded_a=single_a,
+        single_coded_b=single_b,
+        per_code=per_code,
+        per_theme=per_theme,
+        per_construct=per_construct,
+        overall=overall,
+        disagreements=disagreements,
+        codebook_title=codebook.title if codebook is not None else None,
+    )
+
+
+# --- JSON form ----------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """JSON-safe Python values: numpy scalars -> Python, NaN -> None, tuples -> lists."""
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if type(value).__name__ == "NAType":  # pandas.NA (a missing turn)
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_plain(r) for r in df.to_dict(orient="records")]
+
+
+def comparison_to_dict(c: Comparison) -> dict[str, Any]:
+    """The stable JSON structure of a comparison (what `qualcode compare --format json` prints)."""
+    return _plain(
+        {
+            "coders": {"a": c.coder_a, "b": c.coder_b},
+            "files": {"a": c.file_a, "b": c.file_b},
+            "codebook": c.codebook_title,
+            "reviewed": {
+                "a": c.reviewed_a,
+                "b": c.reviewed_b,
+                "both": c.double_coded,
+                "either": c.reviewed_either,
+                "segments_total": c.segments_total,
+            },
+            "double_coded_share": c.double_coded_share,
+            "double_coded_share_of": c.share_of,
+            "usual_double_coded_share": list(USUAL_DOUBLE_CODED_SHARE),
+            "single_coded": {"a": list(c.single_coded_a), "b": list(c.single_coded_b)},
+            "thresholds": c.thresholds,
+            "rare_rule": c.rare_rule,
+            "per_code": _records(c.per_code),
+            "per_theme": _records(c.per_theme),
+            "per_construct": _records(c.per_construct),
+            "overall": c.overall,
+            "disagreements": _records(c.disagreements),
+        }
+    )

@@ -1,0 +1,244 @@
+"""`qualcode compare A.csv B.csv`: inter-coder agreement per code, theme and construct, and the
+disagreements, in the terminal or as json/csv/md/html/xlsx."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import OptionalCodebookOption, OutputOption
+
+BAND_STYLES = {"good": "green", "tentative": "yellow", "low": "red", "n/a": "dim"}
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+    html = "html"
+    xlsx = "xlsx"
+
+
+def compare(
+    coder_a: Annotated[Path, typer.Argument(help="Coder A's codings CSV.", show_default=False)],
+    coder_b: Annotated[Path, typer.Argument(help="Coder B's codings CSV.", show_default=False)],
+    codebook: OptionalCodebookOption = None,
+    segments: Annotated[
+        Path | None,
+        typer.Option(
+            "--segments", "-s", help="segments.csv: adds speaker and text to the disagreements."
+        ),
+    ] = None,
+    fmt: Annotated[
+        CompareFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: from the -o extension, else table).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    output: OutputOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", help="Disagreements shown in the terminal table (0 = all); files hold all."
+        ),
+    ] = 50,
+) -> None:
+    """Measure how far two coders agree, per code, per theme and construct, and overall, and list
+    every segment where they differ.
+
+    Agreement is computed on the segments both coders reviewed (every segment_id in a codings file;
+    an empty code_id means reviewed, no code). Per code: prevalence, the 2x2 counts, percent agreement,
+    Cohen's kappa, Scott's pi, Krippendorff's alpha, Gwet's AC1, Brennan-Prediger, positive agreement.
+
+    Example: qualcode compare codings/ana.csv codings/ben.csv --codebook codebook.yaml -o agreement.html
+    """
+    from qualcode.agreement.compare import compare_codings
+    from qualcode.io import read_codings, read_segments
+    from qualcode.report.compare_report import EXTENSIONS, render_text, write_comparison
+
+    if fmt is None:
+        if output is not None:
+            chosen = EXTENSIONS.get(output.suffix.lower())
+            if chosen is None:
+                raise typer.BadParameter(
+                    f"cannot tell the format from {output.name!r}; add --format "
+                    "(table, json, csv, md, html, xlsx)",
+                    param_hint="'--format'",
+                )
+        else:
+            chosen = "table"
+    else:
+        chosen = fmt.value
+    if chosen == "xlsx" and output is None:
+        raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+
+    cb = None
+    if codebook is not None:
+        from qualcode.codebook import load_codebook
+
+        cb = load_codebook(codebook)
+    a = read_codings(coder_a)
+    b = read_codings(coder_b)
+    segs = read_segments(segments) if segments is not None else None
+    comparison = compare_codings(
+        a, b, codebook=cb, segments=segs, a_path=coder_a, b_path=coder_b, segments_path=segments
+    )
+
+    if chosen == "table":
+        if output is None:
+            from qualcode.cli.render import stdout_console
+
+            print_table(comparison, stdout_console(), limit=limit)
+        else:
+            import io
+
+            from rich.console import Console
+
+            from qualcode.io import atomic_write_text
+
+            buffer = io.StringIO()
+            print_table(comparison, Console(file=buffer, width=160, no_color=True), limit=0)
+            atomic_write_text(output, buffer.getvalue())
+    elif output is None:
+        typer.echo(render_text(comparison, chosen), nl=False)
+    else:
+        write_comparison(comparison, chosen, output)
+    if output is not None:
+        typer.echo(f"wrote {output} ({chosen})", err=True)
+
+
+def print_table(comparison, console, *, limit: int = 50) -> None:
+    """The terminal report: summary lines, per-code table with alpha bands, roll-ups, overall,
+    disagreements (text shortened), and numbered notes for undefined statistics."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from qualcode.report.compare_report import (
+        STAT_HEADERS,
+        Notes,
+        codes_text,
+        flags,
+        fmt_share,
+        hierarchy_rows,
+        overall_rows,
+        shorten,
+        single_coded_lines,
+        stat_cell,
+        summary_lines,
+    )
+
+    c = comparison
+    notes = Notes()
+    shown_stats = (
+        "percent_agreement",
+        "cohen_kappa",
+        "krippendorff_alpha",
+        "gwet_ac1",
+        "positive_agreement",
+    )
+
+    def cell_text(cell) -> Text:
+        text = cell.text + (str(cell.note).translate(SUPERSCRIPT) if cell.note else "")
+        return Text(text, style=BAND_STYLES.get(cell.band, "") if cell.band else "")
+
+    lines = summary_lines(c)
+    console.print(Text(f"Inter-coder agreement: {c.coder_a} and {c.coder_b}", style="bold"))
+    for line in lines[:-1] + single_coded_lines(c, limit=10):
+        console.print(Text(line))
+    console.print(Text(lines[-1], style="dim"))
+
+    # Narrow terminals get the 2x2 counts in one column and fewer statistics; files have them all.
+    compact = console.width < 118
+    if compact:
+        shown_stats = ("percent_agreement", "cohen_kappa", "krippendorff_alpha")
+    table = Table(
+        title="Per code (bold: theme and construct, a segment has one if it has any of its codes)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("Code", no_wrap=True)
+    # The label is the one column that wraps, so it is the one rich narrows first.
+    table.add_column("Label", max_width=40, overflow="fold")
+    count_headers = (
+        ("A%/B%", "both/A/B/none")
+        if compact
+        else ("A %", "B %", "Both", "A only", "B only", "Neither")
+    )
+    for h in count_headers:
+        table.add_column(h, justify="right", no_wrap=True)
+    for key in shown_stats:
+        table.add_column(STAT_HEADERS[key], justify="right", no_wrap=True)
+    table.add_column("Flags", style="red", no_wrap=True)
+    styles = {"construct": "bold magenta", "theme": "bold cyan", "code": ""}
+    for level, id_, row in hierarchy_rows(c):
+        if level != "code" and table.row_count:
+            table.add_section()
+        style = styles[level]
+        prev_a, prev_b = fmt_share(row["prevalence_a"]), fmt_share(row["prevalence_b"])
+        counts = [str(row[k]) for k in ("both", "only_a", "only_b", "neither")]
+        if compact:
+            figures = [f"{prev_a.rstrip('%')}/{prev_b}", "/".join(counts)]
+        else:
+            figures = [prev_a, prev_b, *counts]
+        table.add_row(
+            Text(id_, style=style),
+            Text(str(row["label"]), style=style),
+            *figures,
+            *(cell_text(stat_cell(row, k, notes)) for k in shown_stats),
+            Text(flags(row, sep=" ")),
+        )
+    console.print()
+    console.print(table)
+
+    overall = Table(title="Overall", title_justify="left", show_header=False)
+    overall.add_column("figure")
+    overall.add_column("value", justify="right")
+    for label, cell in overall_rows(c, notes):
+        overall.add_row(Text(label), cell_text(cell))
+    console.print()
+    console.print(overall)
+
+    d = c.disagreements
+    console.print()
+    if not len(d):
+        console.print("The coders agree on every double-coded segment.")
+    else:
+        rows = d if limit <= 0 else d.head(limit)
+        dis = Table(
+            title=f"Disagreements ({len(d)} segments)", title_justify="left", header_style="bold"
+        )
+        dis.add_column("Segment", no_wrap=True)
+        dis.add_column("Speaker", max_width=18, overflow="ellipsis")
+        dis.add_column("Text", ratio=1, min_width=20)
+        dis.add_column(f"{c.coder_a} applied", style="magenta")
+        dis.add_column(f"{c.coder_b} applied", style="blue")
+        for r in rows.to_dict(orient="records"):
+            # Text(), not str: transcript text like "[laughs]" must not be read as rich markup.
+            dis.add_row(
+                Text(str(r["segment_id"])),
+                Text(str(r["speaker"])),
+                Text(shorten(r["text"], 120)),
+                Text(codes_text(r["codes_a"])),
+                Text(codes_text(r["codes_b"])),
+            )
+        console.print(dis)
+        if len(rows) < len(d):
+            console.print(
+                f"... {len(d) - len(rows)} more; --limit 0 shows all, -o FILE.html keeps full text"
+            )
+    if notes.numbers:
+        console.print()
+        for n, reason in notes.items():
+            console.print(Text(f"{str(n).translate(SUPERSCRIPT)} — {reason}", style="dim"))
