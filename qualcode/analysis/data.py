@@ -62,6 +62,7 @@ class StudyData:
     event_order: list[str] | None = None
     codebook: Codebook | None = None
     roster: pd.DataFrame | None = None
+    roster_path: str | Path | None = None
     coder: str = ""
     include_facilitator: bool = False
     facilitator_mentions_excluded: int = 0
@@ -215,6 +216,7 @@ def load_study(
         event_order=event_order,
         codebook=codebook,
         roster=roster,
+        roster_path=roster_path,
         coder=coder or "",
         include_facilitator=include_facilitator,
         facilitator_mentions_excluded=excluded,

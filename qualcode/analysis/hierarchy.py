@@ -10,7 +10,7 @@ voiced by fewer than two participants is not (yet) a repeating idea (the two-par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import StudyData
 from qualcode.analysis.result import ReportResult
@@ -55,6 +55,18 @@ class HierarchyReport(ReportResult):
     n_participants: int = 0
     facilitator_mentions_excluded: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
+        "hierarchy": ("parent_id", "summary"),
+        "flags": ("label",),
+        "quotes": (
+            "idea_label",
+            "transcript_id",
+            "participant_id",
+            "speaker",
+            "turn",
+            "segment_id",
+        ),
+    }
 
     def __post_init__(self) -> None:
         self.kind = "hierarchy"

@@ -43,6 +43,8 @@ class ReportResult:
 
     # Tables too detailed for a terminal (still in md, csv, xlsx and json).
     terminal_skip: ClassVar[tuple[str, ...]] = ()
+    # Columns a terminal table leaves out (kept everywhere else), per table.
+    terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     kind: str = field(default="", init=False)
     title: str = field(default="", init=False)

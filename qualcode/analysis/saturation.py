@@ -267,11 +267,15 @@ def saturation_report(
             f"new must be one of {', '.join(NEW_DEFINITIONS)}, got {new!r}",
         )
     if order is not None:
-        events_order = resolve_event_order(data.transcripts, data.roster, order)
+        events_order = resolve_event_order(
+            data.transcripts, data.roster, order, roster_path=data.roster_path
+        )
     elif data.event_order is not None:
         events_order = data.event_order
     else:
-        events_order = resolve_event_order(data.transcripts, data.roster, None)
+        events_order = resolve_event_order(
+            data.transcripts, data.roster, None, roster_path=data.roster_path
+        )
     n = len(events_order)
     events = _event_positions(data, events_order, new)
     observed = first_new_positions(events, np.arange(n)[None, :], new)[0]

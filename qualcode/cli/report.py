@@ -219,6 +219,7 @@ def print_result(result, console, *, width: int | None = 100) -> None:
         table = Table(
             title=TABLE_TITLES.get(name, name), box=box.SIMPLE_HEAVY, title_justify="left"
         )
+        df = df.drop(columns=list(result.terminal_hide.get(name, ())))
         for col in df.columns:
             table.add_column(str(col), overflow="fold")
         for row in df.itertuples(index=False, name=None):
