@@ -454,6 +454,13 @@ def test_error_shapes():
         scott_pi([[1, 2, 3]])
 
 
+def test_error_set_rating_in_general_engine():
+    with pytest.raises(
+        AgreementInputError, match=r"unit 2, coder 2: rating \{'b'\} is not a single"
+    ):
+        krippendorff_alpha([["a", "a"], ["b", {"b"}]])
+
+
 def test_error_unknown_options():
     with pytest.raises(AgreementInputError, match="unknown kappa weights 'cubic'"):
         cohen_kappa([[1, 2]], weights="cubic")  # type: ignore[arg-type]
@@ -496,4 +503,8 @@ def test_package_import_is_lazy():
         "assert ag.fleiss_kappa([[1, 1], [1, 2]]).n_units == 2\n"
         "assert 'numpy' in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    from pathlib import Path
+
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1]
+    )

@@ -29,6 +29,7 @@ Reliability*, 4th ed.; Passonneau (2006) "Measuring agreement on set-valued item
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -125,9 +126,11 @@ def _encode(ratings: Any, categories: Sequence | None) -> tuple[np.ndarray, list
     """Ratings -> (units x coders int codes, -1 = missing; the category list codes index into)."""
     try:
         arr = np.asarray(ratings)
-    except ValueError as exc:  # ragged rows
+    except ValueError as exc:  # ragged rows, or lists inside cells
         raise AgreementInputError(
-            "ratings must be a units x coders table with the same number of coders on every row"
+            "ratings must be a units x coders table of single values, with the same number of "
+            "coders on every row",
+            hint="for several codes per unit use set_alpha (MASI or Jaccard distance)",
         ) from exc
     if arr.dtype.kind in "USO":
         arr = arr.astype(object)  # plain Python values (str, not numpy.str_) as categories
@@ -167,7 +170,13 @@ def _encode(ratings: Any, categories: Sequence | None) -> tuple[np.ndarray, list
     for (i, j), v in np.ndenumerate(arr):
         if _is_missing(v):
             continue
-        k = seen.get(v)
+        try:
+            k = seen.get(v)
+        except TypeError as exc:  # unhashable: a list or set of codes
+            raise AgreementInputError(
+                f"unit {i + 1}, coder {j + 1}: rating {v!r} is not a single category",
+                hint="for several codes per unit use set_alpha (MASI or Jaccard distance)",
+            ) from exc
         if k is None:
             if index is not None:
                 unknown.append(v)
@@ -179,8 +188,9 @@ def _encode(ratings: Any, categories: Sequence | None) -> tuple[np.ndarray, list
         return codes, declared
     observed = list(seen)
     ordered = _sorted_if_possible(observed)
-    if ordered is not observed:
-        remap = np.array([ordered.index(v) for v in observed] + [-1], dtype=np.int64)
+    if ordered != observed:
+        rank = {v: r for r, v in enumerate(ordered)}
+        remap = np.array([rank[v] for v in observed] + [-1], dtype=np.int64)
         codes = remap[codes]  # -1 indexes the trailing -1: missing stays missing
     return codes, ordered
 
@@ -448,7 +458,7 @@ def _delta_matrix(
     if level == "nominal":
         return 1.0 - np.eye(q)
     if level == "ordinal":
-        if not declared and not all(isinstance(c, int | float) for c in cats):
+        if not declared and not all(isinstance(c, numbers.Real) for c in cats):
             raise AgreementInputError(
                 "ordinal alpha over non-numeric values needs the categories declared in order"
             )
@@ -495,9 +505,7 @@ def krippendorff_alpha(
     codes, cats = _prepare(ratings, categories)
     o, n_units = _coincidences(_count_matrix(codes, len(cats)))
     delta = _delta_matrix(cats, o.sum(axis=0), level, distance, categories is not None)
-    name = "krippendorff_alpha" if distance is not None else f"krippendorff_alpha_{level}"
-    if distance is not None:
-        name = "krippendorff_alpha_custom"
+    name = "krippendorff_alpha_custom" if distance is not None else f"krippendorff_alpha_{level}"
     return _alpha_from_coincidences(o, delta, name, n_units, codes.shape[1], len(cats))
 
 
