@@ -24,9 +24,14 @@ from qualcode.ingest.detect import (
     detect_format,
     format_from_extension,
 )
-from qualcode.ingest.turns import UNKNOWN_SPEAKER, RosterEntry, merge_blocks, role_from_name
+from qualcode.ingest.turns import (
+    UNKNOWN_SPEAKER,
+    RosterEntry,
+    merge_blocks,
+    role_from_name,
+    speaker_key,
+)
 from qualcode.model import ROLE_UNKNOWN, SEGMENT_COLUMNS, Segment
-from qualcode.roster import speaker_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

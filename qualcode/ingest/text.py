@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qualcode.errors import InputFormatError
 from qualcode.ingest.blocks import ParsedTranscript, RawBlock
-from qualcode.roster import normalise_speaker
+from qualcode.ingest.turns import normalise_speaker
 
 MAX_LABEL = 60  # characters of a speaker label (before the colon)
 _HEAD = 200  # characters of a line any label pattern looks at
@@ -363,6 +364,7 @@ def strip_leading_timestamp(line: str, *, strong_only: bool = False) -> tuple[st
     return line[m.end() :], parse_timestamp(m.group("ts"))
 
 
+@lru_cache(maxsize=16384)
 def label_strength(label: str) -> bool | None:
     """None if `label` does not look like a speaker name; else whether it is strongly name-like
     (a digit, a role in parentheses, several words, ALL CAPS, a title, or a role word)."""

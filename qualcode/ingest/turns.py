@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qualcode.ingest.blocks import RawBlock
 from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLE_UNKNOWN, Segment
-from qualcode.roster import normalise_speaker, speaker_key
+from qualcode.roster import normalise_speaker as _normalise_speaker
+from qualcode.roster import speaker_key as _speaker_key
 
 UNKNOWN_SPEAKER = "Unknown Speaker"
+
+# Labels repeat thousands of times in a transcript; normalising each once keeps ingest linear & fast.
+normalise_speaker = lru_cache(maxsize=16384)(_normalise_speaker)
+speaker_key = lru_cache(maxsize=16384)(_speaker_key)
 
 _ROLE_WORDS = r"(?:co-?)?(?:facilitator|moderator|interviewer)s?"
 # "Facilitator", "Moderator 2", "Interviewer-B", "Facilitator (Anna)", "Moderator - Jane"
@@ -26,6 +32,7 @@ _FACILITATOR_ABBREV = frozenset({"i", "int", "int.", "q", "mod", "fac", "researc
 _UNKNOWN = re.compile(r"^(?:unknown|unidentified|unclear|inaudible|\?+)(?:\s|$)")
 
 
+@lru_cache(maxsize=16384)
 def role_from_name(speaker: str) -> str:
     """facilitator / unknown / participant from the label alone (no roster)."""
     key = speaker_key(speaker)
