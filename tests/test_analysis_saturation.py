@@ -239,3 +239,20 @@ def test_no_order_is_an_error_for_saturation_not_alphabetical():
     assert data.event_order is None
     with pytest.raises(EventOrderError):
         saturation_report(data)
+
+
+@pytest.mark.parametrize("new", ["first-mention", "two-participant"])
+def test_bundled_study_saturates_at_4_plus_1(repo, new):
+    from qualcode.ingest import load_sources
+
+    sample = repo / "sample_transcripts"
+    roster = sample / "roster.csv"
+    data = load_study(
+        load_sources([sample], roster=roster).segments,
+        read_codings(sample / "codings" / "coder_a.csv"),
+        roster=read_roster(roster),
+    )
+    assert data.event_order == ["group1", "group2", "group3", "group4", "group5"]
+    report = saturation_report(data, base=4, run=1, threshold=0, new=new, permutations=0)
+    assert report.outcome.result == "4+1"
+    assert report.events["new_codes"].iloc[-1] == 0
