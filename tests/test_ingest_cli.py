@@ -269,3 +269,28 @@ def test_table_column_options_are_passed_on(cli, tmp_path):
     result = cli("ingest", path, "-o", out, "--speaker-column", "Who", "--text-column", "Said")
     assert result.exit_code == 0, result.stderr
     assert [(r[3], r[6]) for r in read_rows(out)[1:]] == [("Anna", "Hello"), ("Ben", "Yes")]
+
+
+def test_no_labels_in_a_folder_hints_both(cli, tmp_path):
+    (tmp_path / "a.txt").write_text("Anna: Hi.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("We talked for an hour.\n", encoding="utf-8")
+    result = cli("ingest", tmp_path, "-o", tmp_path / "o" / "s.csv")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {tmp_path / 'b.txt'}: no speaker labels found"
+    assert lines[1].endswith("; nothing was written; --skip-bad ingests the readable files")
+    assert "--speaker-pattern" in lines[1]
+    assert not (tmp_path / "o").exists()
+
+
+def test_duplicate_ids_do_not_suggest_skip_bad(cli, tmp_path):
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "fg1.txt").write_text("Anna: Hi.\n", encoding="utf-8")
+    result = cli("ingest", tmp_path, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path / 'y' / 'fg1.txt'}: transcript id 'fg1' is used twice: "
+        f"{tmp_path / 'x' / 'fg1.txt'} and {tmp_path / 'y' / 'fg1.txt'}",
+        "hint: transcript ids are file names without extension; rename one of the files",
+    ]

@@ -77,14 +77,13 @@ def ingest(
                 speaker_column=speaker_column,
                 text_column=text_column,
             )
-    except NoSpeakerLabelsError as exc:
-        exc.hint = (
-            "label turns like 'Name: text', or tell qualcode how: --format otter|vtt|srt|table, "
-            r"or --speaker-pattern '^(?P<speaker>[A-Z][\w .]+?) - (?P<text>.*)$'"
-        )
-        raise
     except QualcodeError as exc:
-        if len(paths) > 1 or any(p.is_dir() for p in paths):
+        if isinstance(exc, NoSpeakerLabelsError):
+            exc.hint = (
+                "label turns like 'Name: text', or tell qualcode how: --format otter|vtt|srt|table, "
+                r"or --speaker-pattern '^(?P<speaker>[A-Z][\w .]+?) - (?P<text>.*)$'"
+            )
+        if getattr(exc, "skippable", False) and (len(paths) > 1 or any(p.is_dir() for p in paths)):
             exc.hint = (exc.hint + "; " if exc.hint else "") + (
                 "nothing was written; --skip-bad ingests the readable files"
             )

@@ -392,6 +392,7 @@ def load_sources(
             )
         except QualcodeError as exc:
             if not skip_bad:
+                exc.skippable = True  # one bad file: skip_bad would have read the others
                 raise
             skipped.append((str(path), exc))
         else:
