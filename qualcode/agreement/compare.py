@@ -223,21 +223,22 @@ def _band(alpha: np.ndarray) -> np.ndarray:
     )
 
 
-def _stats_table(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
-    """Counts, prevalence, statistics, rare flag and alpha band for each column of a / b."""
+def _stats_table(a: np.ndarray, b: np.ndarray, head: dict[str, Any]) -> pd.DataFrame:
+    """`head` columns, then counts, prevalence, statistics, rare flag and alpha band for each
+    column of the presence matrices a / b (one DataFrame built once: column inserts are slow)."""
     import numpy as np
+    import pandas as pd
 
     from qualcode.agreement.stats import binary_counts
 
     both, only_a, only_b, neither = (np.asarray(x, dtype=np.int64) for x in binary_counts(a, b))
-    return _stats_from_counts(both, only_a, only_b, neither)
+    return pd.DataFrame({**head, **_stats_from_counts(both, only_a, only_b, neither)})
 
 
 def _stats_from_counts(
     both: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, neither: np.ndarray
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     import numpy as np
-    import pandas as pd
 
     from qualcode.agreement.stats import binary_agreement
 
@@ -248,27 +249,25 @@ def _stats_from_counts(
         prev_b = np.where(n > 0, (both + only_b) / np.maximum(n, 1), np.nan)
     applied = np.maximum(both + only_a, both + only_b)
     rare = (applied < RARE_SHARE * n) | (applied < RARE_MIN_SEGMENTS)
-    table = pd.DataFrame(
-        {
-            "n": n,
-            "applied_a": both + only_a,
-            "applied_b": both + only_b,
-            "prevalence_a": prev_a,
-            "prevalence_b": prev_b,
-            "both": both,
-            "only_a": only_a,
-            "only_b": only_b,
-            "neither": neither,
-        }
-    )
+    table: dict[str, Any] = {
+        "n": n,
+        "applied_a": both + only_a,
+        "applied_b": both + only_b,
+        "prevalence_a": prev_a,
+        "prevalence_b": prev_b,
+        "both": both,
+        "only_a": only_a,
+        "only_b": only_b,
+        "neither": neither,
+    }
     for key in STAT_KEYS:
         table[key] = np.asarray(stats[key], dtype=float)
     table["rare"] = rare
-    table["alpha_band"] = _band(table["krippendorff_alpha"].to_numpy())
+    table["alpha_band"] = _band(table["krippendorff_alpha"])
     reasons = stats.get("reasons") or {}
     table["reasons"] = [
         {k: str(r[i]) for k, r in reasons.items() if r is not None and r[i] is not None}
-        for i in range(len(table))
+        for i in range(len(n))
     ]
     return table
 
@@ -292,15 +291,13 @@ def _group_table(a, b, groups, extra: dict[str, list]) -> pd.DataFrame:
     if not groups:
         return pd.DataFrame(columns=["id", "label", *extra.keys(), "n_codes"])
     ga, gb = _rollup(a, b, groups)
-    head = pd.DataFrame(
-        {
-            "id": [g[0] for g in groups],
-            "label": [g[1] for g in groups],
-            **extra,
-            "n_codes": [len(g[2]) for g in groups],
-        }
-    )
-    return pd.concat([head, _stats_table(ga, gb)], axis=1)
+    head = {
+        "id": [g[0] for g in groups],
+        "label": [g[1] for g in groups],
+        **extra,
+        "n_codes": [len(g[2]) for g in groups],
+    }
+    return _stats_table(ga, gb, head)
 
 
 def _distinct_rows(a: np.ndarray, b: np.ndarray) -> int:
@@ -347,7 +344,7 @@ def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> 
         pooled["only_b"],
         pooled["neither"],
     )
-    row = table.iloc[0]
+    row = {k: v[0] for k, v in table.items()}
     out: dict[str, Any] = {
         "units": int(a.shape[0]),
         "codes": int(a.shape[1]),
@@ -507,10 +504,8 @@ def compare_codings(
             labels.append("")
             themes.append("")
             constructs.append("")
-    head = pd.DataFrame(
-        {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
-    )
-    per_code = pd.concat([head, _stats_table(ma, mb)], axis=1)
+    head = {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
+    per_code = _stats_table(ma, mb, head)
 
     theme_groups: list[tuple[str, str, list[int]]] = []
     construct_groups: list[tuple[str, str, list[int]]] = []

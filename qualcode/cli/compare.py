@@ -219,21 +219,27 @@ def print_table(comparison, console, *, limit: int = 50) -> None:
         dis = Table(
             title=f"Disagreements ({len(d)} segments)", title_justify="left", header_style="bold"
         )
+        has_text = bool((d["text"] != "").any() or (d["speaker"] != "").any())
         dis.add_column("Segment", no_wrap=True)
-        dis.add_column("Speaker", max_width=18, overflow="ellipsis")
-        dis.add_column("Text", ratio=1, min_width=20)
+        if has_text:
+            dis.add_column("Speaker", max_width=18, overflow="ellipsis")
+            dis.add_column("Text", ratio=1, min_width=20)
         dis.add_column(f"{c.coder_a} applied", style="magenta")
         dis.add_column(f"{c.coder_b} applied", style="blue")
         for r in rows.to_dict(orient="records"):
             # Text(), not str: transcript text like "[laughs]" must not be read as rich markup.
+            text_cells = [Text(str(r["speaker"])), Text(shorten(r["text"], 120))]
             dis.add_row(
                 Text(str(r["segment_id"])),
-                Text(str(r["speaker"])),
-                Text(shorten(r["text"], 120)),
+                *(text_cells if has_text else []),
                 Text(codes_text(r["codes_a"])),
                 Text(codes_text(r["codes_b"])),
             )
         console.print(dis)
+        if not has_text:
+            console.print(
+                Text("(--segments segments.csv adds who said it and the text)", style="dim")
+            )
         if len(rows) < len(d):
             console.print(
                 f"... {len(d) - len(rows)} more; --limit 0 shows all, -o FILE.html keeps full text"
