@@ -316,3 +316,11 @@ def test_blank_coder_column_takes_the_file_stem():
     a = codings(A_ROWS, "")
     c = compare_codings(a, codings(B_ROWS, "ben"), a_path="codings/ana.csv")
     assert c.coder_a == "ana"
+
+
+def test_progress_is_reported_in_steps():
+    from qualcode.agreement.compare import COMPARE_STEPS
+
+    calls: list[int] = []
+    compare_codings(codings(A_ROWS, "ana"), codings(B_ROWS, "ben"), progress=calls.append)
+    assert sum(calls) == COMPARE_STEPS

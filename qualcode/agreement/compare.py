@@ -10,6 +10,7 @@ any of the theme's repeating ideas.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ USUAL_DOUBLE_CODED_SHARE = (0.10, 0.25)
 # Set-valued alpha compares every pair of distinct code sets, and the statistics engine builds a dense
 # segments x distinct-sets count matrix: beyond this product it is skipped (with the reason shown).
 SET_ALPHA_MAX_CELLS = 2_000_000
+COMPARE_STEPS = 5  # progress() calls made by compare_codings
 
 STAT_KEYS: tuple[str, ...] = (
     "percent_agreement",
@@ -426,8 +428,11 @@ def compare_codings(
     a_path: str | Path | None = None,
     b_path: str | Path | None = None,
     segments_path: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
+
+    `progress(n)` is called as the work advances, COMPARE_STEPS in all.
 
     Codes come from the codebook in its order (declared categories, method.md), or without one from
     the union of codes seen, sorted. Units are the segments both coders reviewed, in segments-file
@@ -489,6 +494,8 @@ def compare_codings(
 
     codes = pd.Index(code_ids)
     code_arr = np.asarray(code_ids, dtype=object)
+    step = progress or (lambda n=1: None)
+    step(1)
     ma = _code_matrix(a, units, codes)
     mb = _code_matrix(b, units, codes)
 
@@ -506,6 +513,7 @@ def compare_codings(
             constructs.append("")
     head = {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
     per_code = _stats_table(ma, mb, head)
+    step(1)
 
     theme_groups: list[tuple[str, str, list[int]]] = []
     construct_groups: list[tuple[str, str, list[int]]] = []
@@ -521,8 +529,11 @@ def compare_codings(
     per_theme = _group_table(ma, mb, theme_groups, {"construct_id": theme_constructs})
     per_construct = _group_table(ma, mb, construct_groups, {})
 
+    step(1)
     overall = _overall(ma, mb, per_code, code_arr)
+    step(1)
     disagreements = _disagreements(ma, mb, units, code_arr, segments)
+    step(1)
 
     total = int(segments["segment_id"].nunique()) if segments is not None else None
     denominator = total if total else len(either)
@@ -568,12 +579,27 @@ def _plain(value: Any) -> Any:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(r) for r in df.to_dict(orient="records")]
+    """Rows as JSON-safe dicts, converted column by column (tens of thousands of disagreements)."""
+    columns = []
+    for name in df.columns:
+        series = df[name]
+        if series.dtype.kind == "f":
+            values = [None if v != v else v for v in series.tolist()]
+        elif series.dtype.kind in "iub" and not series.hasnans:
+            values = series.tolist()
+        else:
+            values = [
+                list(v) if isinstance(v, tuple) else v if isinstance(v, str) else _plain(v)
+                for v in series.astype(object).tolist()
+            ]
+        columns.append(values)
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def comparison_to_dict(c: Comparison) -> dict[str, Any]:
     """The stable JSON structure of a comparison (what `qualcode compare --format json` prints)."""
-    return _plain(
+    head = _plain(
         {
             "coders": {"a": c.coder_a, "b": c.coder_b},
             "files": {"a": c.file_a, "b": c.file_b},
@@ -591,10 +617,14 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
             "single_coded": {"a": list(c.single_coded_a), "b": list(c.single_coded_b)},
             "thresholds": c.thresholds,
             "rare_rule": c.rare_rule,
-            "per_code": _records(c.per_code),
-            "per_theme": _records(c.per_theme),
-            "per_construct": _records(c.per_construct),
-            "overall": c.overall,
-            "disagreements": _records(c.disagreements),
         }
     )
+    # The tables are converted column by column (already JSON-safe: no second walk).
+    return {
+        **head,
+        "per_code": _records(c.per_code),
+        "per_theme": _records(c.per_theme),
+        "per_construct": _records(c.per_construct),
+        "overall": _plain(c.overall),
+        "disagreements": _records(c.disagreements),
+    }

@@ -11,6 +11,7 @@ import typer
 
 from qualcode.cli.options import OptionalCodebookOption, OutputOption
 
+LARGE_CODINGS_ROWS = 200_000
 BAND_STYLES = {"good": "green", "tentative": "yellow", "low": "red", "n/a": "dim"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -88,9 +89,17 @@ def compare(
     a = read_codings(coder_a)
     b = read_codings(coder_b)
     segs = read_segments(segments) if segments is not None else None
-    comparison = compare_codings(
-        a, b, codebook=cb, segments=segs, a_path=coder_a, b_path=coder_b, segments_path=segments
+    kwargs = dict(
+        codebook=cb, segments=segs, a_path=coder_a, b_path=coder_b, segments_path=segments
     )
+    if len(a) + len(b) > LARGE_CODINGS_ROWS:  # seconds of work: show where it is
+        from qualcode.agreement.compare import COMPARE_STEPS
+        from qualcode.cli.render import progress_bar
+
+        with progress_bar("comparing", COMPARE_STEPS) as advance:
+            comparison = compare_codings(a, b, progress=advance, **kwargs)
+    else:
+        comparison = compare_codings(a, b, **kwargs)
 
     if chosen == "table":
         if output is None:

@@ -159,7 +159,7 @@ def summary_lines(c: Comparison) -> list[str]:
         if not_reviewed:
             lines.append(f"Not reviewed by either coder: {not_reviewed} segments")
     lines.append(
-        f"Alpha: >= {ALPHA_GOOD:.3f} good, {ALPHA_TENTATIVE:.3f}-{ALPHA_GOOD:.3f} tentative, "
+        f"Alpha: ≥ {ALPHA_GOOD:.3f} good, {ALPHA_TENTATIVE:.3f}-{ALPHA_GOOD:.3f} tentative, "
         f"below {ALPHA_TENTATIVE:.3f} low (Krippendorff 2004); {c.rare_rule}"
     )
     return lines
