@@ -1,0 +1,77 @@
+"""`qualcode export qdc|qdpx`: the codebook or the whole study for other QDA programs (REFI-QDA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import CodebookOption, RequiredOutputOption, RosterOption
+
+export_app = typer.Typer(
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder and others (.qdc, .qdpx).",
+)
+
+
+@export_app.command("qdc")
+def qdc(
+    codebook: Annotated[
+        Path, typer.Argument(help="The YAML codebook.", show_default=False, dir_okay=False)
+    ],
+    output: RequiredOutputOption,
+) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc): nested codes with their definitions.
+
+    Constructs and themes are non-codable groups; repeating ideas are the codable codes. GUIDs are
+    derived from the code ids, so exporting again gives the same file.
+
+    Example: qualcode export qdc codebooks/bup_group_visits.yaml -o codebook.qdc
+    """
+    from qualcode.interop.refi_export import export_qdc
+
+    n = export_qdc(codebook, output)
+    typer.echo(f"wrote {output}: {n} codes")
+
+
+@export_app.command("qdpx")
+def qdpx(
+    segments: Annotated[
+        Path, typer.Option("--segments", "-s", help="The segments.csv the codings refer to.")
+    ],
+    codings: Annotated[
+        list[Path],
+        typer.Option(
+            "--codings", help="A codings file (repeat for each coder).", show_default=False
+        ),
+    ],
+    codebook: CodebookOption,
+    output: RequiredOutputOption,
+    roster: RosterOption = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Project name (default: the codebook title).")
+    ] = None,
+) -> None:
+    """Write the study as a REFI-QDA project (.qdpx): transcripts, codes, both coders' codings.
+
+    Each transcript becomes a text source ('Speaker: text' per turn, blank line between turns);
+    each coding a selection of the coded text by its coder (a User); roster attributes become
+    variables of the participants' cases; coding memos become notes.
+
+    Example: qualcode export qdpx --segments segments.csv --codings codings/coder_a.csv --codings codings/coder_b.csv --codebook codebook.yaml --roster roster.csv -o study.qdpx
+    """
+    from qualcode.cli.render import stderr_console
+    from qualcode.interop.refi_export import export_qdpx
+
+    summary = export_qdpx(segments, codings, codebook, output, roster_path=roster, name=name)
+    err = stderr_console()
+    for warning in summary.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    typer.echo(
+        f"wrote {output}: {summary.sources} sources, {summary.turns} turns, "
+        f"{len(summary.users)} users ({', '.join(summary.users) or 'none'}), {summary.codes} codes, "
+        f"{summary.selections} coded selections, {summary.memos} memos, {summary.cases} cases, "
+        f"{summary.variables} variables"
+    )

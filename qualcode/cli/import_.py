@@ -1,0 +1,108 @@
+"""`qualcode import qdpx|qdc`: projects and codebooks from other QDA programs (REFI-QDA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import_app = typer.Typer(
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Import a REFI-QDA project (.qdpx) or codebook (.qdc) written by another program.",
+)
+
+FileArgument = Annotated[
+    Path, typer.Argument(help="The file to import.", show_default=False, dir_okay=False)
+]
+OutDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Folder to write into (existing files are backed up).",
+        file_okay=False,
+    ),
+]
+
+
+def _warn(warnings: list[str]) -> None:
+    from qualcode.cli.render import stderr_console
+
+    err = stderr_console()
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+
+
+@import_app.command("qdpx")
+def qdpx(file: FileArgument, output: OutDirOption) -> None:
+    """Read a .qdpx into segments.csv, codings/<user>.csv and codebook.yaml under the folder.
+
+    Sources are split into speaker turns; each coded selection is mapped to the turns it overlaps
+    (exact offsets are kept as start_char/end_char when it is not one whole turn).
+
+    Example: qualcode import qdpx study.qdpx -o imported/
+    """
+    from rich.table import Table
+
+    from qualcode.cli.render import stdout_console
+    from qualcode.interop.refi_import import import_qdpx
+
+    result, files = import_qdpx(file, output)
+    s = result.summary
+    _warn(s.warnings)
+    table = Table(title=f"Imported {file.name}" + (f" ({s.origin})" if s.origin else ""))
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("sources", s.sources),
+        ("speaker turns", s.turns),
+        ("users (coders)", len(s.users)),
+        ("codes", s.codes),
+        ("coding rows", s.codings),
+        ("selections", s.selections),
+        ("  exactly one turn", s.exact),
+        ("  part of one turn", s.within_turn),
+        ("  across several turns", s.spanning),
+        ("  not mapped", s.unmapped),
+    ]
+    for what, count in rows:
+        table.add_row(what, str(count))
+    out = stdout_console()
+    out.print(table)
+    if s.qualcode_layout:
+        out.print("qualcode layout: turns, origins and spans restored exactly", markup=False)
+    if s.misaligned:
+        out.print(
+            f"{s.misaligned} selection(s) do not match one whole turn: mapped to the turns they "
+            "overlap, with their exact position in start_char/end_char",
+            markup=False,
+        )
+    if s.unlabelled_sources:
+        out.print(
+            "no speaker labels in: "
+            + ", ".join(s.unlabelled_sources)
+            + " (one 'Unknown Speaker' turn per paragraph)",
+            markup=False,
+        )
+    if result.codebook is None:
+        out.print("the project has no codes: no codebook written", markup=False)
+    for path in files:
+        out.print(f"wrote {path}", markup=False)
+
+
+@import_app.command("qdc")
+def qdc(file: FileArgument, output: OutDirOption) -> None:
+    """Read a .qdc codebook into codebook.yaml under the folder (nested codes become the
+    constructs > themes > repeating ideas levels).
+
+    Example: qualcode import qdc codebook.qdc -o imported/
+    """
+    from qualcode.interop.refi_import import import_qdc
+
+    summary, files = import_qdc(file, output)
+    _warn(summary.warnings)
+    typer.echo(f"{summary.codes} codes" + (f" from {summary.origin}" if summary.origin else ""))
+    for path in files:
+        typer.echo(f"wrote {path}")
