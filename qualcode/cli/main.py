@@ -69,6 +69,12 @@ app.command("code")(_code)
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
 
 app.add_typer(_report_app, name="report")
+from qualcode.cli.export import export_app as _export_app  # noqa: E402
+
+app.add_typer(_export_app, name="export")
+from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
+
+app.add_typer(_import_app, name="import")
 # </commands>
 
 
