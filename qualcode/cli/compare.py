@@ -50,7 +50,7 @@ def compare(
         typer.Option(
             "--limit", help="Disagreements shown in the terminal table (0 = all); files hold all."
         ),
-    ] = 50,
+    ] = 25,
 ) -> None:
     """Measure how far two coders agree, per code, per theme and construct, and overall, and list
     every segment where they differ.
@@ -124,7 +124,7 @@ def compare(
         typer.echo(f"wrote {output} ({chosen})", err=True)
 
 
-def print_table(comparison, console, *, limit: int = 50) -> None:
+def print_table(comparison, console, *, limit: int = 25) -> None:
     """The terminal report: summary lines, per-code table with alpha bands, roll-ups, overall,
     disagreements (text shortened), and numbered notes for undefined statistics."""
     from rich import box
