@@ -243,7 +243,8 @@ class _Parser:
             line = raw[: exc.start].count(b"\n") + 1
             self.add("not-utf8", "the codebook is not UTF-8 text; save it as UTF-8", line)
             return CodebookCheck(empty, self.findings)
-        loader = yaml.SafeLoader(text)
+        # libyaml's safe loader when available (10x faster on big codebooks), same node marks.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
@@ -548,6 +549,12 @@ class _Parser:
             if not value.strip():
                 self.add("empty-keyword", f"empty keyword in {where}", line)
                 continue
+            if not any(ch.isalnum() for ch in value):
+                self.add(
+                    "keyword-no-letters",
+                    f"keyword {value!r} in {where} has no letter or digit; auto-coding ignores it",
+                    line,
+                )
             key = " ".join(value.casefold().split())
             if key in seen:
                 self.add("duplicate-keyword", f"keyword {value!r} is listed twice in {where}", line)

@@ -92,7 +92,7 @@ def _code_auto(
 
     from qualcode.cli.render import progress_bar, stderr_console
     from qualcode.codebook import load_codebook
-    from qualcode.coding.autocode import autocode, coding_summary, coding_totals
+    from qualcode.coding.autocode import autocode, summarise_codings
     from qualcode.io import write_codings
 
     warnings = []
@@ -112,8 +112,7 @@ def _code_auto(
             progress=advance,
         )
     write_codings(codings, output)
-    summary = coding_summary(codings, segments, codebook)
-    totals = coding_totals(codings, segments)
+    summary, totals = summarise_codings(codings, segments, codebook)
     _print_summary(summary, totals, output, include_facilitator)
 
 

@@ -1,0 +1,202 @@
+"""Auto-coding speed: `qualcode code --auto` against ripgrep and against one regex per code.
+
+Generates a seeded synthetic corpus (default 100,000 turns, 300 codes x 5 keywords of 1-3 words),
+then times:
+  - the whole command `qualcode code segments.csv --codebook cb.yaml --coder bench --auto`
+    (start-up, reading the CSV, matching, writing the codings, the summary table);
+  - the core `autocode()` alone, in process;
+  - `rg -i -w -c -f keywords.txt corpus.txt` on the same text (skipped if rg is not installed);
+  - one compiled regex per code (`\\b(?:kw1|kw2|...)\\b`, IGNORECASE) on a sample of turns,
+    extrapolated to the whole corpus (running it all takes minutes).
+
+Run: python bench/autocode.py [--segments 100000] [--codes 300] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def make_vocabulary(rng: random.Random, size: int) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(ALPHABET) for _ in range(rng.randint(3, 9))))
+    return sorted(words)
+
+
+def make_corpus(n_segments: int, n_codes: int, seed: int, folder: Path) -> dict[str, Path]:
+    rng = random.Random(seed)
+    vocab = make_vocabulary(rng, 8000)
+    keywords: list[list[str]] = []
+    used: set[str] = set()
+    for _ in range(n_codes):
+        kws = []
+        while len(kws) < 5:
+            phrase = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 3)))
+            if phrase not in used:
+                used.add(phrase)
+                kws.append(phrase)
+        keywords.append(kws)
+    flat = [k for kws in keywords for k in kws]
+    # Zipf-like word frequencies, so common words repeat as in speech.
+    weights = [1.0 / (i + 1) ** 0.9 for i in range(len(vocab))]
+    lines = ["title: synthetic benchmark codebook", "codes:"]
+    for ci, kws in enumerate(keywords, start=1):
+        lines.append(f"  - id: K{ci}")
+        lines.append(f"    label: code {ci}")
+        lines.append("    keywords: [" + ", ".join(f'"{k}"' for k in kws) + "]")
+    codebook = folder / "codebook.yaml"
+    codebook.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "keywords.txt").write_text("\n".join(flat) + "\n", encoding="utf-8")
+
+    segments = folder / "segments.csv"
+    corpus = folder / "corpus.txt"
+    n_groups = max(1, n_segments // 400)
+    with (
+        segments.open("w", encoding="utf-8", newline="") as fh,
+        corpus.open("w", encoding="utf-8") as txt,
+    ):
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(
+            ["segment_id", "transcript_id", "turn", "speaker", "participant_id", "role", "text"]
+        )
+        turn_of: dict[str, int] = {}
+        for _ in range(n_segments):
+            group = f"g{rng.randrange(n_groups):04d}"
+            turn_of[group] = turn_of.get(group, 0) + 1
+            turn = turn_of[group]
+            words = rng.choices(vocab, weights=weights, k=rng.randint(8, 60))
+            for _ in range(rng.choice((0, 0, 1, 1, 2))):
+                words.insert(rng.randrange(len(words) + 1), rng.choice(flat))
+            words[0] = words[0].capitalize()
+            text = " ".join(words)
+            text = re.sub(
+                r" (\w+) ",
+                lambda m: f" {m.group(1)}, " if rng.random() < 0.05 else m.group(0),
+                text,
+            )
+            text += rng.choice((".", "?", "!", "..."))
+            facilitator = turn % 7 == 1
+            speaker = "Facilitator" if facilitator else f"P{rng.randrange(12) + 1}"
+            writer.writerow(
+                [
+                    f"{group}:{turn}",
+                    group,
+                    turn,
+                    speaker,
+                    "" if facilitator else f"{group}-{speaker}",
+                    "facilitator" if facilitator else "participant",
+                    text,
+                ]
+            )
+            txt.write(text + "\n")
+    return {
+        "codebook": codebook,
+        "segments": segments,
+        "corpus": corpus,
+        "keywords": folder / "keywords.txt",
+    }
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def regex_per_code_seconds(files: dict[str, Path], sample: int) -> tuple[float, int]:
+    """Seconds for one regex per code over `sample` turns (the naive approach)."""
+    from qualcode.codebook import load_codebook
+    from qualcode.io import read_segments
+
+    codebook = load_codebook(files["codebook"])
+    texts = read_segments(files["segments"])["text"].tolist()[:sample]
+    compiled = [
+        re.compile(r"\b(?:" + "|".join(re.escape(k) for k in c.keywords) + r")\b", re.IGNORECASE)
+        for c in codebook.codes()
+    ]
+    start = time.perf_counter()
+    hits = 0
+    for text in texts:
+        for rx in compiled:
+            if rx.search(text):
+                hits += 1
+    return time.perf_counter() - start, len(texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--codes", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sample", type=int, default=1_000, help="turns for the regex baseline")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as tmp:
+        folder = Path(tmp)
+        files = make_corpus(args.segments, args.codes, args.seed, folder)
+        size_mb = files["corpus"].stat().st_size / 1e6
+        print(
+            f"corpus: {args.segments:,} turns, {args.codes} codes x 5 keywords, "
+            f"{size_mb:.1f} MB of text (seed {args.seed})"
+        )
+
+        cmd = [
+            sys.executable, "-m", "qualcode", "code", str(files["segments"]),
+            "--codebook", str(files["codebook"]), "--coder", "bench", "--auto",
+            "-o", str(folder / "codings.csv"),
+        ]  # fmt: skip
+        ours = min(timed(cmd) for _ in range(2))
+
+        import pandas as pd
+
+        from qualcode.codebook import load_codebook
+        from qualcode.coding.autocode import autocode
+        from qualcode.io import read_segments
+
+        segments = read_segments(files["segments"])
+        codebook = load_codebook(files["codebook"])
+        start = time.perf_counter()
+        codings = autocode(segments, codebook, coder="bench")
+        core = time.perf_counter() - start
+        coded = codings.loc[codings["code_id"] != ""]
+        print(
+            f"qualcode code --auto : {ours:6.2f} s  ({args.segments / ours:,.0f} segments/s, "
+            f"whole command)"
+        )
+        print(
+            f"autocode() core      : {core:6.2f} s  ({args.segments / core:,.0f} segments/s; "
+            f"{len(coded):,} (segment, code) rows, {coded['segment_id'].nunique():,} coded turns)"
+        )
+        del pd
+
+        rg = shutil.which("rg")
+        if rg:
+            rg_cmd = [rg, "-i", "-w", "-c", "-f", str(files["keywords"]), str(files["corpus"])]
+            rg_time = min(timed(rg_cmd) for _ in range(2))
+            print(f"rg -i -w -c -f       : {rg_time:6.2f} s")
+            print(f"ratio ours / rg      : {ours / rg_time:6.2f}  (goal <= 1)")
+        else:
+            print("rg -i -w -c -f       : not installed (apt-get install -y ripgrep); skipped")
+
+        seconds, n = regex_per_code_seconds(files, args.sample)
+        naive = seconds * args.segments / n
+        print(
+            f"one regex per code   : {naive:6.1f} s  (extrapolated from {n:,} turns: {seconds:.2f} s)"
+        )
+        print(f"ratio naive / ours   : {naive / ours:6.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
