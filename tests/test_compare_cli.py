@@ -302,3 +302,20 @@ def test_help_has_an_example(cli):
     result = cli("compare", "--help")
     assert result.exit_code == 0
     assert "Example: qualcode compare" in result.stdout
+
+
+def test_undefined_statistics_show_a_dash_and_the_reason(cli, study):
+    # RI4 is declared but nobody applied it: kappa and alpha are undefined (no variation).
+    study["cb"].write_text(
+        CODEBOOK + "      - id: RI4\n        label: never applied\n", encoding="utf-8"
+    )
+    result = cli("compare", study["a"], study["b"], "--codebook", study["cb"])
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.lstrip().startswith("RI4"))
+    assert "—" in row
+    assert "Krippendorff's alpha: no variation" in result.stdout
+    data = json.loads(
+        cli("compare", study["a"], study["b"], "--codebook", study["cb"], "-f", "json").stdout
+    )
+    ri4 = data["per_code"][-1]
+    assert (ri4["code_id"], ri4["krippendorff_alpha"], ri4["alpha_band"]) == ("RI4", None, "n/a")
