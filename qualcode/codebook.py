@@ -82,6 +82,7 @@ WARNING_KINDS = frozenset(
         "empty-theme",
         "empty-construct",
         "duplicate-keyword",
+        "keyword-no-letters",
         "pattern-matches-empty",
         "pattern-escape",
     }
