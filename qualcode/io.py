@@ -84,6 +84,8 @@ def atomic_open(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file 0600; give it the mode a plain open() would (or the old file's).
+        os.chmod(tmp, _target_mode(path))
         if backup:
             backup_existing(path)
         os.replace(tmp, path)
@@ -91,6 +93,16 @@ def atomic_open(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _target_mode(path: Path) -> int:
+    """The permission bits the output should get: the replaced file's, else 0666 minus umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | Path, text: str, *, backup: bool = True) -> Path:
