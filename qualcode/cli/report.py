@@ -1,7 +1,8 @@
-"""`qualcode report KIND`: hierarchy, saturation, demographics, crosstab, co-occurrence.
+"""`qualcode report KIND`: hierarchy, saturation, demographics, crosstab, co-occurrence, narrative,
+methods, and all of them at once.
 
 Each command: read the study files -> one core call in `qualcode.analysis` -> render (terminal, md,
-csv, xlsx, json). No analysis happens here.
+csv, xlsx, json, html, docx). No analysis happens here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOpt
 report_app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
-    help="Reports on a coded study: hierarchy, saturation, demographics, crosstab, cooccurrence.",
+    help="Reports on a coded study: hierarchy, saturation, demographics, crosstab, cooccurrence, "
+    "narrative, methods, all.",
 )
 
 
@@ -27,10 +29,13 @@ class ReportFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
     json = "json"
+    html = "html"
+    docx = "docx"
 
 
 EXTENSIONS = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 EXTENSIONS[".txt"] = "table"
+EXTENSIONS.update({".html": "html", ".htm": "html", ".docx": "docx"})
 
 SourcesOption = Annotated[
     list[Path] | None,
@@ -61,7 +66,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table, md, csv, xlsx or json (default: from the -o extension, else table).",
+        help="table, md, csv, xlsx, json, html or docx (default: from the -o extension, else "
+        "table).",
         case_sensitive=False,
     ),
 ]
@@ -86,13 +92,15 @@ def _format(fmt: ReportFormat | None, output: Path | None) -> str:
         if chosen is None:
             raise typer.BadParameter(
                 f"cannot tell the format from {output.name!r}; add --format "
-                "(table, md, csv, xlsx, json)",
+                "(table, md, csv, xlsx, json, html, docx)",
                 param_hint="'--format'",
             )
     else:
         chosen = "table"
-    if chosen == "xlsx" and output is None:
-        raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+    if chosen in ("xlsx", "docx") and output is None:
+        raise typer.BadParameter(
+            f"{chosen} needs a file: add -o FILE.{chosen}", param_hint="'--format'"
+        )
     return chosen
 
 
@@ -454,3 +462,225 @@ def cooccurrence(
     chosen = _format(fmt, output)
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
     _emit(cooccurrence_report(data), chosen, output, table)
+
+
+# --- narrative, methods, all ----------------------------------------------------------------------
+QuotesOption = Annotated[
+    int, typer.Option("--quotes", min=0, help="Strongest quotes per repeating idea.")
+]
+CoderAFile = Annotated[
+    Path | None,
+    typer.Option("--coder-a", help="Coder A's codings (before reconciliation), with --coder-b."),
+]
+CoderBFile = Annotated[
+    Path | None,
+    typer.Option("--coder-b", help="Coder B's codings (before reconciliation), with --coder-a."),
+]
+DecisionsOption = Annotated[
+    Path | None,
+    typer.Option("--decisions", help="The reconcile decisions log (decisions.csv)."),
+]
+BaseOption = Annotated[int, typer.Option("--base", min=1, help="Saturation base size b.")]
+RunOption = Annotated[int, typer.Option("--run", min=1, help="Saturation run length r.")]
+ThresholdOption = Annotated[
+    str, typer.Option("--threshold", help="Saturation new-information threshold, e.g. 5% or 0.")
+]
+DenominatorOption = Annotated[
+    str, typer.Option("--denominator", help="Saturation denominator: base or cumulative.")
+]
+NewOption = Annotated[
+    str,
+    typer.Option("--new", help="When a code is new: first-mention, or two-participant."),
+]
+
+
+def _saturation_options(
+    base: int, run: int, threshold: str, denominator: str, new: str
+) -> dict[str, object]:
+    from qualcode.analysis.saturation import DENOMINATORS, NEW_DEFINITIONS
+
+    if denominator not in DENOMINATORS:
+        raise typer.BadParameter(
+            f"choose {' or '.join(DENOMINATORS)}", param_hint="'--denominator'"
+        )
+    if new not in NEW_DEFINITIONS:
+        raise typer.BadParameter(f"choose {' or '.join(NEW_DEFINITIONS)}", param_hint="'--new'")
+    return {
+        "base": base,
+        "run": run,
+        "threshold": _threshold(threshold),
+        "denominator": denominator,
+        "new": new,
+    }
+
+
+def _agreement_inputs(
+    coder_a: Path | None,
+    coder_b: Path | None,
+    decisions: Path | None,
+    codings: Path | None,
+    coder: str | None,
+) -> dict[str, object]:
+    """The before/after agreement inputs of methods_report: both coders' files, the consensus (the
+    codings reported on) and the decisions log."""
+    from qualcode.io import read_codings
+
+    if (coder_a is None) != (coder_b is None):
+        given, missing = (
+            ("--coder-a", "--coder-b") if coder_b is None else ("--coder-b", "--coder-a")
+        )
+        raise typer.BadParameter(f"{given} needs {missing} too", param_hint=f"'{missing}'")
+    out: dict[str, object] = {"files": {"a": coder_a, "b": coder_b, "consensus": codings}}
+    if coder_a is not None and coder_b is not None:
+        out["coder_a"] = read_codings(coder_a)
+        out["coder_b"] = read_codings(coder_b)
+        consensus = read_codings(codings)
+        if coder is not None:
+            consensus = consensus[consensus["coder"] == coder]
+        out["consensus"] = consensus
+    if decisions is not None:
+        from qualcode.reconcile import read_decisions
+
+        out["decisions"] = read_decisions(decisions)
+    return out
+
+
+@report_app.command("narrative")
+def narrative(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    quotes: QuotesOption = 3,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """A scaffold for the theoretical narrative: one section per construct, then its themes and
+    repeating ideas in codebook order with their counts ("voiced in 4 of 5 groups by 12 of 33
+    participants"), the codebook's definitions, the strongest verbatim quotes with group,
+    participant and turn, and marked places to write ([Write here: ...]). No generated prose.
+
+    Example: qualcode report narrative --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv -o narrative.docx
+    """
+    from qualcode.analysis.narrative import narrative_report
+
+    chosen = _format(fmt, output)
+    if codebook is None:
+        raise typer.BadParameter("the narrative needs --codebook", param_hint="'--codebook'")
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    _emit(narrative_report(data, quotes=quotes), chosen, output, table)
+
+
+@report_app.command("methods")
+def methods(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    coder_a: CoderAFile = None,
+    coder_b: CoderBFile = None,
+    decisions: DecisionsOption = None,
+    base: BaseOption = 4,
+    run: RunOption = 2,
+    threshold: ThresholdOption = "5%",
+    denominator: DenominatorOption = "base",
+    new: NewOption = "first-mention",
+    order: OrderOption = None,
+    quotes: QuotesOption = 3,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    table: TableOption = None,
+) -> None:
+    """A methods paragraph built only from computed facts, and the COREQ items the data can fill
+    (12 sample size, 15 non-participants, 21 duration, 22 saturation, 24 coders, 25 coding tree,
+    26 derivation of themes, 27 software, 29 quotations, 32 minor themes), each marked "from data"
+    or "to complete by hand". With --coder-a/--coder-b: the coders, the double-coded share and
+    agreement before reconciliation, and after (each coder vs --codings, the consensus).
+
+    Example: qualcode report methods --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv --coder-a codings/coder_a.csv --coder-b codings/coder_b.csv --decisions consensus.decisions.csv
+    """
+    from qualcode.analysis.methods import methods_report
+
+    chosen = _format(fmt, output)
+    sat = _saturation_options(base, run, threshold, denominator, new)
+    events = _order(order)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    result = methods_report(data, saturation_options=sat, quotes=quotes, **agreement)
+    _emit(result, chosen, output, table)
+
+
+@report_app.command("all")
+def all_reports(
+    sources: SourcesOption = None,
+    segments: SegmentsOption = None,
+    codings: CodingsOption = None,
+    codebook: OptionalCodebookOption = None,
+    roster: RosterOption = None,
+    coder: CoderPick = None,
+    include_facilitator: FacilitatorOption = False,
+    coder_a: CoderAFile = None,
+    coder_b: CoderBFile = None,
+    decisions: DecisionsOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Add a crosstab of the codes by this attribute.")
+    ] = None,
+    base: BaseOption = 4,
+    run: RunOption = 2,
+    threshold: ThresholdOption = "5%",
+    denominator: DenominatorOption = "base",
+    new: NewOption = "first-mention",
+    order: OrderOption = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", min=0, help="Random orders for the discovery band.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random orders.")] = 0,
+    quotes: QuotesOption = 3,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Every report in one document with a table of contents: hierarchy, narrative scaffold,
+    saturation (with the discovery curve), demographics, crosstab (with --by), co-occurrence and
+    methods/COREQ. One self-contained HTML page (figures embedded, prints well) or a Word file;
+    also md, json or xlsx (one sheet per table).
+
+    Example: qualcode report all --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv --coder-a codings/coder_a.csv --coder-b codings/coder_b.csv -o report.html
+    """
+    from qualcode.analysis.study import STUDY_STEPS, study_report
+    from qualcode.cli.render import progress_bar
+    from qualcode.report.study_export import STUDY_FORMATS, render_study, write_study
+
+    chosen = "html" if fmt is None and output is None else _format(fmt, output)
+    if chosen not in STUDY_FORMATS:
+        raise typer.BadParameter(
+            f"report all writes {', '.join(STUDY_FORMATS)}, not {chosen}", param_hint="'--format'"
+        )
+    if codebook is None:
+        raise typer.BadParameter("report all needs --codebook", param_hint="'--codebook'")
+    sat = _saturation_options(base, run, threshold, denominator, new)
+    events = _order(order)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
+    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    with progress_bar("report all", STUDY_STEPS) as advance:
+        result = study_report(
+            data,
+            quotes=quotes,
+            saturation_options={**sat, "order": events, "permutations": permutations, "seed": seed},
+            by=by,
+            progress=advance,
+            **agreement,
+        )
+    for warning in result.warnings:
+        typer.echo(f"note: {warning}", err=True)
+    if output is None:
+        typer.echo(render_study(result, chosen), nl=False)
+        return
+    written = write_study(result, chosen, output)
+    typer.echo(f"wrote {', '.join(str(p) for p in written)} ({chosen})", err=True)

@@ -1,8 +1,10 @@
-"""Writing analysis results (`qualcode.analysis`) as md, csv, xlsx or json, generic over tables.
+"""Writing analysis results (`qualcode.analysis`) as md, csv, xlsx, json, html or docx, generic
+over tables.
 
 CSV and XLSX are report exports: every cell is neutralised against formula injection. A CSV file holds
 one table: the primary table goes to the named file and each other table beside it as
-`<stem>.<table>.csv`. JSON is exactly `result.to_dict()`.
+`<stem>.<table>.csv`. JSON is exactly `result.to_dict()`. HTML and docx: `report.html_report`,
+`report.docx_report` (figures embedded).
 """
 
 from __future__ import annotations
@@ -50,9 +52,13 @@ def json_text(result: ReportResult) -> str:
 def render_analysis(result: ReportResult, fmt: str, *, table: str | None = None) -> str:
     """md, csv (one table) or json as text, for stdout."""
     if fmt == "md":
-        from qualcode.report.markdown import render_markdown
+        from qualcode.report.scaffold_markdown import result_markdown
 
-        return render_markdown(result)
+        return result_markdown(result)
+    if fmt == "html":
+        from qualcode.report.html_report import render_html
+
+        return render_html([result])
     if fmt == "csv":
         return csv_text(pick_table(result, table)[1])
     if fmt == "json":
@@ -67,7 +73,7 @@ def write_analysis(
     path = Path(path)
     written: list[Path] = []
     if fmt == "md":
-        from qualcode.report.markdown import render_markdown
+        from qualcode.report.scaffold_markdown import result_markdown
 
         figure = None
         if result.kind == "saturation" and len(result.curve):  # type: ignore[attr-defined]
@@ -76,7 +82,7 @@ def write_analysis(
             png = path.with_name(f"{path.stem}.discovery.png")
             written.append(atomic_write_bytes(png, discovery_curve_png(result)))  # type: ignore[arg-type]
             figure = png.name
-        written.insert(0, atomic_write_text(path, render_markdown(result, figure=figure)))
+        written.insert(0, atomic_write_text(path, result_markdown(result, figure=figure)))
     elif fmt == "json":
         written.append(atomic_write_text(path, json_text(result)))
     elif fmt == "csv":
@@ -90,6 +96,14 @@ def write_analysis(
         from qualcode.report.tables import write_xlsx
 
         written.append(write_xlsx(path, result.tables(), wrap_columns=WRAP_COLUMNS))
+    elif fmt == "html":
+        from qualcode.report.html_report import write_html
+
+        written.append(write_html([result], path))
+    elif fmt == "docx":
+        from qualcode.report.docx_report import write_docx
+
+        written.append(write_docx([result], path))
     else:
         raise OutputError(f"cannot write {fmt!r} files", file=path)
     return written

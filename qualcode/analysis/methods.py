@@ -1,0 +1,521 @@
+"""A methods paragraph and the COREQ items (Tong, Sainsbury & Craig 2007) that the data can fill.
+
+Every statement comes from a computed fact: the number of participants and groups, group sizes,
+durations from timestamps, the coders and the double-coded share, agreement before reconciliation
+(coder A vs coder B) and after (each coder vs the consensus), the decisions log, the saturation
+result with its parameters (Guest, Namey & Chen 2020), the coding tree counts and qualcode's version.
+What the data cannot tell is marked "to complete by hand" (in the paragraph as "[To complete: ...]")
+and never guessed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from qualcode.analysis.data import EventOrderError, StudyData
+from qualcode.analysis.result import ReportResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from qualcode.agreement.compare import Comparison
+    from qualcode.analysis.hierarchy import HierarchyReport
+    from qualcode.analysis.narrative import NarrativeReport
+    from qualcode.analysis.saturation import SaturationReport
+
+FROM_DATA = "from data"
+BY_HAND = "to complete by hand"
+STATUSES = (FROM_DATA, BY_HAND)
+COREQ_ITEMS: dict[int, str] = {
+    12: "Sample size",
+    15: "Presence of non-participants",
+    21: "Duration",
+    22: "Data saturation",
+    24: "Number of data coders",
+    25: "Description of the coding tree",
+    26: "Derivation of themes",
+    27: "Software",
+    29: "Quotations presented",
+    32: "Clarity of minor themes",
+}
+AGREEMENT_COLUMNS = (
+    "stage",
+    "pair",
+    "segments",
+    "both",
+    "only_a",
+    "only_b",
+    "neither",
+    "percent_agreement",
+    "cohen_kappa",
+    "krippendorff_alpha",
+)
+
+
+def todo(what: str) -> str:
+    """The paragraph's mark for a fact only the researcher knows."""
+    return f"[To complete: {what}]"
+
+
+@dataclass
+class MethodsReport(ReportResult):
+    """COREQ items (number, item, value, status), the paragraph as sentences with their status, the
+    agreement figures, and the facts the sentences were built from."""
+
+    coreq: pd.DataFrame
+    sentences: pd.DataFrame
+    agreement: pd.DataFrame
+    facts: dict[str, Any] = field(default_factory=dict)
+    terminal_skip: ClassVar[tuple[str, ...]] = ("paragraph",)  # printed whole in the summary
+
+    def __post_init__(self) -> None:
+        self.kind = "methods"
+        self.title = "Methods paragraph and COREQ items"
+
+    @property
+    def paragraph(self) -> str:
+        return " ".join(self.sentences["sentence"].tolist())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"coreq": self.coreq, "paragraph": self.sentences, "agreement": self.agreement}
+
+    def summary(self) -> dict[str, Any]:
+        return {"paragraph": self.paragraph, **self.facts}
+
+
+# --- facts --------------------------------------------------------------------------------------
+def group_sizes(data: StudyData) -> dict[str, int]:
+    """Distinct participants per transcript: the roster's participants there plus any participant
+    who spoke there without a roster row."""
+    from qualcode.model import ROLE_PARTICIPANT
+
+    people: dict[str, set[str]] = {t: set() for t in data.transcripts}
+    if data.roster is not None:
+        r = data.roster[data.roster["role"] == ROLE_PARTICIPANT]
+        for t, p in zip(r["transcript_id"], r["participant_id"], strict=True):
+            if t in people and p:
+                people[t].add(p)
+    seg = data.segments[data.segments["role"] == ROLE_PARTICIPANT]
+    for t, p in zip(seg["transcript_id"], seg["participant_id"], strict=True):
+        if t in people and p:
+            people[t].add(p)
+    return {t: len(p) for t, p in people.items()}
+
+
+def durations(segments: pd.DataFrame) -> dict[str, float | None]:
+    """Minutes from the first to the last timestamp of each transcript (None without two)."""
+    import pandas as pd
+
+    out: dict[str, float | None] = {}
+    for tid, sub in segments.groupby("transcript_id", sort=False):
+        times = []
+        for col in ("start_time", "end_time"):
+            if col in sub.columns:
+                times.append(pd.to_numeric(sub[col], errors="coerce"))
+        values = pd.concat(times).dropna() if times else pd.Series([], dtype=float)
+        out[str(tid)] = (
+            float(values.max() - values.min()) / 60
+            if len(values) >= 2 and values.max() > 0
+            else None
+        )
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _stat(value: Any) -> str:
+    return "undefined" if value is None or value != value else f"{value:.3f}"
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:.0f}%" if value == value else "-"
+
+
+def _percent(value: float | None) -> str:
+    return "undefined" if value is None or value != value else f"{100 * value:.1f}%"
+
+
+def _pooled_row(stage: str, c: Comparison) -> dict[str, Any]:
+    p = c.overall["pooled"]
+    return {
+        "stage": stage,
+        "pair": f"{c.coder_a} vs {c.coder_b}",
+        "segments": c.double_coded,
+        **{k: int(p[k]) for k in ("both", "only_a", "only_b", "neither")},
+        "percent_agreement": p["percent_agreement"],
+        "cohen_kappa": p["cohen_kappa"],
+        "krippendorff_alpha": p["krippendorff_alpha"],
+    }
+
+
+def agreement_figures(
+    data: StudyData,
+    coder_a: pd.DataFrame,
+    coder_b: pd.DataFrame,
+    consensus: pd.DataFrame | None,
+    *,
+    files: dict[str, Any] | None = None,
+) -> tuple[Comparison, list[Comparison]]:
+    """A vs B (before), and each coder vs the consensus on the same double-coded segments (after),
+    pooled over code x segment decisions (`qualcode.agreement.compare`)."""
+    from qualcode.agreement.compare import compare_codings
+
+    files = files or {}
+    segments = data.segments
+    before = compare_codings(
+        coder_a,
+        coder_b,
+        codebook=data.codebook,
+        segments=segments,
+        a_path=files.get("a"),
+        b_path=files.get("b"),
+    )
+    after: list[Comparison] = []
+    if consensus is not None:
+        both = set(coder_a["segment_id"]) & set(coder_b["segment_id"])
+        cons = consensus[consensus["segment_id"].isin(both)]
+        for df, key in ((coder_a, "a"), (coder_b, "b")):
+            after.append(
+                compare_codings(
+                    df[df["segment_id"].isin(both)],
+                    cons,
+                    codebook=data.codebook,
+                    a_path=files.get(key),
+                    b_path=files.get("consensus"),
+                )
+            )
+    return before, after
+
+
+def _decisions_sentence(decisions: pd.DataFrame, facts: dict[str, Any]) -> tuple[str, str]:
+    """What the reconcile log (decisions.csv) records."""
+    counts = decisions["decision"].value_counts()
+    kept, dropped, added = (int(counts.get(k, 0)) for k in ("kept", "dropped", "added"))
+    facts["decisions"] = {"kept": kept, "dropped": dropped, "added": added}
+    return (
+        f"{len(decisions)} coding decisions on differences were logged ({kept} kept, "
+        f"{dropped} dropped, {added} added in discussion).",
+        FROM_DATA,
+    )
+
+
+# --- the report ---------------------------------------------------------------------------------
+def methods_report(
+    data: StudyData,
+    *,
+    coder_a: pd.DataFrame | None = None,
+    coder_b: pd.DataFrame | None = None,
+    consensus: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
+    hierarchy: HierarchyReport | None = None,
+    narrative: NarrativeReport | None = None,
+    saturation: SaturationReport | None = None,
+    saturation_options: dict[str, Any] | None = None,
+    quotes: int = 3,
+    files: dict[str, Any] | None = None,
+    version: str | None = None,
+) -> MethodsReport:
+    """COREQ items and a methods paragraph for the study in `data`.
+
+    `coder_a`/`coder_b` (codings of two coders) give the coders, the double-coded share and the
+    agreement before reconciliation; with `consensus` (the codings reported on) also the agreement
+    after; `decisions` (a reconcile log) the decisions taken. Computed reports may be passed in to
+    avoid recomputing; otherwise they are computed (saturation with `saturation_options`).
+    """
+    import pandas as pd
+
+    from qualcode import __version__
+    from qualcode.analysis.hierarchy import MIN_PARTICIPANTS, hierarchy_report
+    from qualcode.analysis.narrative import narrative_report
+    from qualcode.analysis.saturation import (
+        STATUS_REACHED,
+        format_threshold,
+        saturation_report,
+    )
+
+    if (coder_a is None) != (coder_b is None):
+        from qualcode.errors import QualcodeError
+
+        raise QualcodeError("agreement needs both coders' codings (coder A and coder B)")
+    version = version or __version__
+    if hierarchy is None:
+        hierarchy = hierarchy_report(data, quotes=0)
+    if narrative is None:
+        narrative = narrative_report(data, quotes=quotes, hierarchy=hierarchy)
+    sat_error = ""
+    if saturation is None:
+        try:
+            saturation = saturation_report(
+                data, **{"permutations": 0, **(saturation_options or {})}
+            )
+        except EventOrderError as exc:
+            sat_error = exc.message if hasattr(exc, "message") else str(exc)
+
+    items: list[dict[str, Any]] = []
+    sentences: list[tuple[str, str]] = []
+    facts: dict[str, Any] = {}
+
+    def item(number: int, value: str, status: str) -> None:
+        items.append(
+            {"number": number, "item": COREQ_ITEMS[number], "value": value, "status": status}
+        )
+
+    # 12 sample size ----------------------------------------------------------------------------
+    n_participants = len(data.participants())
+    sizes = group_sizes(data)
+    n_groups = len(sizes)
+    size_values = list(sizes.values())
+    facts.update(participants=n_participants, groups=n_groups, group_sizes=sizes)
+    size_text = ""
+    if n_groups > 1 and size_values:
+        med = statistics.median(size_values)
+        facts.update(group_size_median=med, group_size_range=[min(size_values), max(size_values)])
+        size_text = (
+            f" (group size median {_number(med)}, range {min(size_values)}-{max(size_values)})"
+        )
+    g_word = "group" if n_groups == 1 else "groups"
+    p_word = "participant" if n_participants == 1 else "participants"
+    item(12, f"{n_participants} {p_word} in {n_groups} {g_word}{size_text}", FROM_DATA)
+    sentences.append(
+        (
+            f"The data are {n_groups} transcribed {g_word} with {n_participants} {p_word}"
+            f"{size_text}.",
+            FROM_DATA,
+        )
+    )
+
+    # 15 non-participants -----------------------------------------------------------------------
+    seg = data.segments
+    fac = seg[seg["role"] == "facilitator"]
+    unknown = seg[seg["role"] == "unknown"]
+    fac_groups = fac["transcript_id"].nunique()
+    fac_names = list(dict.fromkeys(fac["speaker"].tolist()))
+    parts = [
+        f"facilitator turns in {fac_groups} of {n_groups} {g_word}"
+        + (f" ({', '.join(fac_names)})" if fac_names else "")
+    ]
+    if len(unknown):
+        where = ", ".join(dict.fromkeys(unknown["transcript_id"].tolist()))
+        parts.append(f"{len(unknown)} turn(s) by unidentified speakers ({where})")
+    else:
+        parts.append("no turns by unidentified speakers")
+    item(
+        15,
+        "Transcripts record " + "; ".join(parts) + ". Silent observers are not in transcripts.",
+        FROM_DATA,
+    )
+    facts.update(facilitator_groups=int(fac_groups), unknown_speaker_turns=len(unknown))
+
+    # 21 duration -------------------------------------------------------------------------------
+    mins = durations(seg)
+    timed = {t: m for t, m in mins.items() if m is not None}
+    facts["duration_minutes"] = {t: round(m, 1) for t, m in timed.items()}
+    if timed:
+        lo, hi = min(timed.values()), max(timed.values())
+        span = f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
+        value = f"{span} minutes (first to last timestamp) in {len(timed)} of {n_groups} {g_word}"
+        missing = [t for t in mins if t not in timed]
+        if missing:
+            item(21, f"{value}; no timestamps in {', '.join(missing)}", BY_HAND)
+            sentences.append(
+                (
+                    f"Timed {g_word} lasted {span} minutes from the first to the last timestamp; "
+                    + todo(f"the duration of {', '.join(missing)} (no timestamps).")
+                    + "",
+                    BY_HAND,
+                )
+            )
+        else:
+            item(21, value, FROM_DATA)
+            sentences.append(
+                (f"The {g_word} lasted {span} minutes (first to last timestamp).", FROM_DATA)
+            )
+    else:
+        item(21, "no timestamps in the transcripts", BY_HAND)
+        sentences.append((todo("how long the groups lasted (no timestamps)."), BY_HAND))
+
+    # segmentation (not a COREQ item, but the unit every count rests on)
+    n_turns = len(seg)
+    counted = "included in" if data.include_facilitator else "treated as context and excluded from"
+    sentences.append(
+        (
+            f"The transcripts were divided into {n_turns} speaker turns; facilitator turns were "
+            f"{counted} the counts.",
+            FROM_DATA,
+        )
+    )
+
+    # 24 coders, agreement ----------------------------------------------------------------------
+    agreement_rows: list[dict[str, Any]] = []
+    if coder_a is not None and coder_b is not None:
+        before, after = agreement_figures(data, coder_a, coder_b, consensus, files=files)
+        share = _share(before.double_coded_share)
+        total = before.segments_total or before.reviewed_either
+        item(
+            24,
+            f"2 ({before.coder_a}, {before.coder_b}); {before.double_coded} of {total} segments "
+            f"({share}) coded by both",
+            FROM_DATA,
+        )
+        facts.update(
+            coders=[before.coder_a, before.coder_b],
+            double_coded=before.double_coded,
+            double_coded_share=before.double_coded_share,
+        )
+        sentences.append(
+            (
+                f"Two coders ({before.coder_a} and {before.coder_b}) coded the transcripts; "
+                f"{before.double_coded} of {total} turns ({share}) were coded by both.",
+                FROM_DATA,
+            )
+        )
+        agreement_rows.append(_pooled_row("before reconciliation", before))
+        p = before.overall["pooled"]
+        sentences.append(
+            (
+                "Agreement before reconciliation, pooled over code x turn decisions on the "
+                f"double-coded turns: {_percent(p['percent_agreement'])} agreement, Cohen's kappa "
+                f"{_stat(p['cohen_kappa'])}, Krippendorff's alpha {_stat(p['krippendorff_alpha'])}.",
+                FROM_DATA,
+            )
+        )
+        if decisions is not None:
+            sentences.append(_decisions_sentence(decisions, facts))
+        else:
+            sentences.append((todo("how disagreements were resolved."), BY_HAND))
+        if after:
+            texts = []
+            for c in after:
+                agreement_rows.append(_pooled_row("after reconciliation", c))
+                q = c.overall["pooled"]
+                texts.append(
+                    f"{c.coder_a} kappa {_stat(q['cohen_kappa'])}, alpha "
+                    f"{_stat(q['krippendorff_alpha'])} ({_percent(q['percent_agreement'])})"
+                )
+            sentences.append(
+                (
+                    f"Agreement of each coder with the consensus ({after[0].coder_b}) on the same "
+                    f"turns: {'; '.join(texts)}.",
+                    FROM_DATA,
+                )
+            )
+    else:
+        item(24, "coder files not given", BY_HAND)
+        sentences.append(
+            (todo("the number of coders, the double-coded share and agreement."), BY_HAND)
+        )
+        if decisions is not None:
+            sentences.append(_decisions_sentence(decisions, facts))
+    agreement = pd.DataFrame(agreement_rows, columns=list(AGREEMENT_COLUMNS))
+
+    # 25 coding tree, 26 derivation -------------------------------------------------------------
+    c = hierarchy.counts
+    repeating = c.get("repeating_ideas", 0)
+    below = c.get("ideas_applied", 0) - repeating
+    tree = []
+    if c.get("constructs"):
+        tree.append(f"{c['constructs']} construct{'s' if c['constructs'] != 1 else ''}")
+    if c.get("themes"):
+        tree.append(f"{c['themes']} theme{'s' if c['themes'] != 1 else ''}")
+    tree.append(f"{c.get('ideas', 0)} repeating idea{'s' if c.get('ideas', 0) != 1 else ''}")
+    tree_text = ", ".join(tree[:-1]) + (" and " if len(tree) > 1 else "") + tree[-1]
+    item(
+        25,
+        f"{tree_text}; {repeating} voiced by {MIN_PARTICIPANTS} or more participants",
+        FROM_DATA,
+    )
+    facts["coding_tree"] = dict(c)
+    sentences.append(
+        (
+            f"The coding tree (Auerbach & Silverstein 2003) holds {tree_text}; {repeating} "
+            f"ideas were voiced by {MIN_PARTICIPANTS} or more participants"
+            + (f" and {below} by fewer (reported as diverse cases)" if below > 0 else "")
+            + ".",
+            FROM_DATA,
+        )
+    )
+    item(
+        26,
+        f"the codebook's hierarchy groups {c.get('ideas', 0)} ideas into themes; whether themes "
+        "were set in advance or derived from the data is for the researcher to state",
+        BY_HAND,
+    )
+    sentences.append((todo("whether themes were identified in advance or from the data."), BY_HAND))
+
+    # 22 saturation -----------------------------------------------------------------------------
+    if saturation is not None:
+        o = saturation.outcome
+        prm = saturation.parameters
+        params = (
+            f"base {prm['base']}, run {prm['run']}, threshold "
+            f"{format_threshold(prm['threshold'])}, {prm['denominator']} denominator, new = "
+            f"{prm['new']}"
+        )
+        facts["saturation"] = {"result": o.result, "status": o.status, "parameters": prm}
+        if o.status == STATUS_REACHED:
+            value = f"reached at {o.result} (Guest, Namey & Chen 2020; {params})"
+            sentence = (
+                f"Saturation, assessed after Guest, Namey & Chen (2020) with {params}, was reached "
+                f"at {o.result}: {o.reason}."
+            )
+        else:
+            value = f"{o.status}: {o.reason} (Guest, Namey & Chen 2020; {params})"
+            sentence = (
+                f"Saturation, assessed after Guest, Namey & Chen (2020) with {params}: {o.status} "
+                f"({o.reason})."
+            )
+        if saturation.warnings:
+            value += "; " + "; ".join(saturation.warnings)
+            sentence += " Note: " + "; ".join(saturation.warnings) + "."
+        item(22, value, FROM_DATA)
+        sentences.append((sentence, FROM_DATA))
+    else:
+        item(22, f"not computed: {sat_error}", BY_HAND)
+        sentences.append((todo("data saturation (the order of the groups is unknown)."), BY_HAND))
+
+    # 27 software, 29 quotations, 32 minor themes -----------------------------------------------
+    item(27, f"qualcode {version}", FROM_DATA)
+    n_quotes = len(narrative.quotes)
+    n_quoted = narrative.quotes["idea_id"].nunique() if n_quotes else 0
+    item(
+        29,
+        f"{n_quotes} verbatim quotes for {n_quoted} ideas, each identified by group, participant "
+        "and turn",
+        FROM_DATA,
+    )
+    lo = hierarchy.leftovers
+    diverse = lo[(lo["kind"] == "idea") & lo["reason"].str.contains("diverse case")]
+    no_theme = lo[lo["reason"].isin(["fits no theme", "fits no construct"])]
+    minor = (
+        f"{len(diverse)} diverse case(s) (ideas voiced by fewer than {MIN_PARTICIPANTS} "
+        f"participants{': ' + ', '.join(diverse['id']) if len(diverse) else ''}); "
+        f"{len(no_theme)} idea(s) or theme(s) fitting no higher level"
+        + (f": {', '.join(no_theme['id'])}" if len(no_theme) else "")
+    )
+    item(32, minor, FROM_DATA)
+    sentences.append((f"Counts and agreement were computed with qualcode {version}.", FROM_DATA))
+
+    items.sort(key=lambda r: r["number"])
+    report = MethodsReport(
+        coreq=pd.DataFrame(items, columns=["number", "item", "value", "status"]),
+        sentences=pd.DataFrame(sentences, columns=["sentence", "status"]),
+        agreement=agreement,
+        facts=facts,
+    )
+    report.notes.append(
+        "COREQ: Tong, Sainsbury & Craig (2007), items that qualcode can fill from the data; the "
+        "rest of the 32 items are the researcher's. Status 'to complete by hand' marks what the "
+        "data cannot tell."
+    )
+    if not agreement.empty:
+        report.notes.append(
+            "Agreement is pooled over every code x segment decision on the segments both coders "
+            "reviewed; the 'after' rows compare each coder with the consensus on those segments."
+        )
+    if saturation is not None and saturation.warnings:
+        report.warnings.extend(saturation.warnings)
+    return report
