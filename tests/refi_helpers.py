@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from pathlib import Path
 
@@ -124,6 +125,7 @@ def project_xml(body: str, ns: str = 'xmlns="urn:QDA-XML:project:1.0"') -> str:
     return f'<?xml version="1.0" encoding="utf-8"?>\n<Project {ns} name="t" origin="test">{body}</Project>'
 
 
+@functools.cache
 def schema(name: str):
     import xmlschema
 

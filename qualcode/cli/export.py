@@ -62,13 +62,11 @@ def qdpx(
 
     Example: qualcode export qdpx --segments segments.csv --codings codings/coder_a.csv --codings codings/coder_b.csv --codebook codebook.yaml --roster roster.csv -o study.qdpx
     """
-    from qualcode.cli.render import stderr_console
     from qualcode.interop.refi_export import export_qdpx
 
     summary = export_qdpx(segments, codings, codebook, output, roster_path=roster, name=name)
-    err = stderr_console()
     for warning in summary.warnings:
-        err.print(f"warning: {warning}", markup=False)
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"wrote {output}: {summary.sources} sources, {summary.turns} turns, "
         f"{len(summary.users)} users ({', '.join(summary.users) or 'none'}), {summary.codes} codes, "

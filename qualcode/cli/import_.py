@@ -28,11 +28,8 @@ OutDirOption = Annotated[
 
 
 def _warn(warnings: list[str]) -> None:
-    from qualcode.cli.render import stderr_console
-
-    err = stderr_console()
     for warning in warnings:
-        err.print(f"warning: {warning}", markup=False)
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @import_app.command("qdpx")
@@ -69,27 +66,24 @@ def qdpx(file: FileArgument, output: OutDirOption) -> None:
     ]
     for what, count in rows:
         table.add_row(what, str(count))
-    out = stdout_console()
-    out.print(table)
+    stdout_console().print(table)
     if s.qualcode_layout:
-        out.print("qualcode layout: turns, origins and spans restored exactly", markup=False)
+        typer.echo("qualcode layout: turns, origins and spans restored exactly")
     if s.misaligned:
-        out.print(
+        typer.echo(
             f"{s.misaligned} selection(s) do not match one whole turn: mapped to the turns they "
-            "overlap, with their exact position in start_char/end_char",
-            markup=False,
+            "overlap, with their exact position in start_char/end_char"
         )
     if s.unlabelled_sources:
-        out.print(
+        typer.echo(
             "no speaker labels in: "
             + ", ".join(s.unlabelled_sources)
-            + " (one 'Unknown Speaker' turn per paragraph)",
-            markup=False,
+            + " (one 'Unknown Speaker' turn per paragraph)"
         )
     if result.codebook is None:
-        out.print("the project has no codes: no codebook written", markup=False)
+        typer.echo("the project has no codes: no codebook written")
     for path in files:
-        out.print(f"wrote {path}", markup=False)
+        typer.echo(f"wrote {path}")
 
 
 @import_app.command("qdc")
