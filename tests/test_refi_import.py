@@ -360,3 +360,22 @@ def test_codebook_without_codes_is_refused(cli, tmp_path):
     result = cli("import", "qdc", path, "-o", tmp_path / "o")
     assert result.exit_code == 1
     assert "the codebook has no codes" in result.stderr
+
+
+def test_corrupt_member_is_refused(tmp_path):
+    path = make_zip(tmp_path / "c.qdpx", {"project.qde": project_xml("") + " " * 4000})
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"project.qde") + len("project.qde") + 10  # inside the compressed data
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputFormatError, match="cannot read zip member 'project.qde'"):
+        read_zip_members(path)
+
+
+@pytest.mark.parametrize("command", ["qdpx", "qdc"])
+def test_missing_file_and_folder(cli, tmp_path, command):
+    result = cli("import", command, tmp_path / "nope", "-o", tmp_path / "o")
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'nope'}: file not found" in result.stderr
+    with pytest.raises(InputFormatError, match=f"expected a .{command} file, got a folder"):
+        (read_qdpx if command == "qdpx" else read_qdc)(tmp_path)
