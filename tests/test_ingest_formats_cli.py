@@ -110,7 +110,7 @@ def test_ingest_zoom_vtt(cli, tmp_path: Path):
             "group1:2",
             "Marcus",
             "participant",
-            "Hi, I\u2019m Marcus.\nI\u2019ve been on Suboxone about two years.\n"
+            "Hi, I\u2019m Marcus. I\u2019ve been on Suboxone about two years. "
             "The group is what keeps me coming.",
             "8.12",
             "24.0",
@@ -142,7 +142,7 @@ def test_ingest_teams_vtt(cli, tmp_path: Path):
         (
             "Priya N.",
             "participant",
-            "The meds help with cravings, not with the anxiety.\nThat's where the group comes in.",
+            "The meds help with cravings, not with the anxiety. That's where the group comes in.",
             "5.0",
             "11.0",
             "10",
@@ -170,7 +170,7 @@ def test_ingest_srt(cli, tmp_path: Path):
             "int04:2",
             "P4",
             "participant",
-            "From my counselor.\nShe kept bringing it up.",
+            "From my counselor. She kept bringing it up.",
             "3.2",
             "9.0",
             "5",

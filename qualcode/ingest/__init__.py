@@ -191,7 +191,9 @@ def ingest_file(
         text_column=text_column,
     )
     tid = transcript_id or path.stem
-    segments = merge_blocks(parsed.blocks, transcript_id=tid, source=path.name, roster=roster)
+    segments = merge_blocks(
+        parsed.blocks, transcript_id=tid, source=path.name, roster=roster, joiner=parsed.joiner
+    )
     if not segments:
         raise InputFormatError("no turns found: the transcript has no text", file=path)
     return TranscriptResult(

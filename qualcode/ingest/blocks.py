@@ -33,3 +33,6 @@ class ParsedTranscript:
     format: str  # "text", "otter", "docx", "vtt", "srt", "table"
     blocks: list[RawBlock]
     warnings: list[str] = field(default_factory=list)
+    # How blocks of one turn are joined: paragraphs keep their line break; caption cues are one
+    # sentence wrapped for the screen, so a line break between them would split sentences.
+    joiner: str = "\n"

@@ -2,7 +2,9 @@
 
 Body paragraphs are read in order (the paragraph number is the "line"); a paragraph whose leading bold
 run is a short label starts a turn, otherwise the plain-text rules apply to the paragraph text.
-Paragraphs in a Heading/Title style are headings. Tables are not read (noted in the warnings).
+Paragraphs in a Heading/Title style are headings, and so is every unlabelled paragraph before the
+first speaker label (a title page: date, study, "transcribed from the audio recording"), listed in
+the warnings. Tables are not read (noted in the warnings).
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ def parse_docx(path: str | Path, *, speaker_pattern: str | None = None) -> Parse
         ]
         parsed = parse_otter_lines(plain, source, fmt="docx")
     else:
-        parsed = parse_lines(lines, source, fmt="docx", speaker_pattern=speaker_pattern)
+        parsed = parse_lines(
+            lines, source, fmt="docx", speaker_pattern=speaker_pattern, leading_notes=True
+        )
     parsed.warnings[:0] = warnings
     return parsed
 

@@ -31,4 +31,4 @@ def parse_srt(text: str, source: str) -> ParsedTranscript:
             f"{n} cue{'' if n == 1 else 's'} without a speaker label "
             f"({'it continues' if n == 1 else 'each continues'} the previous speaker)"
         )
-    return ParsedTranscript("srt", result.blocks, warnings)
+    return ParsedTranscript("srt", result.blocks, warnings, joiner=" ")

@@ -516,8 +516,15 @@ def parse_lines(
     fmt: str = "text",
     speaker_pattern: str | None = None,
     pattern_timeout: float = PATTERN_TIMEOUT,
+    leading_notes: bool = False,
 ) -> ParsedTranscript:
-    """The shared engine for line-based layouts (plain text and Word paragraphs)."""
+    """The shared engine for line-based layouts (plain text and Word paragraphs).
+
+    With `leading_notes` every unlabelled line before the first label is a header note (left out
+    and listed in the warnings), not an `Unknown Speaker` turn: Word transcripts open with a title
+    page ("17 November 2021. Transcribed from the audio recording.") far more often than with
+    speech whose speaker was not written down.
+    """
     matcher = _PatternMatcher(speaker_pattern, source, pattern_timeout) if speaker_pattern else None
 
     # Pass 1: find candidate labels; the file-level vote below needs them all.
@@ -575,6 +582,9 @@ def parse_lines(
         alone, ts = strip_leading_timestamp(stripped)
         if ts is not None and not alone.strip():
             pending_time = ts  # a timestamp alone on its line times the next turn
+            continue
+        if leading_notes and not seen_label:
+            headings.append(f"line {item.line} {_shorten(stripped)!r}")
             continue
         rest, ts = strip_leading_timestamp(stripped, strong_only=True)
         rest = rest.strip()

@@ -56,8 +56,12 @@ def merge_blocks(
     transcript_id: str,
     source: str,
     roster: dict[str, RosterEntry] | None = None,
+    joiner: str = "\n",
 ) -> list[Segment]:
-    """Turns in file order; `roster` maps speaker_key -> entry for this transcript."""
+    """Turns in file order; `roster` maps speaker_key -> entry for this transcript.
+
+    `joiner` glues the blocks of one turn: "\n" between paragraphs, " " between caption cues.
+    """
     roster = roster or {}
     turns: list[dict] = []
     for block in blocks:
@@ -97,7 +101,7 @@ def merge_blocks(
                 transcript_id=transcript_id,
                 turn=number,
                 speaker=turn["speaker"],
-                text="\n".join(turn["parts"]),
+                text=joiner.join(turn["parts"]),
                 role=role,
                 participant_id=participant_id,
                 start_time=turn["start"],

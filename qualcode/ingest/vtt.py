@@ -34,7 +34,7 @@ def parse_vtt(text: str, source: str) -> ParsedTranscript:
     require_speakers(result, source, "WebVTT")
     if result.continuation_cues:
         warnings.append(continuation_warning(result.continuation_cues))
-    return ParsedTranscript("vtt", result.blocks, warnings)
+    return ParsedTranscript("vtt", result.blocks, warnings, joiner=" ")
 
 
 def _after_header(lines: list[str], source: str) -> int:
