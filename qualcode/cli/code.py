@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.options import (
-    CodebookOption,
     CoderOption,
+    OptionalCodebookOption,
     OutputOption,
     RosterOption,
     SourcesArgument,
@@ -24,12 +24,35 @@ PROGRESS_SEGMENTS = 20_000  # show a progress bar from this many segments on
 
 def code(
     ctx: typer.Context,
-    sources: SourcesArgument,
-    codebook: CodebookOption,
     coder: CoderOption,
+    sources: SourcesArgument = None,
+    codebook: OptionalCodebookOption = None,
     auto: Annotated[
         bool,
         typer.Option("--auto", help="Apply the codebook's keywords and patterns automatically."),
+    ] = False,
+    sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--sheet",
+            help="Write a coding sheet (.xlsx or .csv) to fill in; pre-filled from -o if it exists.",
+            dir_okay=False,
+        ),
+    ] = None,
+    from_sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-sheet",
+            help="Read a filled-in coding sheet back, check it, and write the codings to -o.",
+            dir_okay=False,
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            help="Code in the terminal, one segment at a time; saved as you go, resumable.",
+        ),
     ] = False,
     output: OutputOption = None,
     roster: RosterOption = None,
@@ -54,6 +77,11 @@ def code(
     patterns (regular expressions) to participant turns, and writes one row per (segment, code)
     plus an empty-code row for each reviewed turn without codes (origin "auto").
 
+    --sheet FILE writes a coding sheet (.xlsx, or .csv without Excel): one row per turn, one column
+    per repeating idea under its theme, a memo column; --from-sheet FILE reads it back (checking
+    every cell) into -o. --interactive codes in the terminal and saves each segment as it goes:
+    run the same command again to resume.
+
     Example: qualcode code transcripts/ --codebook codebook.yaml --coder auto --auto -o codings/auto.csv
     """
     name = coder.strip()
@@ -62,10 +90,43 @@ def code(
             "give a coder name without slashes (it names the codings file)", param_hint="--coder"
         )
     target = output if output is not None else Path("codings") / f"{name}.csv"
+    modes = [
+        flag
+        for flag, on in (
+            ("--auto", auto),
+            ("--sheet", sheet is not None),
+            ("--from-sheet", from_sheet is not None),
+            ("--interactive", interactive),
+        )
+        if on
+    ]
+    if len(modes) > 1:
+        ctx.fail(f"choose one coding mode, not {' and '.join(modes)}")
+    if from_sheet is not None:
+        from qualcode.cli.code_sheet import read_sheet
+
+        read_sheet(from_sheet, codebook, name, target, sources, roster)
+        return
+    if not sources:
+        ctx.fail("give the transcripts, folders or segments.csv to code (SOURCES)")
+    if codebook is None:
+        ctx.fail("give the codebook: --codebook CB")
+    if sheet is not None:
+        from qualcode.cli.code_sheet import write_sheet
+
+        write_sheet(sources, codebook, name, sheet, target, roster)
+        return
+    if interactive:
+        from qualcode.cli.code_interactive import run_interactive
+
+        run_interactive(sources, codebook, name, target, roster, include_facilitator)
+        return
     if auto:
         _code_auto(sources, codebook, name, target, roster, include_facilitator, pattern_timeout)
         return
-    ctx.fail("choose a coding mode: --auto")  # a usage problem: exit 2
+    ctx.fail(  # a usage problem: exit 2
+        "choose a coding mode: --auto, --sheet FILE, --from-sheet FILE or --interactive"
+    )
 
 
 def _load_segments(sources: list[Path], roster: Path | None):

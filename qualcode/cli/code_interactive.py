@@ -1,0 +1,213 @@
+"""`qualcode code ... --interactive`: the terminal loop (the state lives in
+`qualcode.coding.interactive.CodingSession`; imported lazily by `qualcode/cli/code.py`).
+
+Input is one line per answer (digits toggle codes, letters move), so the loop works the same in a
+terminal, under a pseudo-terminal driver and with piped input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from qualcode.coding.interactive import CodingSession
+
+PROMPT = "choice> "
+KEYS = "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · ? help · q quit"
+HELP = """\
+  1 3 / RI2   toggle codes by number or id (several at once)
+  n           save this segment and go to the next one not yet coded
+  b           go back one segment (unsaved marks here are dropped)
+  m TEXT      set the memo (m alone asks for it; m - clears it)
+  s           skip: leave this segment uncoded for now and go on
+  j N         jump to segment number N, or to a segment id (j group2:14)
+  ? N         show the definition of code N
+  q           quit; every saved segment is in the file, run the same command to resume"""
+
+
+def _ask(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None
+
+
+def run_interactive(
+    sources: list[Path],
+    codebook_path: Path,
+    coder: str,
+    output: Path,
+    roster: Path | None,
+    include_facilitator: bool,
+) -> None:
+    from qualcode.cli.code import _load_segments
+    from qualcode.cli.render import stderr_console, stdout_console
+    from qualcode.codebook import load_codebook
+    from qualcode.coding.interactive import CodingSession
+
+    warnings: list = []
+    book = load_codebook(codebook_path, warnings=warnings)
+    err = stderr_console()
+    for finding in warnings:
+        err.print(f"warning: {finding}", markup=False)
+    segments = _load_segments(sources, roster)
+    session = CodingSession(segments, book, coder, output, include_facilitator=include_facilitator)
+    console = stdout_console()
+    console.soft_wrap = True
+    say = _plain(console)
+    if session.repaired == "dropped":
+        err.print(
+            f"warning: the last row of {output} was cut short (the session was killed while "
+            "saving) and was dropped; a backup was kept",
+            markup=False,
+        )
+    total = len(session.items)
+    if session.resumed:
+        say(f"Resuming: {session.resumed} of {total} segments already coded in {output}")
+    if session.done:
+        say(f"all {total} segments are coded in {output}; nothing left to do")
+        session.finish()
+        return
+    _loop(session, console)
+    summary = session.finish()
+    if summary.complete:
+        say(
+            f"done: wrote {output}: {summary.decided} segments coded by {coder}, "
+            f"{summary.coded} with codes ({summary.applied} codes applied)"
+        )
+    else:
+        left = summary.total - summary.decided
+        say(
+            f"saved {summary.decided} of {summary.total} segments in {output}; {left} left. "
+            "Run the same command again to resume."
+        )
+
+
+def _plain(console: Console):
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
+    return say
+
+
+def _show(console: Console, session: CodingSession) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.text import Text
+
+    say = _plain(console)
+    view = session.view()
+    progress = session.progress()
+    console.rule()
+    say(f"{progress.line()} · {progress.decided} coded")
+    if view.previous is not None:
+        prev = view.previous
+        console.print(
+            Text(f"before, {prev['speaker']} ({prev['role']}): {prev['text']}", style="dim")
+        )
+    title = f"{view.segment_id} · {view.speaker} ({view.role})"
+    if session.is_decided():
+        title += " · saved"
+    console.print(Panel(Text(view.text), title=escape(title), title_align="left"))
+    _show_codes(console, session)
+
+
+def _show_codes(console: Console, session: CodingSession) -> None:
+    from rich.text import Text
+
+    theme_of = {c.id: c.theme_id for c in session.codes}
+    width = len(str(len(session.codes)))
+    last_theme: str | None = None
+    for number, code in enumerate(session.codes, start=1):
+        theme_id = theme_of[code.id]
+        if theme_id and theme_id != last_theme:
+            theme = session.codebook.theme(theme_id)
+            console.print(Text(f"{theme.id} {theme.label}", style="bold"))
+            last_theme = theme_id
+        on = code.id in session.draft_codes
+        mark = "[x]" if on else "[ ]"
+        line = Text(f"  {number:>{width}} {mark} {code.id} {code.label}")
+        if on:
+            line.stylize("green")
+        console.print(line)
+    _status(console, session)
+
+
+def _status(console: Console, session: CodingSession) -> None:
+    say = _plain(console)
+    codes = ", ".join(session.draft_codes) or "(none)"
+    memo = f" · memo: {session.draft_memo}" if session.draft_memo else ""
+    say(f"codes: {codes}{memo}")
+    say(KEYS)
+
+
+def _definition(console: Console, session: CodingSession, token: str) -> None:
+    from qualcode.errors import QualcodeError
+
+    say = _plain(console)
+    try:
+        code = session.codebook.code(session.resolve_key(token))
+    except QualcodeError as exc:
+        say(exc.message)
+        return
+    say(f"{code.id} {code.label}")
+    for name, value in (
+        ("definition", code.definition),
+        ("include", code.include),
+        ("exclude", code.exclude),
+    ):
+        if value:
+            say(f"  {name}: {value}")
+    for example in code.examples:
+        say(f"  e.g. {example}")
+
+
+def _loop(session: CodingSession, console: Console) -> None:
+    from qualcode.errors import QualcodeError
+
+    say = _plain(console)
+    shown: int | None = None
+    while not session.done:
+        if shown != session.index:
+            _show(console, session)
+            shown = session.index
+        answer = _ask(PROMPT)
+        if answer is None:
+            answer = "q"
+        words = answer.split()
+        if not words:
+            continue
+        key, rest = words[0].lower(), " ".join(words[1:])
+        try:
+            if key == "n" and not rest:
+                session.next()
+            elif key == "s" and not rest:
+                session.skip()
+            elif key == "b" and not rest:
+                if not session.back():
+                    say("this is the first segment")
+            elif key == "j":
+                target = rest or (_ask("jump to (number or segment id): ") or "")
+                session.jump(target)
+                shown = None
+            elif key == "m":
+                memo = rest if rest else (_ask("memo: ") or "")
+                session.set_memo("" if memo.strip() == "-" else memo)
+                _status(console, session)
+            elif key == "?":
+                if rest:
+                    _definition(console, session, rest)
+                else:
+                    say(HELP)
+            elif key == "q" and not rest:
+                if session.dirty:
+                    say(f"unsaved marks on {session.current} were not saved")
+                return
+            else:
+                session.toggle(words)
+                _status(console, session)
+        except QualcodeError as exc:
+            say(f"{exc.message} (? for help)")

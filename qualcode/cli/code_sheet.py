@@ -1,0 +1,108 @@
+"""The spreadsheet modes of `qualcode code`: `--sheet FILE` writes a coding sheet, `--from-sheet FILE`
+reads the coder's marks back into codings (imported lazily by `qualcode/cli/code.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def _print_warnings(findings) -> None:
+    from qualcode.cli.render import stderr_console
+
+    err = stderr_console()
+    for finding in findings:
+        err.print(f"warning: {finding}", markup=False, soft_wrap=True)
+
+
+def write_sheet(
+    sources: list[Path],
+    codebook_path: Path,
+    coder: str,
+    sheet: Path,
+    codings: Path,
+    roster: Path | None,
+) -> None:
+    """Write the coding sheet; pre-fill it from the coder's codings file when that exists."""
+    from qualcode.cli.code import _load_segments
+    from qualcode.codebook import load_codebook
+    from qualcode.coding.sheet import write_coding_sheet
+    from qualcode.errors import QualcodeError
+    from qualcode.io import backup_existing, read_codings
+
+    warnings: list = []
+    book = load_codebook(codebook_path, warnings=warnings)
+    _print_warnings(warnings)
+    if codings.exists() and sheet.exists() and codings.resolve() == sheet.resolve():
+        raise QualcodeError(
+            "the sheet would overwrite the codings file",
+            file=sheet,
+            hint="give the sheet its own name, e.g. --sheet coding.xlsx",
+        )
+    segments = _load_segments(sources, roster)
+    existing = read_codings(codings) if codings.exists() else None
+    backup = None
+    if sheet.exists():
+        backup = backup_existing(sheet)
+    try:
+        info = write_coding_sheet(segments, book, coder, sheet, existing=existing, backup=False)
+    except QualcodeError as exc:
+        if existing is not None and exc.file is None:
+            exc.file = str(codings)
+        raise
+    if backup is not None:
+        _print_warnings(
+            [f"{sheet} existed: the old sheet (and any marks in it) is kept as {backup}"]
+        )
+    context = (
+        f", {info.context_rows} facilitator turns greyed as context" if info.context_rows else ""
+    )
+    typer.echo(f"wrote {sheet}: {info.rows} rows{context}, {info.codes} code columns")
+    if existing is not None:
+        typer.echo(
+            f"pre-filled {info.prefilled_marks} marks on {info.prefilled_segments} segments "
+            f"from {codings}"
+        )
+    typer.echo(
+        "mark codes with x, then read it back: "
+        f"qualcode code --from-sheet {sheet} --coder {coder} -o {codings}"
+    )
+
+
+def read_sheet(
+    sheet: Path,
+    codebook_path: Path | None,
+    coder: str,
+    output: Path,
+    sources: list[Path] | None,
+    roster: Path | None,
+) -> None:
+    """Read the marks back, validate them, write the codings."""
+    from qualcode.cli.code import _load_segments
+    from qualcode.codebook import load_codebook
+    from qualcode.coding.sheet import read_coding_sheet
+    from qualcode.errors import QualcodeError
+    from qualcode.io import write_codings
+
+    if output.exists() and output.resolve() == sheet.resolve():
+        raise QualcodeError(
+            "the codings would overwrite the sheet",
+            file=output,
+            hint="write the codings elsewhere, e.g. -o codings/<coder>.csv",
+        )
+    warnings: list = []
+    book = load_codebook(codebook_path, warnings=warnings) if codebook_path is not None else None
+    segments = _load_segments(sources, roster) if sources else None
+    codings = read_coding_sheet(
+        sheet, coder=coder, codebook=book, segments=segments, warnings=warnings
+    )
+    _print_warnings(warnings)
+    write_codings(codings, output)
+    reviewed = codings["segment_id"].nunique()
+    coded = codings.loc[codings["code_id"] != "", "segment_id"].nunique()
+    applied = int((codings["code_id"] != "").sum())
+    typer.echo(
+        f"read {sheet}: {reviewed} segments reviewed, {coded} with codes ({applied} codes applied)"
+    )
+    typer.echo(f"wrote {output}")

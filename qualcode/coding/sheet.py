@@ -1,0 +1,760 @@
+"""Coding in a spreadsheet: write a coding sheet (xlsx or csv), read the coder's marks back.
+
+The sheet has one row per segment and one column per code (repeating idea), grouped under theme
+headers, plus a memo and a skip column. Columns, left to right:
+
+    segment_id | check | transcript | turn | speaker | role | text | <codes...> | memo | skip
+
+`segment_id` and `check` are machine columns (hidden in xlsx). `check` is "n/N hash": the row's
+position when written (so deleted rows are found even if the coder sorted the sheet) and a short
+hash of the text (so edited text is found). An xlsx sheet also carries a hidden, protected
+`qualcode` sheet with the coder, the code ids and every segment id, and a `Codebook` sheet with the
+definitions for the coder to read.
+
+Reading back (`read_coding_sheet`), decided once:
+- A mark is one of x, X, 1, ✓, ✔, yes, y, true (any case); empty, 0, no, n, false mean "not
+  applied"; anything else is an error naming the cell (`coding.xlsx:Coding!F12`).
+- Every participant (and unknown-speaker) row counts as reviewed: a row without marks becomes an
+  empty-code row. A mark in `skip` means "not reviewed" (no rows). Facilitator rows are context:
+  they count as reviewed only when they carry a mark or a memo.
+- The memo goes on the first codings row of its segment (as in the bundled study's codings).
+- Edited text, edited machine cells, deleted or duplicated rows, code columns not in the codebook and
+  bad marks are all errors, reported together (`FindingsError`), each with its cell reference.
+
+Text cells that a spreadsheet would run as a formula (= + - @ ...) are stored as plain strings in
+xlsx and prefixed with an apostrophe in csv (`qualcode.io.neutralise_formula`); the apostrophe is
+accepted on reading. The csv sheet is UTF-8 with a BOM (so Excel shows accents); on reading, a sheet
+saved back by Excel as cp1252 or with ";" separators is accepted too.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qualcode.errors import ContractError, Finding, FindingsError
+from qualcode.io import FORMULA_PREFIXES, atomic_write_bytes, neutralise_formula
+from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, Codebook
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+ORIGIN_MANUAL = "manual"
+SHEET_FORMAT = "qualcode coding sheet 1"
+CODING_SHEET = "Coding"
+CODEBOOK_SHEET = "Codebook"
+META_SHEET = "qualcode"
+FIXED_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "check",
+    "transcript",
+    "turn",
+    "speaker",
+    "role",
+    "text",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("segment_id", "check", "text")
+MEMO = "memo"
+SKIP = "skip"
+MARKS_TRUE = frozenset({"x", "1", "✓", "✔", "yes", "y", "true"})
+MARKS_FALSE = frozenset({"", "0", "no", "n", "false"})
+MAX_FINDINGS = 25
+_CHECK = re.compile(r"^(\d+)/(\d+) ([0-9a-f]{8})$")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_GREY_FILL = "F2F2F2"
+_THEME_FILLS = ("DDEBF7", "E2EFDA")
+
+
+@dataclass(frozen=True)
+class SheetWritten:
+    """What `write_coding_sheet` wrote: rows, context rows among them, codes, pre-filled marks."""
+
+    path: Path
+    rows: int
+    context_rows: int
+    codes: int
+    prefilled_segments: int
+    prefilled_marks: int
+
+
+# --- shared -------------------------------------------------------------------------------------
+def _clean(text: str) -> str:
+    """The text as a sheet stores it: no XML-illegal control characters, LF line ends."""
+    return _ILLEGAL_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def text_hash(text: str) -> str:
+    """8 hex digits of SHA-1 over the text as the sheet stores it (ends stripped)."""
+    return hashlib.sha1(_clean(text).strip().encode("utf-8")).hexdigest()[:8]
+
+
+def _unneutralise(value: str) -> str:
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _is_csv(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return True
+    if suffix in (".xlsx", ".xlsm"):
+        return False
+    raise ContractError(
+        f"a coding sheet must be .xlsx or .csv, not {suffix or 'a file without extension'!r}",
+        file=path,
+    )
+
+
+def _code_header(code_id: str, label: str, *, csv_style: bool) -> str:
+    return f"{code_id}: {label}" if csv_style else f"{code_id}\n{label}"
+
+
+def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> list[dict]:
+    cols = ["segment_id", "transcript_id", "turn", "speaker", "role", "text"]
+    seg = segments.reindex(columns=cols).fillna("")
+    rows = seg.astype({c: str for c in cols if c != "turn"}).to_dict("records")
+    if not include_facilitator_context:
+        rows = [r for r in rows if r["role"] != ROLE_FACILITATOR]
+    return rows
+
+
+def _prefill(
+    existing: pd.DataFrame | None, codebook: Codebook
+) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
+    """Marks and memos per segment from existing codings; the segments they reviewed."""
+    if existing is None or existing.empty:
+        return {}, {}, set()
+    known = set(codebook.code_ids())
+    marks: dict[str, set[str]] = {}
+    memos: dict[str, list[str]] = {}
+    reviewed: set[str] = set()
+    frame = existing.reindex(columns=["segment_id", "code_id", "memo"]).fillna("").astype(str)
+    for i, (sid, code, memo) in enumerate(frame.itertuples(index=False, name=None)):
+        reviewed.add(sid)
+        if code:
+            if code not in known:
+                raise ContractError(
+                    f"the codings use code {code!r}, which is not in the codebook",
+                    line=i + 2,
+                    hint="a sheet has one column per codebook code; fix the code id or the codebook",
+                )
+            marks.setdefault(sid, set()).add(code)
+        if memo.strip() and memo not in memos.setdefault(sid, []):
+            memos[sid].append(memo)
+    return marks, {k: "\n".join(v) for k, v in memos.items() if v}, reviewed
+
+
+# --- writing ------------------------------------------------------------------------------------
+def write_coding_sheet(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    coder: str,
+    path: str | Path,
+    *,
+    include_facilitator_context: bool = True,
+    existing: pd.DataFrame | None = None,
+    backup: bool = True,
+) -> SheetWritten:
+    """Write a coding sheet (xlsx or csv, by the extension) for `coder`; atomic, with backup.
+
+    `existing` codings (a coder resuming) pre-fill the marks and memos.
+    """
+    path = Path(path)
+    csv_style = _is_csv(path)
+    codes = codebook.codes()
+    if not codes:
+        raise ContractError(
+            "the codebook has no codes to put in the sheet's columns", file=codebook.source
+        )
+    rows = _segment_rows(segments, include_facilitator_context)
+    marks, memos, _ = _prefill(existing, codebook)
+    data = _csv_bytes if csv_style else _xlsx_bytes
+    payload = data(rows, codebook, coder, marks, memos)
+    atomic_write_bytes(path, payload, backup=backup)
+    ids = {r["segment_id"] for r in rows}
+    return SheetWritten(
+        path=path,
+        rows=len(rows),
+        context_rows=sum(r["role"] == ROLE_FACILITATOR for r in rows),
+        codes=len(codes),
+        prefilled_segments=len((set(marks) | set(memos)) & ids),
+        prefilled_marks=sum(len(v) for k, v in marks.items() if k in ids),
+    )
+
+
+def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos) -> list:
+    applied = marks.get(row["segment_id"], set())
+    return [
+        row["segment_id"],
+        f"{n}/{total} {text_hash(row['text'])}",
+        row["transcript_id"],
+        row["turn"],
+        row["speaker"],
+        row["role"],
+        _clean(row["text"]),
+        *("x" if c.id in applied else "" for c in codebook.codes()),
+        memos.get(row["segment_id"], ""),
+        "",
+    ]
+
+
+def _csv_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # what Excel writes and expects
+    headers = [_code_header(c.id, c.label, csv_style=True) for c in codebook.codes()]
+    writer.writerow([*FIXED_COLUMNS, *headers, MEMO, SKIP])
+    for n, row in enumerate(rows, start=1):
+        values = _row_values(row, n, len(rows), codebook, marks, memos)
+        writer.writerow([neutralise_formula(v) for v in values])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    codes = codebook.codes()
+    n_fixed = len(FIXED_COLUMNS)
+    first_code = n_fixed + 1
+    memo_col = first_code + len(codes)
+    skip_col = memo_col + 1
+    header_row, first_row = 2, 3
+    last_row = first_row + max(len(rows), 1) - 1
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = CODING_SHEET
+    bold = Font(bold=True)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="top")
+
+    # Row 1: a note for the coder over the text columns, theme names over their codes.
+    note = ws.cell(row=1, column=3, value=f"Coder: {coder}. Mark codes with x; leave empty if not.")
+    note.font = Font(italic=True)
+    ws.merge_cells(start_row=1, start_column=3, end_row=1, end_column=n_fixed)
+    col = first_code
+    groups: list[tuple[str, int]] = [
+        (f"{t.id} {t.label}", len(t.codes)) for t in codebook.all_themes() if t.codes
+    ]
+    if codebook.flat_codes:
+        groups.append(("codes", len(codebook.flat_codes)))
+    for gi, (title, width) in enumerate(groups):
+        cell = ws.cell(row=1, column=col, value=_string(title))
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        fill = PatternFill("solid", fgColor=_THEME_FILLS[gi % 2])
+        for c in range(col, col + width):
+            ws.cell(row=1, column=c).fill = fill
+            ws.cell(row=header_row, column=c).fill = fill
+        if width > 1:
+            ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + width - 1)
+        col += width
+    ws.row_dimensions[1].height = 45
+
+    headers = [*FIXED_COLUMNS, *(f"{c.id}\n{c.label}" for c in codes), MEMO, SKIP]
+    for ci, value in enumerate(headers, start=1):
+        cell = ws.cell(row=header_row, column=ci, value=_string(value))
+        cell.font = bold
+        cell.alignment = wrap_top
+    for ci, code in enumerate(codes, start=first_code):
+        parts = [
+            code.definition,
+            *(f"{k}: {v}" for k, v in (("include", code.include), ("exclude", code.exclude)) if v),
+        ]
+        text = "\n".join(p for p in parts if p)
+        if text:
+            ws.cell(row=header_row, column=ci).comment = Comment(_clean(text)[:2000], "qualcode")
+    ws.row_dimensions[header_row].height = 75
+
+    grey = PatternFill("solid", fgColor=_GREY_FILL)
+    grey_font = Font(italic=True, color="808080")
+    top = Alignment(vertical="top")
+    # Setting a style per cell is openpyxl's slow path; style one cell of each kind, then copy its
+    # style array (an index into the workbook's style table) to the others.
+    styles: dict[tuple[int, bool], object] = {}
+
+    def kind(ci: int) -> int:
+        if first_code <= ci < memo_col or ci == skip_col:
+            return 0  # a mark
+        return 1 if ci in (n_fixed, memo_col) else 2  # wrapped text, or plain
+
+    for n, row in enumerate(rows, start=1):
+        r = header_row + n
+        values = _row_values(row, n, len(rows), codebook, marks, memos)
+        context = row["role"] == ROLE_FACILITATOR
+        for ci, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=ci)
+            if ci == 4 and str(value).isdigit():
+                cell.value = int(value)
+            else:
+                _set_string(cell, value)
+            key = (kind(ci) if ci >= first_code else 3 + kind(ci), context)
+            style = styles.get(key)
+            if style is not None:
+                cell._style = copy(style)
+                continue
+            cell.alignment = (centre, wrap_top, top)[kind(ci)]
+            if context:
+                cell.fill = grey
+                if ci < first_code:
+                    cell.font = grey_font
+            styles[key] = copy(cell._style)
+
+    widths = {1: 12, 2: 16, 3: 12, 4: 6, 5: 16, 6: 11, 7: 60}
+    for ci in range(1, skip_col + 1):
+        width = widths.get(ci, 14 if ci < memo_col else 40 if ci == memo_col else 6)
+        ws.column_dimensions[get_column_letter(ci)].width = width
+    ws.column_dimensions["A"].hidden = True
+    ws.column_dimensions["B"].hidden = True
+    ws.freeze_panes = ws.cell(row=first_row, column=first_code)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(skip_col)}{last_row}"
+    tick = DataValidation(
+        type="list",
+        formula1='"x,✓"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="qualcode",
+        error="Mark with x (or leave the cell empty).",
+    )
+    ws.add_data_validation(tick)
+    tick.add(
+        f"{get_column_letter(first_code)}{first_row}:{get_column_letter(memo_col - 1)}{last_row}"
+    )
+    tick.add(f"{get_column_letter(skip_col)}{first_row}:{get_column_letter(skip_col)}{last_row}")
+
+    _codebook_sheet(wb.create_sheet(CODEBOOK_SHEET), codebook)
+    _meta_sheet(wb.create_sheet(META_SHEET), codebook, coder, rows)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _string(value: object) -> str:
+    return _clean(str(value))
+
+
+def _set_string(cell, value: object) -> None:
+    """Store as a string cell, never a formula (openpyxl turns a leading "=" into a formula)."""
+    text = _string("" if value is None else value)
+    cell.value = text if text else None
+    if text:
+        cell.data_type = "s"
+
+
+def _codebook_sheet(ws, codebook: Codebook) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    header = ["construct", "theme", "code", "label", "definition", "include", "exclude", "examples"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    labels = {t.id: t.label for t in codebook.all_themes()}
+    constructs = {c.id: c.label for c in codebook.constructs}
+    for code in codebook.codes():
+        values = [
+            f"{code.construct_id} {constructs.get(code.construct_id, '')}"
+            if code.construct_id
+            else "",
+            f"{code.theme_id} {labels.get(code.theme_id, '')}" if code.theme_id else "",
+            code.id,
+            code.label,
+            code.definition,
+            code.include,
+            code.exclude,
+            "\n".join(code.examples),
+        ]
+        r = ws.max_row + 1
+        for ci, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=ci)
+            _set_string(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFGH", (24, 28, 8, 28, 50, 40, 40, 50), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def _meta_sheet(ws, codebook: Codebook, coder: str, rows: list[dict]) -> None:
+    ws.sheet_state = "hidden"
+    for key, *values in (
+        ("format", SHEET_FORMAT),
+        ("coder", coder),
+        ("codebook", codebook.title or (Path(codebook.source).name if codebook.source else "")),
+        ("codes", *codebook.code_ids()),
+        ("segments", len(rows)),
+    ):
+        r = ws.max_row + 1 if ws.max_row > 1 or ws["A1"].value else 1
+        ws.cell(row=r, column=1, value=key)
+        for ci, value in enumerate(values, start=2):
+            _set_string(ws.cell(row=r, column=ci), value)
+    start = ws.max_row + 2
+    ws.cell(row=start, column=1, value="segment_ids")
+    for i, row in enumerate(rows, start=start + 1):
+        _set_string(ws.cell(row=i, column=1), row["segment_id"])
+    ws.protection.sheet = True
+
+
+# --- reading ------------------------------------------------------------------------------------
+@dataclass
+class _Grid:
+    """The cells of the coding sheet as strings, with a function naming a cell for messages."""
+
+    rows: list[list[str]]
+    ref: Callable[[int, int], str]  # (0-based row, 0-based column) -> "file:Coding!F12"
+    file: str
+    meta: dict[str, list[str]] | None = None
+    meta_segments: list[str] | None = None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _col_letter(ci: int) -> str:
+    letters = ""
+    ci += 1
+    while ci:
+        ci, rem = divmod(ci - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _read_xlsx(path: Path) -> _Grid:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if not path.exists():
+        raise ContractError("coding sheet not found", file=path)
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ContractError(
+            f"cannot read the coding sheet as an xlsx workbook ({type(exc).__name__})", file=path
+        ) from exc
+    if CODING_SHEET not in wb.sheetnames:
+        raise ContractError(
+            f"the workbook has no {CODING_SHEET!r} sheet (sheets: {', '.join(wb.sheetnames)})",
+            file=path,
+            hint="read back the sheet qualcode wrote (do not rename its Coding sheet)",
+        )
+    ws = wb[CODING_SHEET]
+    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    grid = _Grid(rows, lambda r, c: f"{path}:{CODING_SHEET}!{_col_letter(c)}{r + 1}", str(path))
+    if META_SHEET in wb.sheetnames:
+        meta: dict[str, list[str]] = {}
+        segs: list[str] = []
+        in_segments = False
+        for row in wb[META_SHEET].iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in row]
+            if not cells or not cells[0]:
+                continue
+            if in_segments:
+                segs.append(cells[0])
+            elif cells[0] == "segment_ids":
+                in_segments = True
+            else:
+                meta[cells[0]] = [c for c in cells[1:] if c != ""]
+        grid.meta, grid.meta_segments = meta, segs
+    return grid
+
+
+def _read_csv(path: Path) -> _Grid:
+    if not path.exists():
+        raise ContractError("coding sheet not found", file=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV (Comma delimited)"
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _Grid(rows, lambda r, c: f"{path}:{_col_letter(c)}{r + 1}", str(path))
+
+
+def _parse_code_header(header: str, known: list[str] | None) -> str:
+    first = header.split("\n", 1)[0].strip()
+    if known is not None:
+        for code_id in sorted(known, key=len, reverse=True):
+            if first == code_id or (first.startswith(code_id) and first[len(code_id)] in ": \t"):
+                return code_id
+    return re.split(r"[:\s]", first, maxsplit=1)[0]
+
+
+def read_coding_sheet(
+    path: str | Path,
+    *,
+    coder: str,
+    codebook: Codebook | None = None,
+    segments: pd.DataFrame | None = None,
+    warnings: list[Finding] | None = None,
+) -> pd.DataFrame:
+    """Read a coding sheet back into codings (origin "manual"), validating every cell.
+
+    Codes are checked against `codebook` when given, else against the code list the xlsx sheet
+    carries (a csv sheet without a codebook takes its code columns as they are). With `segments`,
+    segment ids and texts are checked against them too. Raises `FindingsError` listing every
+    problem with its cell reference; warnings go to `warnings` when a list is given.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    grid = _read_csv(path) if _is_csv(path) else _read_xlsx(path)
+    found: list[Finding] = []
+    notes: list[Finding] = []
+
+    def error(r: int, c: int, kind: str, message: str) -> None:
+        found.append(Finding(kind, message, file=grid.ref(r, c)))
+
+    header_at = next(
+        (i for i, row in enumerate(grid.rows[:10]) if "segment_id" in [c.strip() for c in row]),
+        None,
+    )
+    if header_at is None:
+        raise ContractError(
+            "no header row with a segment_id column in the first 10 rows",
+            file=path,
+            hint="read back a sheet written by qualcode code --sheet",
+        )
+    header = [c.strip() for c in grid.rows[header_at]]
+    meta_codes = grid.meta.get("codes") if grid.meta else None
+    known = codebook.code_ids() if codebook is not None else meta_codes
+    columns: dict[str, int] = {}
+    code_cols: list[tuple[int, str]] = []
+    for ci, name in enumerate(header):
+        if name in FIXED_COLUMNS or name in (MEMO, SKIP):
+            if name in columns:
+                error(header_at, ci, "duplicate-column", f"column {name!r} appears twice")
+            columns.setdefault(name, ci)
+        elif name:
+            code_id = _parse_code_header(name, known)
+            if known is not None and code_id not in known:
+                where = (
+                    "the codebook"
+                    if codebook is not None
+                    else "the codes this sheet was written with"
+                )
+                error(
+                    header_at,
+                    ci,
+                    "unknown-code",
+                    f"column {name.splitlines()[0]!r} is not a code in {where}",
+                )
+            elif code_id in [c for _, c in code_cols]:
+                error(header_at, ci, "duplicate-column", f"code {code_id!r} has two columns")
+            else:
+                code_cols.append((ci, code_id))
+        elif any(ci < len(row) and row[ci].strip() for row in grid.rows[header_at + 1 :]):
+            error(header_at, ci, "no-header", "a column without a header holds values")
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            raise ContractError(
+                f"the sheet has no {name!r} column (it was deleted or renamed)",
+                file=path,
+                line=header_at + 1,
+                hint="write a fresh sheet with qualcode code --sheet and copy the marks across",
+            )
+    present = {c for _, c in code_cols}
+    if known is not None:
+        # Columns the sheet was written with that are gone: the coder's marks there are lost.
+        for code_id in meta_codes or []:
+            if code_id not in present and (codebook is None or code_id in codebook):
+                error(header_at, 0, "deleted-column", f"the column of code {code_id!r} was deleted")
+        if codebook is not None:
+            for code_id in codebook.code_ids():
+                if code_id not in present and code_id not in (meta_codes or []):
+                    notes.append(
+                        Finding(
+                            "missing-code",
+                            f"code {code_id!r} has no column in the sheet: it was not coded",
+                            file=str(path),
+                            severity="warning",
+                        )
+                    )
+    if grid.meta and grid.meta.get("coder") and grid.meta["coder"][0] != coder:
+        notes.append(
+            Finding(
+                "other-coder",
+                f"the sheet was written for coder {grid.meta['coder'][0]!r}, read as {coder!r}",
+                file=str(path),
+                severity="warning",
+            )
+        )
+
+    seg_text: dict[str, str] | None = None
+    if segments is not None:
+        frame = segments.reindex(columns=["segment_id", "text"]).fillna("").astype(str)
+        seg_text = dict(zip(frame["segment_id"], frame["text"], strict=True))
+
+    def get(row: list[str], name: str) -> str:
+        ci = columns.get(name)
+        return row[ci] if ci is not None and ci < len(row) else ""
+
+    decided: dict[int, tuple[str, list[str], str]] = {}  # n -> (segment_id, codes, memo)
+    seen: dict[int, int] = {}
+    total: int | None = None
+    for r in range(header_at + 1, len(grid.rows)):
+        row = grid.rows[r]
+        if not any(v.strip() for v in row):
+            continue
+        sid = get(row, "segment_id").strip()
+        check = _CHECK.match(get(row, "check").strip())
+        if not sid:
+            error(r, columns["segment_id"], "edited-id", "segment_id is empty (machine column)")
+            continue
+        if check is None:
+            error(
+                r,
+                columns["check"],
+                "edited-check",
+                f"the check cell of segment {sid!r} was edited (machine column)",
+            )
+            continue
+        n, n_total, digest = int(check[1]), int(check[2]), check[3]
+        if total is None:
+            total = n_total
+        elif n_total != total:
+            error(
+                r,
+                columns["check"],
+                "edited-check",
+                f"the check cell of segment {sid!r} does not match the other rows",
+            )
+            continue
+        if n in seen:
+            error(
+                r,
+                columns["segment_id"],
+                "duplicate-row",
+                f"segment {sid!r} appears twice (also at row {seen[n] + 1})",
+            )
+            continue
+        seen[n] = r
+        if grid.meta_segments is not None and (
+            n > len(grid.meta_segments) or grid.meta_segments[n - 1] != sid
+        ):
+            error(
+                r,
+                columns["segment_id"],
+                "edited-id",
+                f"segment_id {sid!r} was edited (machine column)",
+            )
+            continue
+        if seg_text is not None and sid not in seg_text:
+            error(
+                r,
+                columns["segment_id"],
+                "unknown-segment",
+                f"segment {sid!r} is not in the segments",
+            )
+            continue
+        cell = get(row, "text")
+        if text_hash(cell) != digest and text_hash(_unneutralise(cell)) != digest:
+            error(
+                r,
+                columns["text"],
+                "edited-text",
+                f"the text of segment {sid!r} was edited; put notes in the memo column instead",
+            )
+            continue
+        if seg_text is not None and text_hash(seg_text[sid]) != digest:
+            error(
+                r,
+                columns["text"],
+                "changed-text",
+                f"the text of segment {sid!r} changed in the transcripts since the sheet was written",
+            )
+            continue
+        applied: list[str] = []
+        bad = False
+        for ci, code_id in code_cols:
+            mark = _mark(row[ci] if ci < len(row) else "")
+            if mark is None:
+                error(
+                    r,
+                    ci,
+                    "unknown-mark",
+                    f"unknown mark {row[ci].strip()!r} (use x or leave empty)",
+                )
+                bad = True
+            elif mark:
+                applied.append(code_id)
+        skip = _mark(get(row, SKIP))
+        if skip is None:
+            error(
+                r,
+                columns[SKIP],
+                "unknown-mark",
+                f"unknown mark {get(row, SKIP).strip()!r} (use x or leave empty)",
+            )
+            bad = True
+        elif skip and applied:
+            error(
+                r, columns[SKIP], "skip-and-codes", f"segment {sid!r} is marked skip but has codes"
+            )
+            bad = True
+        if bad or skip:
+            continue
+        memo = _unneutralise(get(row, MEMO)).strip()
+        context = get(row, "role").strip() == ROLE_FACILITATOR
+        if context and not applied and not memo:
+            continue
+        decided[n] = (sid, applied, memo)
+    if total is not None:
+        for n in range(1, total + 1):
+            if n not in seen:
+                sid = (
+                    f"segment {grid.meta_segments[n - 1]!r}"
+                    if grid.meta_segments and n <= len(grid.meta_segments)
+                    else f"segment {n} of {total}"
+                )
+                error(
+                    header_at + n,
+                    0,
+                    "deleted-row",
+                    f"the row of {sid} was deleted (it was written as row {header_at + n + 1})",
+                )
+    if warnings is not None:
+        warnings.extend(notes)
+    if found:
+        shown = found[:MAX_FINDINGS]
+        more = f"; the first {MAX_FINDINGS} are shown" if len(found) > MAX_FINDINGS else ""
+        raise FindingsError(
+            f"the coding sheet has {len(found)} problem{'s' if len(found) != 1 else ''}{more}",
+            shown,
+            file=str(path),
+            hint="fix the cells named above (or write a fresh sheet) and read it again",
+        )
+    out_rows = []
+    for n in sorted(decided):
+        sid, applied, memo = decided[n]
+        for i, code_id in enumerate(applied or [""]):
+            out_rows.append((sid, code_id, coder, ORIGIN_MANUAL, memo if i == 0 else "", "", ""))
+    return pd.DataFrame(out_rows, columns=list(CODING_COLUMNS))
+
+
+def _mark(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in MARKS_TRUE:
+        return True
+    if v in MARKS_FALSE:
+        return False
+    return None
