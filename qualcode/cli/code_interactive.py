@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.coding.interactive import CodingSession
 
 PROMPT = "choice> "
+CONTEXT_CHARS = 400  # the previous turn is context: long ones are cut
 KEYS = "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · ? help · q quit"
 HELP = """\
   1 3 / RI2   toggle codes by number or id (several at once)
@@ -105,9 +106,12 @@ def _show(console: Console, session: CodingSession) -> None:
     say(f"{progress.line()} · {progress.decided} coded")
     if view.previous is not None:
         prev = view.previous
-        console.print(
-            Text(f"before, {prev['speaker']} ({prev['role']}): {prev['text']}", style="dim")
+        text = (
+            prev["text"]
+            if len(prev["text"]) <= CONTEXT_CHARS
+            else prev["text"][:CONTEXT_CHARS] + "…"
         )
+        console.print(Text(f"before, {prev['speaker']} ({prev['role']}): {text}", style="dim"))
     title = f"{view.segment_id} · {view.speaker} ({view.role})"
     if session.is_decided():
         title += " · saved"
