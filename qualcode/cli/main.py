@@ -51,29 +51,23 @@ def main(
 # --- command registry (one module per command under qualcode/cli/) ------------------------------
 # Add one line per command here; keep the modules free of heavy imports at module level.
 # <commands>
-from qualcode.cli.compare import compare as _compare  # noqa: E402
-
-app.command("compare")(_compare)
-from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
-
-app.command("reconcile")(_reconcile)
+# In workflow order (click lists commands in registration order).
 from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
-
-app.command("ingest")(_ingest)
 from qualcode.cli.codebook import codebook_app as _codebook_app  # noqa: E402
-
-app.add_typer(_codebook_app, name="codebook")
 from qualcode.cli.code import code as _code  # noqa: E402
-
-app.command("code")(_code)
+from qualcode.cli.compare import compare as _compare  # noqa: E402
+from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
-
-app.add_typer(_report_app, name="report")
 from qualcode.cli.export import export_app as _export_app  # noqa: E402
-
-app.add_typer(_export_app, name="export")
 from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
 
+app.command("ingest")(_ingest)
+app.add_typer(_codebook_app, name="codebook")
+app.command("code")(_code)
+app.command("compare")(_compare)
+app.command("reconcile")(_reconcile)
+app.add_typer(_report_app, name="report")
+app.add_typer(_export_app, name="export")
 app.add_typer(_import_app, name="import")
 # </commands>
 
