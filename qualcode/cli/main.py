@@ -52,14 +52,14 @@ def main(
 # Add one line per command here; keep the modules free of heavy imports at module level.
 # <commands>
 # In workflow order (click lists commands in registration order).
-from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
-from qualcode.cli.codebook import codebook_app as _codebook_app  # noqa: E402
 from qualcode.cli.code import code as _code  # noqa: E402
+from qualcode.cli.codebook import codebook_app as _codebook_app  # noqa: E402
 from qualcode.cli.compare import compare as _compare  # noqa: E402
-from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
-from qualcode.cli.report import report_app as _report_app  # noqa: E402
 from qualcode.cli.export import export_app as _export_app  # noqa: E402
 from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
+from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
+from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
+from qualcode.cli.report import report_app as _report_app  # noqa: E402
 
 app.command("ingest")(_ingest)
 app.add_typer(_codebook_app, name="codebook")
