@@ -22,6 +22,33 @@ TODO_FILL = "FFF3C4"
 MAX_HEADING = 6
 
 
+class _Writer:
+    """A document being written. Paragraph styles are set by style id: python-docx resolves a style
+    given by name or object by scanning every style (about 10 ms a call), which dominated the time
+    of a long report."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self._ids: dict[str, str] = {}
+
+    def style(self, name: str):
+        return self.doc.styles[name]
+
+    def style_id(self, name: str) -> str:
+        if name not in self._ids:
+            self._ids[name] = self.doc.styles[name].style_id
+        return self._ids[name]
+
+    def para(self, text: str = "", style: str | None = None):
+        paragraph = self.doc.add_paragraph(clean(text))
+        if style:
+            paragraph._p.style = self.style_id(style)
+        return paragraph
+
+    def heading(self, text: str, level: int):
+        return self.para(text, "Title" if level == 0 else f"Heading {level}")
+
+
 def clean(text: str) -> str:
     """Text Word can store: XML-illegal control characters dropped (tabs and newlines kept)."""
     return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 32)
@@ -49,12 +76,12 @@ def _repeat_header(row) -> None:
     tr_pr.append(header)
 
 
-def _toc_field(doc) -> None:
+def _toc_field(w: _Writer) -> None:
     """A TOC field (headings 1-3) and the setting that makes Word fill it on opening."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    paragraph = doc.add_paragraph()
+    paragraph = w.para()
 
     def fld(kind: str) -> None:
         run = paragraph.add_run()
@@ -71,23 +98,22 @@ def _toc_field(doc) -> None:
     fld("separate")
     paragraph.add_run("Contents: open in Word and update fields (F9) if this is not filled in.")
     fld("end")
-    settings = doc.settings.element
+    settings = w.doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     settings.append(update)
 
 
-def _table(doc, t: Table) -> None:
+def _table(w: _Writer, t: Table) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    doc.add_heading(clean(t.title), level=2)
+    w.heading(t.title, 2)
     n = max(len(t.columns), 1)
-    table = doc.add_table(rows=1, cols=n)
-    table.style = doc.styles["Table Grid"]
+    table = w.doc.add_table(rows=1, cols=n)
+    table.style = w.style("Table Grid")
     header = table.rows[0]
     _repeat_header(header)
     for cell, name in zip(header.cells, t.columns, strict=False):
-        cell.text = ""
         run = cell.paragraphs[0].add_run(clean(name))
         run.bold = True
         _shade(cell, HEADER_FILL)
@@ -104,62 +130,62 @@ def _table(doc, t: Table) -> None:
                 _shade(cell, TODO_FILL)
 
 
-def _node(doc, node: Node, depth: int) -> None:
+def _node(w: _Writer, node: Node, depth: int) -> None:
     from docx.enum.text import WD_COLOR_INDEX
 
-    doc.add_heading(clean(f"{node.id} {node.label}"), level=min(depth, MAX_HEADING))
-    counts = doc.add_paragraph()
+    w.heading(f"{node.id} {node.label}", min(depth, MAX_HEADING))
+    counts = w.para()
     counts.add_run(clean(node.counts)).italic = True
     if node.flags:
         counts.add_run(clean(f" — {node.flags}")).bold = True
     if node.definition:
-        p = doc.add_paragraph()
+        p = w.para()
         p.add_run("Definition (codebook): ").bold = True
         p.add_run(clean(node.definition))
     if node.placeholder:
-        run = doc.add_paragraph().add_run(clean(node.placeholder))
+        run = w.para().add_run(clean(node.placeholder))
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     for q in node.quotes:
-        p = doc.add_paragraph(style="Quote")
+        p = w.para(style="Quote")
         p.add_run(clean(q.text))
         p.add_run("\n")
         p.add_run(clean(f"({q.reference})")).italic = False
     for child in node.children:
-        _node(doc, child, depth + 1)
+        _node(w, child, depth + 1)
 
 
-def _section(doc, s: Section) -> None:
+def _section(w: _Writer, s: Section) -> None:
     from docx.enum.text import WD_COLOR_INDEX
     from docx.shared import Inches
 
-    doc.add_heading(clean(s.title), level=1)
-    for w in s.warnings:
-        p = doc.add_paragraph()
+    w.heading(s.title, 1)
+    for warning in s.warnings:
+        p = w.para()
         p.add_run("Warning: ").bold = True
-        p.add_run(clean(w))
+        p.add_run(clean(warning))
     for key, value in s.summary:
-        p = doc.add_paragraph(style="List Bullet")
+        p = w.para(style="List Bullet")
         p.add_run(clean(f"{key}: ")).bold = True
         p.add_run(clean(value))
     for note in s.notes:
-        doc.add_paragraph(clean(note), style="List Bullet")
+        w.para(note, "List Bullet")
     if s.paragraph:
-        doc.add_heading("Methods paragraph", level=2)
-        p = doc.add_paragraph()
+        w.heading("Methods paragraph", 2)
+        p = w.para()
         for i, cell in enumerate(s.paragraph):
             run = p.add_run(clean(cell.text) + (" " if i < len(s.paragraph) - 1 else ""))
             if cell.todo:
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     if s.tree:
-        doc.add_heading(clean(s.tree_title), level=2)
+        w.heading(s.tree_title, 2)
         for node in s.tree:
-            _node(doc, node, 3)
+            _node(w, node, 3)
     if s.figure:
-        doc.add_heading("Discovery curve", level=2)
-        doc.add_picture(io.BytesIO(s.figure), width=Inches(6))
-        doc.add_paragraph(clean(s.figure_alt), style="Caption")
+        w.heading("Discovery curve", 2)
+        w.doc.add_picture(io.BytesIO(s.figure), width=Inches(6))
+        w.para(s.figure_alt, "Caption")
     for t in s.tables:
-        _table(doc, t)
+        _table(w, t)
 
 
 def document_docx_bytes(view: Document) -> bytes:
@@ -168,16 +194,17 @@ def document_docx_bytes(view: Document) -> bytes:
     from qualcode import __version__
 
     doc = new_document()
+    w = _Writer(doc)
     doc.core_properties.title = clean(view.title)
     doc.core_properties.author = f"qualcode {__version__}"
-    doc.add_heading(clean(view.title), level=0)
+    w.heading(view.title, 0)
     if view.subtitle:
-        doc.add_paragraph(clean(view.subtitle))
-    doc.add_paragraph("Contents", style="TOC Heading")
-    _toc_field(doc)
+        w.para(view.subtitle)
+    w.para("Contents", "TOC Heading")
+    _toc_field(w)
     for section in view.sections:
-        _section(doc, section)
-    doc.add_paragraph(f"Made with qualcode {__version__}.")
+        _section(w, section)
+    w.para(f"Made with qualcode {__version__}.")
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
