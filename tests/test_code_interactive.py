@@ -269,3 +269,14 @@ def test_in_a_real_terminal_kill_9_and_resume(study):
         ("g2:2", "", ""),
         ("g2:3", "RI3", ""),
     ]
+
+
+def test_long_turns_wrap_in_the_panel(cli, study):
+    long_turn = " ".join(["word"] * 60) + " LASTWORD"
+    (study / "segments.csv").write_text(
+        "segment_id,transcript_id,turn,speaker,role,text\n"
+        f"g1:1,g1,1,Facilitator,facilitator,{long_turn}\ng1:2,g1,2,P1,participant,{long_turn}\n"
+    )
+    result = session(cli, study, "q\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("LASTWORD") == 2  # the context turn and the panel, not cut off

@@ -353,3 +353,17 @@ def test_sheet_errors(cli, study, args, message):
     result = cli("code", "--coder", "alice", *full)
     assert result.exit_code == 1, result.stdout
     assert message in result.stderr
+
+
+def test_from_sheet_with_sources_checks_the_segments(cli, study):
+    assert write_sheet(cli, study).exit_code == 0
+    segments = (study / "segments.csv").read_text().replace("g2:3,g2,3", "g2:9,g2,9")
+    (study / "segments.csv").write_text(segments)
+    result = cli(
+        "code", study / "segments.csv", "--from-sheet", study / "coding.xlsx", "--coder", "alice",
+        "-o", study / "alice.csv",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {study / 'coding.xlsx'}:Coding!A9: segment 'g2:3' is not in the segments"
+    )

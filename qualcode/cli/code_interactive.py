@@ -57,7 +57,6 @@ def run_interactive(
     segments = _load_segments(sources, roster)
     session = CodingSession(segments, book, coder, output, include_facilitator=include_facilitator)
     console = stdout_console()
-    console.soft_wrap = True
     say = _plain(console)
     if session.repaired == "dropped":
         err.print(
@@ -89,7 +88,7 @@ def run_interactive(
 
 def _plain(console: Console):
     def say(text: str) -> None:
-        console.print(text, markup=False, highlight=False)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     return say
 
