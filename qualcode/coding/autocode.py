@@ -48,12 +48,12 @@ _QUOTES = {
     "\u201e": '"',
     "\u201f": '"',
 }
-# Length-preserving: every whitespace character -> " ", curly quotes -> straight, NUL -> " ".
+# Length-preserving: every whitespace character -> " ", curly quotes -> straight. The separator
+# (NUL) is left alone so that no keyword or phrase can match across two turns.
 _MATCH_TABLE = str.maketrans(
     {
         **_QUOTES,
         **{chr(c): " " for c in range(0x3001) if chr(c).isspace()},
-        SEPARATOR: " ",
     }
 )
 # For patterns: only quotes and no-break spaces, so `\n` and `\s` keep their meaning.
@@ -108,7 +108,8 @@ def _blank_non_word(text: str) -> str:
 
 def normalise_keyword(keyword: str) -> str:
     """A keyword as the matcher sees it: casefolded, straight quotes, single spaces, stripped."""
-    return _SPACE_RUNS.sub(" ", keyword.translate(_MATCH_TABLE).casefold()).strip()
+    folded = keyword.replace(SEPARATOR, " ").translate(_MATCH_TABLE).casefold()
+    return _SPACE_RUNS.sub(" ", folded).strip()
 
 
 def normalise_text(text: str) -> tuple[str, Callable[[int], int]]:
