@@ -301,3 +301,43 @@ def test_all_leaves_out_saturation_without_order(cli, study_dir):
     assert "note: saturation left out: the order of the events" in result.stderr
     kinds = [s["kind"] for s in json.loads(result.stdout)["sections"]]
     assert "saturation" not in kinds
+
+
+def test_methods_bad_denominator(cli, study_dir):
+    result = cli("report", "methods", *args(study_dir), "--denominator", "total")
+    assert result.exit_code == 2
+    assert "choose base or cumulative" in result.stderr
+
+
+def test_methods_coder_file_with_unknown_code(cli, study_dir):
+    bad = study_dir / "coder_b.csv"
+    bad.write_text(bad.read_text().replace("G3:2,RI3", "G3:2,RI9"))
+    result = cli("report", "methods", *args(study_dir), *coder_args(study_dir))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "coder_b.csv" in result.stderr and "RI9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_all_markdown_contents_and_demoted_headings(cli, study_dir):
+    result = cli("report", "all", *args(study_dir), "--permutations", "0", "-f", "md")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# Study report: Scaffold fixture"
+    assert "1. Constructs, themes and repeating ideas" in lines
+    assert "## Theoretical narrative (scaffold)" in lines
+    assert "### C1 Body and mind" in lines
+    assert "## Methods paragraph and COREQ items" in lines
+    assert "### Methods paragraph" in lines
+
+
+def test_study_export_refuses_unknown_formats(study_dir):
+    from qualcode.analysis.study import study_report
+    from qualcode.errors import OutputError
+    from qualcode.report.study_export import render_study, write_study
+
+    report = study_report(study(study_dir), saturation_options={"permutations": 0})
+    with pytest.raises(OutputError, match="cannot render a study report as 'csv' text"):
+        render_study(report, "csv")
+    with pytest.raises(OutputError, match="cannot write a study report as 'csv'"):
+        write_study(report, "csv", study_dir / "x.csv")

@@ -611,8 +611,8 @@ def methods(
     chosen = _format(fmt, output)
     sat = _saturation_options(base, run, threshold, denominator, new)
     events = _order(order)
-    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     result = methods_report(data, saturation_options=sat, quotes=quotes, **agreement)
     _emit(result, chosen, output, table)
 
@@ -666,8 +666,8 @@ def all_reports(
         raise typer.BadParameter("report all needs --codebook", param_hint="'--codebook'")
     sat = _saturation_options(base, run, threshold, denominator, new)
     events = _order(order)
-    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     with progress_bar("report all", STUDY_STEPS) as advance:
         result = study_report(
             data,
