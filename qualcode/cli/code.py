@@ -130,13 +130,11 @@ def code(
 
 
 def _load_segments(sources: list[Path], roster: Path | None):
-    from qualcode.cli.render import stderr_console
     from qualcode.ingest import load_sources
 
     result = load_sources(sources, roster=roster)
-    err = stderr_console()
     for warning in result.warnings:
-        err.print(f"warning: {warning}", markup=False)
+        typer.echo(f"warning: {warning}", err=True)
     return result.segments
 
 
@@ -151,16 +149,15 @@ def _code_auto(
 ) -> None:
     from contextlib import nullcontext
 
-    from qualcode.cli.render import progress_bar, stderr_console
+    from qualcode.cli.render import progress_bar
     from qualcode.codebook import load_codebook
     from qualcode.coding.autocode import autocode, summarise_codings
     from qualcode.io import write_codings
 
     warnings = []
     codebook = load_codebook(codebook_path, warnings=warnings)
-    err = stderr_console()
     for finding in warnings:
-        err.print(f"warning: {finding}", markup=False)
+        typer.echo(f"warning: {finding}", err=True)
     segments = _load_segments(sources, roster)
     big = len(segments) >= PROGRESS_SEGMENTS
     with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
