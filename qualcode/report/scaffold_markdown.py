@@ -18,9 +18,10 @@ MAX_DEPTH = 6
 
 
 def md_escape(text: Any) -> str:
-    """Plain text for markdown prose: HTML special characters as entities."""
+    """Plain text for markdown prose: angle brackets as entities, so no tag is ever raw HTML
+    (ampersands stay readable: "Auerbach & Silverstein")."""
     s = "" if text is None else str(text)
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _header(result: Any) -> list[str]:
