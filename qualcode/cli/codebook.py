@@ -32,7 +32,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def check(codebook: CodebookArgument) -> None:
     """Report every problem in the codebook at once, with file and line; exit 1 on errors.
 
-    Example: qualcode codebook check codebooks/example.yaml
+    Example: qualcode codebook check codebooks/bup_group_visits.yaml
     """
     from qualcode.codebook import codebook_counts, parse_codebook
 
@@ -64,7 +64,7 @@ def show(
 ) -> None:
     """Draw the hierarchy: constructs > themes > repeating ideas, in codebook order.
 
-    Example: qualcode codebook show codebooks/example.yaml --definitions
+    Example: qualcode codebook show codebooks/bup_group_visits.yaml --definitions
     """
     import json
 
