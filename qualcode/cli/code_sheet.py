@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+PROGRESS_ROWS = 2_000  # an xlsx sheet takes about a second per 1,000 rows to write
+
 
 def _print_warnings(findings) -> None:
     from qualcode.cli.render import stderr_console
@@ -25,7 +27,10 @@ def write_sheet(
     roster: Path | None,
 ) -> None:
     """Write the coding sheet; pre-fill it from the coder's codings file when that exists."""
+    from contextlib import nullcontext
+
     from qualcode.cli.code import _load_segments
+    from qualcode.cli.render import progress_bar
     from qualcode.codebook import load_codebook
     from qualcode.coding.sheet import write_coding_sheet
     from qualcode.errors import QualcodeError
@@ -45,8 +50,12 @@ def write_sheet(
     backup = None
     if sheet.exists():
         backup = backup_existing(sheet)
+    big = len(segments) >= PROGRESS_ROWS and sheet.suffix.lower() != ".csv"
     try:
-        info = write_coding_sheet(segments, book, coder, sheet, existing=existing, backup=False)
+        with progress_bar("Writing the sheet", len(segments)) if big else nullcontext() as advance:
+            info = write_coding_sheet(
+                segments, book, coder, sheet, existing=existing, backup=False, progress=advance
+            )
     except QualcodeError as exc:
         if existing is not None and exc.file is None:
             exc.file = str(codings)

@@ -162,10 +162,12 @@ def write_coding_sheet(
     include_facilitator_context: bool = True,
     existing: pd.DataFrame | None = None,
     backup: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> SheetWritten:
     """Write a coding sheet (xlsx or csv, by the extension) for `coder`; atomic, with backup.
 
-    `existing` codings (a coder resuming) pre-fill the marks and memos.
+    `existing` codings (a coder resuming) pre-fill the marks and memos. `progress(n)` is called
+    as rows are written (xlsx; a csv sheet is written at once).
     """
     path = Path(path)
     csv_style = _is_csv(path)
@@ -176,8 +178,10 @@ def write_coding_sheet(
         )
     rows = _segment_rows(segments, include_facilitator_context)
     marks, memos, _ = _prefill(existing, codebook)
-    data = _csv_bytes if csv_style else _xlsx_bytes
-    payload = data(rows, codebook, coder, marks, memos)
+    if csv_style:
+        payload = _csv_bytes(rows, codebook, coder, marks, memos)
+    else:
+        payload = _xlsx_bytes(rows, codebook, coder, marks, memos, progress)
     atomic_write_bytes(path, payload, backup=backup)
     ids = {r["segment_id"] for r in rows}
     return SheetWritten(
@@ -217,7 +221,9 @@ def _csv_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -> bytes:
+def _xlsx_bytes(
+    rows: list[dict], codebook: Codebook, coder: str, marks, memos, progress=None
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -294,6 +300,8 @@ def _xlsx_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) 
         values = _row_values(row, n, len(rows), codebook, marks, memos)
         context = row["role"] == ROLE_FACILITATOR
         for ci, value in enumerate(values, start=1):
+            if value == "" and not context and kind(ci) == 0:
+                continue  # an empty mark cell takes its column's style: fewer cells, faster
             cell = ws.cell(row=r, column=ci)
             if ci == 4 and str(value).isdigit():
                 cell.value = int(value)
@@ -310,11 +318,17 @@ def _xlsx_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) 
                 if ci < first_code:
                     cell.font = grey_font
             styles[key] = copy(cell._style)
+        if progress is not None and n % 1000 == 0:
+            progress(1000)
+    if progress is not None and len(rows) % 1000:
+        progress(len(rows) % 1000)
 
     widths = {1: 12, 2: 16, 3: 12, 4: 6, 5: 16, 6: 11, 7: 60}
     for ci in range(1, skip_col + 1):
         width = widths.get(ci, 14 if ci < memo_col else 40 if ci == memo_col else 6)
         ws.column_dimensions[get_column_letter(ci)].width = width
+        if kind(ci) == 0 and ci >= first_code:
+            ws.column_dimensions[get_column_letter(ci)].alignment = centre
     ws.column_dimensions["A"].hidden = True
     ws.column_dimensions["B"].hidden = True
     ws.freeze_panes = ws.cell(row=first_row, column=first_code)
@@ -444,7 +458,7 @@ def _read_xlsx(path: Path) -> _Grid:
     if not path.exists():
         raise ContractError("coding sheet not found", file=path)
     try:
-        wb = load_workbook(path, data_only=True)
+        wb = load_workbook(path, data_only=True, read_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ContractError(
             f"cannot read the coding sheet as an xlsx workbook ({type(exc).__name__})", file=path
@@ -473,6 +487,7 @@ def _read_xlsx(path: Path) -> _Grid:
             else:
                 meta[cells[0]] = [c for c in cells[1:] if c != ""]
         grid.meta, grid.meta_segments = meta, segs
+    wb.close()  # read-only workbooks keep the file open until closed
     return grid
 
 
