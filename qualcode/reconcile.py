@@ -32,6 +32,7 @@ from qualcode.errors import ContractError, QualcodeError
 from qualcode.model import CODING_COLUMNS, DECISION_COLUMNS, DECISIONS
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from qualcode.model import Codebook
@@ -182,9 +183,8 @@ def prepare_pair(
     observed = _first_seen(a["code_id"], b["code_id"])
     if codebook is not None:
         book_ids = codebook.code_ids()
-        code_order = book_ids + sorted(
-            (c for c in observed if c not in set(book_ids)), key=_natural_key
-        )
+        in_book = set(book_ids)
+        code_order = book_ids + sorted((c for c in observed if c not in in_book), key=_natural_key)
         known_codes = set(book_ids)
     else:
         code_order = sorted(observed, key=_natural_key)
@@ -214,24 +214,33 @@ def prepare_pair(
     )
 
 
+def _ranks(values: pd.Series, rank: dict[str, int] | None) -> np.ndarray:
+    """Integer sort keys: the given rank, then values without one in natural order."""
+    rank = rank or {}
+    keys = values.map(rank)
+    missing = keys.isna().to_numpy()
+    if missing.any():
+        extra = sorted(set(values[missing]), key=_natural_key)
+        keys[missing] = values[missing].map({v: len(rank) + i for i, v in enumerate(extra)})
+    return keys.to_numpy(dtype="int64")
+
+
 def _order(
     df: pd.DataFrame, segment_rank: dict[str, int] | None, code_rank: dict[str, int] | None
 ) -> pd.DataFrame:
     """Sort rows by segment order then code order (unknown ones last, naturally sorted)."""
+    import numpy as np
+
     if df.empty:
         return df.reset_index(drop=True)
-    seg_rank = segment_rank or {}
-    c_rank = code_rank or {}
-    keys = df.assign(
-        _s=df["segment_id"].map(seg_rank).fillna(len(seg_rank)),
-        _sn=df["segment_id"].map(lambda s: tuple(map(str, _natural_key(s)))),
-        _c=df["code_id"].map(c_rank).fillna(len(c_rank)),
-        _cn=df["code_id"].map(lambda c: tuple(f"{p:>12}" for p in _natural_key(c))),
-    )
-    if not segment_rank:
-        keys["_s"] = 0
-    keys = keys.sort_values(["_s", "_sn", "_c", "_cn"], kind="stable")
-    return keys.drop(columns=["_s", "_sn", "_c", "_cn"]).reset_index(drop=True)
+    order = np.lexsort((_ranks(df["code_id"], code_rank), _ranks(df["segment_id"], segment_rank)))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def _keys(df: pd.DataFrame) -> pd.MultiIndex:
+    import pandas as pd
+
+    return pd.MultiIndex.from_frame(df[["segment_id", "code_id"]])
 
 
 def find_differences(
@@ -459,52 +468,45 @@ def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
     return np.where(keep, KEPT, DROPPED).tolist()
 
 
-def _join_memos(memos: Iterable[str]) -> str:
-    return "; ".join(dict.fromkeys(m for m in memos if m))
-
-
 def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     """The consensus codings (contract columns) from a complete, checked decisions table."""
+    import numpy as np
     import pandas as pd
 
     a, b = pair.a, pair.b
     both = set(pair.both)
-    keep_diff = decisions.loc[decisions["decision"] == KEPT, ["segment_id", "code_id"]]
+    kept = _keys(decisions.loc[decisions["decision"] == KEPT])
     added = decisions.loc[decisions["decision"] == ADDED, ["segment_id", "code_id"]]
-    keep_keys = set(map(tuple, keep_diff.to_numpy()))
 
     in_both_a = a[a["segment_id"].isin(both) & (a["code_id"] != "")]
     in_both_b = b[b["segment_id"].isin(both) & (b["code_id"] != "")]
-    cells_a = set(map(tuple, _cells(in_both_a).to_numpy()))
-    cells_b = set(map(tuple, _cells(in_both_b).to_numpy()))
-    agreed = cells_a & cells_b
-
+    keys_a, keys_b = _keys(in_both_a), _keys(in_both_b)
     # A's rows for cells A applied and the consensus keeps; B's rows for cells only B applied.
-    keys_a = list(zip(in_both_a["segment_id"], in_both_a["code_id"], strict=True))
-    rows_a = in_both_a[[k in agreed or k in keep_keys for k in keys_a]].copy()
-    keys_b = list(zip(in_both_b["segment_id"], in_both_b["code_id"], strict=True))
-    rows_b = in_both_b[[k in keep_keys and k not in cells_a for k in keys_b]].copy()
+    rows_a = in_both_a[keys_a.isin(keys_b) | keys_a.isin(kept)]
+    rows_b = in_both_b[keys_b.isin(kept) & ~keys_b.isin(keys_a)]
 
     # Where both coders applied a code and wrote different memos, keep both, labelled.
-    memo_b = in_both_b.groupby(["segment_id", "code_id"])["memo"].agg(_join_memos)
-    if not rows_a.empty:
-        new_memos = []
-        for seg, code, memo in zip(
-            rows_a["segment_id"], rows_a["code_id"], rows_a["memo"], strict=True
-        ):
-            other = memo_b.get((seg, code), "") if (seg, code) in agreed else ""
-            if other and other != memo:
-                label_b = f"{pair.coder_b}: {other}"
-                memo = f"{pair.coder_a}: {memo}; {label_b}" if memo else label_b
-            new_memos.append(memo)
-        rows_a["memo"] = new_memos
+    memo_b = (
+        in_both_b.loc[in_both_b["memo"] != "", ["segment_id", "code_id", "memo"]]
+        .drop_duplicates(["segment_id", "code_id"])
+        .rename(columns={"memo": "memo_b"})
+    )
+    rows_a = rows_a.merge(memo_b, on=["segment_id", "code_id"], how="left")
+    other = rows_a["memo_b"].fillna("").astype(str)
+    memo = rows_a["memo"]
+    labelled_b = f"{pair.coder_b}: " + other
+    merged = np.where(memo == "", labelled_b, f"{pair.coder_a}: " + memo + "; " + labelled_b)
+    change = ((other != "") & (other != memo)).to_numpy()
+    rows_a["memo"] = np.where(change, merged, memo)
+    rows_a = rows_a.drop(columns=["memo_b"])
 
     added_rows = added.assign(memo="", start_char="", end_char="")
     carried = pd.concat(
         [a[a["segment_id"].isin(set(pair.only_a))], b[b["segment_id"].isin(set(pair.only_b))]]
     )
     coded = pd.concat([rows_a, rows_b, added_rows], ignore_index=True)
-    empty_segs = [s for s in pair.both if s not in set(coded["segment_id"])]
+    coded_ids = set(coded["segment_id"])
+    empty_segs = [s for s in pair.both if s not in coded_ids]
     empty_rows = pd.DataFrame({"segment_id": empty_segs, "code_id": ""})
     out = pd.concat([coded, carried, empty_rows], ignore_index=True)
     for col in CODING_COLUMNS:
@@ -530,15 +532,14 @@ def pooled_counts(
     segs = set(segments)
     code_set = set(codes)
 
-    def cells(df: pd.DataFrame) -> set[tuple[str, str]]:
+    def cells(df: pd.DataFrame) -> pd.MultiIndex:
         c = _cells(df)
-        c = c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)]
-        return set(map(tuple, c.to_numpy()))
+        return _keys(c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)])
 
     cx, cy = cells(x), cells(y)
-    both = len(cx & cy)
-    only_x = len(cx - cy)
-    only_y = len(cy - cx)
+    both = int(cx.isin(cy).sum())
+    only_x = len(cx) - both
+    only_y = len(cy) - both
     neither = len(segs) * len(code_set) - both - only_x - only_y
     return {"both": both, "only_a": only_x, "only_b": only_y, "neither": neither}
 
@@ -610,12 +611,12 @@ class ReconcileResult:
 
 def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences."""
-    cells_a = set(map(tuple, _cells(pair.a).to_numpy()))
-    cells_b = set(map(tuple, _cells(pair.b).to_numpy()))
-    keys = list(zip(decisions["segment_id"], decisions["code_id"], strict=True))
+    import numpy as np
+
+    keys = _keys(decisions)
     out = decisions.copy()
-    out["coder_a"] = ["1" if k in cells_a else "0" for k in keys]
-    out["coder_b"] = ["1" if k in cells_b else "0" for k in keys]
+    out["coder_a"] = np.where(keys.isin(_keys(_cells(pair.a))), "1", "0")
+    out["coder_b"] = np.where(keys.isin(_keys(_cells(pair.b))), "1", "0")
     return _order(out[list(DECISION_COLUMNS)], pair.segment_rank, pair.code_rank)
 
 
@@ -625,7 +626,8 @@ def summarise(
     codes = list(pair.code_rank) if pair.codebook is None else pair.codebook.code_ids()
     if pair.codebook is not None:
         codes += [c for c in pair.code_rank if c not in set(codes)]
-    codes += [c for c in _first_seen(consensus["code_id"]) if c not in set(codes)]
+    seen = set(codes)
+    codes += [c for c in _first_seen(consensus["code_id"]) if c not in seen]
     agreement = {}
     for name, x, y in (
         ("before", pair.a, pair.b),
