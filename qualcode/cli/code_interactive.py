@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
@@ -45,24 +47,23 @@ def run_interactive(
     include_facilitator: bool,
 ) -> None:
     from qualcode.cli.code import _load_segments
-    from qualcode.cli.render import stderr_console, stdout_console
+    from qualcode.cli.render import stdout_console
     from qualcode.codebook import load_codebook
     from qualcode.coding.interactive import CodingSession
 
     warnings: list = []
     book = load_codebook(codebook_path, warnings=warnings)
-    err = stderr_console()
     for finding in warnings:
-        err.print(f"warning: {finding}", markup=False)
+        typer.echo(f"warning: {finding}", err=True)
     segments = _load_segments(sources, roster)
     session = CodingSession(segments, book, coder, output, include_facilitator=include_facilitator)
     console = stdout_console()
     say = _plain(console)
     if session.repaired == "dropped":
-        err.print(
+        typer.echo(
             f"warning: the last row of {output} was cut short (the session was killed while "
             "saving) and was dropped; a backup was kept",
-            markup=False,
+            err=True,
         )
     total = len(session.items)
     if session.resumed:

@@ -11,11 +11,8 @@ PROGRESS_ROWS = 2_000  # an xlsx sheet takes about a second per 1,000 rows to wr
 
 
 def _print_warnings(findings) -> None:
-    from qualcode.cli.render import stderr_console
-
-    err = stderr_console()
     for finding in findings:
-        err.print(f"warning: {finding}", markup=False, soft_wrap=True)
+        typer.echo(f"warning: {finding}", err=True)
 
 
 def write_sheet(
