@@ -162,7 +162,8 @@ def print_table(comparison, console, *, limit: int = 25) -> None:
     lines = summary_lines(c)
     console.print(Text(f"Inter-coder agreement: {c.coder_a} and {c.coder_b}", style="bold"))
     for line in lines[:-1] + single_coded_lines(c, limit=10):
-        console.print(Text(line))
+        # soft_wrap: long file paths stay on one line (copyable, and greppable in logs).
+        console.print(Text(line), soft_wrap=True)
     console.print(Text(lines[-1], style="dim"))
 
     # Narrow terminals get the 2x2 counts in one column and fewer statistics; files have them all.
