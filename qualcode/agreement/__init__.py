@@ -24,6 +24,7 @@ __all__ = [
     "percent_agreement",
     "scott_pi",
     "set_alpha",
+    "set_alpha_matrix",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
         percent_agreement,
         scott_pi,
         set_alpha,
+        set_alpha_matrix,
     )
 
 

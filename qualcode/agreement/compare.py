@@ -36,9 +36,10 @@ RARE_RULE = (
     f"segments or to fewer than {RARE_MIN_SEGMENTS} segments; its kappa and alpha are unstable"
 )
 USUAL_DOUBLE_CODED_SHARE = (0.10, 0.25)
-# Set-valued alpha compares every pair of distinct code sets, and the statistics engine builds a dense
-# segments x distinct-sets count matrix: beyond this product it is skipped (with the reason shown).
-SET_ALPHA_MAX_CELLS = 2_000_000
+# Set-valued alpha is exact and fast for code sets of a few codes (stats.set_alpha_matrix); distinct
+# sets with many codes are compared pairwise with every distinct set, and beyond this many pairwise
+# distances (tens of seconds) it is skipped with the reason shown.
+SET_ALPHA_MAX_PAIRS = 50_000_000
 COMPARE_STEPS = 5  # progress() calls made by compare_codings
 
 STAT_KEYS: tuple[str, ...] = (
@@ -325,11 +326,6 @@ def _row_runs(matrix: np.ndarray, code_ids: np.ndarray) -> list[list[str]]:
     return [codes[bounds[i] : bounds[i + 1]] for i in range(matrix.shape[0])]
 
 
-def _code_sets(matrix: np.ndarray, code_ids: np.ndarray) -> list[frozenset[str]]:
-    """Per row, the frozenset of code ids applied (one Python object per segment, not per cell)."""
-    return [frozenset(r) for r in _row_runs(matrix, code_ids)]
-
-
 def _code_tuples(matrix: np.ndarray, code_ids: np.ndarray) -> list[tuple[str, ...]]:
     return [tuple(r) for r in _row_runs(matrix, code_ids)]
 
@@ -337,7 +333,7 @@ def _code_tuples(matrix: np.ndarray, code_ids: np.ndarray) -> list[tuple[str, ..
 def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> dict[str, Any]:
     import numpy as np
 
-    from qualcode.agreement.stats import set_alpha
+    from qualcode.agreement.stats import set_alpha_matrix
 
     pooled = {k: np.array([int(per_code[k].sum())], dtype=np.int64) for k in COUNT_KEYS}
     table = _stats_from_counts(
@@ -362,21 +358,10 @@ def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> 
     )
     distinct = _distinct_rows(a, b)
     out["distinct_code_sets"] = distinct
-    if a.shape[0] * distinct <= SET_ALPHA_MAX_CELLS:
-        sets_a = _code_sets(a, code_ids)
-        sets_b = _code_sets(b, code_ids)
-        for distance in ("masi", "jaccard"):
-            result = set_alpha(sets_a, sets_b, distance=distance)
-            out[f"set_alpha_{distance}"] = float(result.value)
-            out[f"set_alpha_{distance}_reason"] = result.reason
-    else:
-        reason = (
-            f"not computed: {a.shape[0]:,} segments x {distinct:,} distinct code sets is beyond "
-            f"the {SET_ALPHA_MAX_CELLS:,} the pairwise set distances are computed for"
-        )
-        for distance in ("masi", "jaccard"):
-            out[f"set_alpha_{distance}"] = float("nan")
-            out[f"set_alpha_{distance}_reason"] = reason
+    for distance in ("masi", "jaccard"):
+        result = set_alpha_matrix(a, b, distance=distance, max_pairs=SET_ALPHA_MAX_PAIRS)
+        out[f"set_alpha_{distance}"] = float(result.value)
+        out[f"set_alpha_{distance}_reason"] = result.reason
     alphas = per_code["krippendorff_alpha"]
     out["codes_by_alpha_band"] = {
         band: int((per_code["alpha_band"] == band).sum())
