@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from qualcode import __version__
-from qualcode.cli.errors import QualcodeGroup
+from qualcode.cli.errors import QualcodeGroup, echo_error
+from qualcode.errors import QualcodeError
 
 app = typer.Typer(
     cls=QualcodeGroup,
@@ -44,8 +45,42 @@ def main(
         bool, typer.Option("--debug", help="Show the full traceback when something fails.")
     ] = False,
 ) -> None:
-    """qualcode: from transcripts to an Auerbach & Silverstein analysis, with two coders."""
+    """qualcode: from transcripts to an Auerbach & Silverstein analysis, with two coders.
+
+    In a study folder made by `qualcode init`, qualcode.yaml gives --codebook, --roster and
+    --segments defaults to every command (the command line wins).
+    """
     ctx.meta["qualcode.debug"] = debug
+    _apply_project_defaults(ctx)
+
+
+def _apply_project_defaults(ctx: typer.Context) -> None:
+    """Resolve the study's qualcode.yaml once, here, into click's default_map for every command."""
+    from pathlib import Path
+
+    from qualcode.project import find_project_file, load_settings
+
+    found = find_project_file(Path.cwd())
+    if found is None:
+        return
+    try:
+        settings = load_settings(found)
+    except QualcodeError as exc:
+        echo_error(exc)
+        ctx.exit(1)
+    # Only files that exist become defaults: before `ingest`, there is no segments.csv to read.
+    values = {k: str(v) for k, v in settings.defaults.items() if v.exists()}
+
+    def defaults_for(command) -> dict:
+        out: dict = {}
+        for name, sub in getattr(command, "commands", {}).items():
+            out[name] = defaults_for(sub)
+        for param in getattr(command, "params", []):
+            if param.name in values:
+                out[param.name] = values[param.name]
+        return out
+
+    ctx.default_map = defaults_for(ctx.command)
 
 
 # --- command registry (one module per command under qualcode/cli/) ------------------------------
@@ -58,9 +93,11 @@ from qualcode.cli.compare import compare as _compare  # noqa: E402
 from qualcode.cli.export import export_app as _export_app  # noqa: E402
 from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
 from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
+from qualcode.cli.init import init as _init  # noqa: E402
 from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
 
+app.command("init")(_init)
 app.command("ingest")(_ingest)
 app.add_typer(_codebook_app, name="codebook")
 app.command("code")(_code)

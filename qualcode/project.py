@@ -1,0 +1,140 @@
+"""A study folder: `qualcode init` lays it out, and its `qualcode.yaml` gives every command defaults.
+
+qualcode.yaml holds paths (relative to the file) that commands would otherwise be told each time:
+`codebook`, `roster`, `segments`. Options given on the command line always win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.errors import QualcodeError
+
+PROJECT_FILE = "qualcode.yaml"
+SETTING_KEYS = ("codebook", "roster", "segments")
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Defaults for the study whose qualcode.yaml sits at `path`; values are absolute paths."""
+
+    path: Path
+    defaults: dict[str, Path]
+
+
+def find_project_file(start: Path) -> Path | None:
+    """The nearest qualcode.yaml in `start` or a folder above it (like git finds .git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: Path) -> ProjectSettings:
+    """Read qualcode.yaml (yaml.safe_load); unknown keys and non-string values are errors."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise QualcodeError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=path,
+            line=mark.line + 1 if mark else None,
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QualcodeError(f"cannot read the study settings: {exc}", file=path) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise QualcodeError(
+            "study settings must be a mapping like `codebook: codebook.yaml`", file=path, line=1
+        )
+    defaults: dict[str, Path] = {}
+    for key, value in data.items():
+        if key not in SETTING_KEYS:
+            raise QualcodeError(
+                f"unknown setting {key!r}",
+                file=path,
+                hint=f"qualcode.yaml may set: {', '.join(SETTING_KEYS)}",
+            )
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise QualcodeError(f"setting {key!r} must be a path, got {value!r}", file=path)
+        defaults[key] = (path.parent / value).resolve()
+    return ProjectSettings(path=path, defaults=defaults)
+
+
+_SETTINGS_TEMPLATE = """\
+# qualcode study settings. Commands run anywhere in this folder use these paths (relative to
+# this file) unless you give the option on the command line.
+codebook: codebook.yaml
+roster: roster.csv
+segments: segments.csv
+"""
+
+_CODEBOOK_TEMPLATE = """\
+# The study codebook (Auerbach & Silverstein): research concerns steer the coding; repeating ideas
+# (the codes coders apply) sit under themes, themes under theoretical constructs.
+# Check it with: qualcode codebook check codebook.yaml
+title: My study
+research_concerns:
+  - id: RC1
+    text: What do participants say about ...?
+constructs:
+  - id: C1
+    label: A theoretical construct, in the language of theory
+    themes:
+      - id: T1
+        label: A theme, in your words
+        definition: The implicit topic that organises the repeating ideas below.
+        repeating_ideas:
+          - id: RI1
+            label: "A short quote that names the idea"
+            definition: What the idea is.
+            include: When to apply it.
+            exclude: When not to.
+            examples: ["a typical quote"]
+            keywords: []      # optional, for qualcode code --auto (whole words or phrases)
+            patterns: []      # optional regular expressions
+          - id: RI2
+            label: "Another idea"
+            definition: What the idea is.
+"""
+
+_ROSTER_TEMPLATE = "transcript_id,speaker,participant_id,role,event_order\n"
+
+
+def scaffold(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Lay out a study folder; returns (created, already there). Never overwrites anything."""
+    from qualcode.io import atomic_write_text
+
+    created: list[Path] = []
+    kept: list[Path] = []
+    if folder.exists() and not folder.is_dir():
+        raise QualcodeError("not a folder", file=folder, hint="name a new or existing folder")
+    for sub in ("transcripts", "codings"):
+        target = folder / sub
+        if target.exists():
+            kept.append(target)
+        else:
+            target.mkdir(parents=True)
+            created.append(target)
+    files = {
+        PROJECT_FILE: _SETTINGS_TEMPLATE,
+        "codebook.yaml": _CODEBOOK_TEMPLATE,
+        "roster.csv": _ROSTER_TEMPLATE,
+    }
+    for name, text in files.items():
+        target = folder / name
+        if target.exists():
+            kept.append(target)
+        else:
+            atomic_write_text(target, text, backup=False)
+            created.append(target)
+    return created, kept
