@@ -130,8 +130,13 @@ def code(
 
 
 def _load_segments(sources: list[Path], roster: Path | None):
-    from qualcode.ingest import load_sources
+    from qualcode.ingest import is_segments_csv, load_sources
 
+    lone = len(sources) == 1 and sources[0].is_file()
+    if roster is None and lone and is_segments_csv(sources[0]):
+        from qualcode.io import read_segments
+
+        return read_segments(sources[0])  # nothing to ingest or re-map: read it as it is
     result = load_sources(sources, roster=roster)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)

@@ -470,7 +470,7 @@ def summarise_codings(
     groups = group_of[coded_pos]
     totals = {
         "reviewed": int(codings["segment_id"].astype(str).nunique()),
-        "segments": int(np.unique(coded_ids).size),
+        "segments": int(pd.unique(coded_ids).size),
         "participants": int(np.unique(voiced[voiced >= 0]).size),
         "groups": int(np.unique(groups[groups >= 0]).size),
     }
