@@ -23,6 +23,7 @@ from qualcode.errors import ContractError, OutputError
 from qualcode.model import CODING_COLUMNS, CODING_REQUIRED, ROLES, SEGMENT_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -179,12 +180,17 @@ def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
         raise ContractError(f"not a CSV {what}: the file is binary", file=path)
     try:
         text = raw.decode("utf-8-sig")
+        # Valid UTF-8: the parser reads the bytes (no re-encoding of the decoded text).
+        source, encoding = io.BytesIO(raw), "utf-8-sig"
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
+        source, encoding = io.StringIO(text), None
     if not text.strip():
         raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+        df = pd.read_csv(
+            source, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding
+        )
     except pd.errors.ParserError as exc:
         raise ContractError(f"cannot parse {what} CSV: {exc}", file=path) from exc
     df.columns = [str(c).strip() for c in df.columns]
@@ -257,17 +263,20 @@ def read_codings(path: str | Path) -> pd.DataFrame:
     for col in CODING_COLUMNS:
         if col not in df.columns:
             df[col] = ""
+    # Ids, coders and offsets repeat a lot: each check and strip runs once per distinct value.
     for col in ("segment_id", "code_id", "coder"):
-        df[col] = df[col].str.strip()
-    empty_seg = df["segment_id"] == ""
-    if empty_seg.any():
-        i = int(empty_seg.to_numpy().nonzero()[0][0])
-        raise ContractError("segment_id is empty", file=path, line=i + 2)
+        codes, uniques, stripped = _distinct_stripped(df[col])
+        if col == "segment_id" and "" in stripped:
+            i = _first_row_of(codes, [stripped.index("")])
+            raise ContractError("segment_id is empty", file=path, line=i + 2)
+        if stripped != uniques:
+            df[col] = _take(stripped, codes)
     for col in ("start_char", "end_char"):
-        vals = df[col].str.strip()
-        bad = (vals != "") & ~vals.str.fullmatch(r"\d+")
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
+        codes, uniques, stripped = _distinct_stripped(df[col])
+        # str.isdecimal() is exactly re's \d+ on a non-empty str (Unicode category Nd)
+        bad = [k for k, v in enumerate(stripped) if v != "" and not v.isdecimal()]
+        if bad:
+            i = _first_row_of(codes, bad)
             raise ContractError(
                 f"{col} must be empty or a whole number, got {df[col].iat[i]!r}",
                 file=path,
@@ -275,6 +284,28 @@ def read_codings(path: str | Path) -> pd.DataFrame:
             )
     extra = [c for c in df.columns if c not in CODING_COLUMNS]
     return df[list(CODING_COLUMNS) + extra]
+
+
+def _distinct_stripped(values: pd.Series) -> tuple[np.ndarray, list[str], list[str]]:
+    """(codes, distinct values, the same stripped): values == distinct[codes], in first-seen order."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = [str(u) for u in uniques]
+    return codes, distinct, [u.strip() for u in distinct]
+
+
+def _first_row_of(codes: np.ndarray, wanted: list[int]) -> int:
+    """0-based index of the first row whose code is one of `wanted`."""
+    import numpy as np
+
+    return int(np.isin(codes, wanted).nonzero()[0][0])
+
+
+def _take(distinct: list[str], codes: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(distinct, dtype=object)[codes]
 
 
 def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
