@@ -108,7 +108,7 @@ def test_table_is_the_default(cli, study):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Coder A: ana" in out and "reviewed 5 segments" in out
-    assert "Double-coded: 4 segments = 67% of 6 segments in the segments file" in out
+    assert "Double-coded: 4 of 6 segments in the segments file = 67% (usual: 10%-25%)" in out
     assert "Only ana: G2:1" in out and "Only ben: G2:2" in out
     assert "RI1" in out and "Peer support" in out
     assert "Disagreements (3 segments)" in out

@@ -159,9 +159,9 @@ def test_methods_without_coder_files(study_dir):
     values = dict(zip(report.coreq["number"], report.coreq["value"], strict=True))
     assert values[12] == "5 participants in 3 groups (group size median 2, range 1-2)"
     assert values[21] == "1-3 minutes (first to last timestamp) in 3 of 3 groups"
-    assert (
-        values[25]
-        == "1 construct, 2 themes and 4 repeating ideas; 3 voiced by 2 or more participants"
+    assert values[25] == (
+        "1 construct, 2 themes and 4 ideas (the codes applied); 3 voiced by 2 or more "
+        "participants (repeating ideas)"
     )
     assert values[27].startswith("qualcode ")
     assert "1 turn(s) by unidentified speakers (G3)" in values[15]
@@ -177,7 +177,8 @@ def test_methods_with_coder_files_hand_checked(study_dir):
     )  # fmt: skip
     assert statuses(report)[24] == FROM_DATA
     values = dict(zip(report.coreq["number"], report.coreq["value"], strict=True))
-    assert values[24] == "2 (coder_a, coder_b); 10 of 10 segments (100%) coded by both"
+    # The share is over the 8 participant turns: the 2 facilitator turns are context, not data.
+    assert values[24] == "2 (coder_a, coder_b); 8 of 8 participant turns (100%) coded by both"
     assert values[22].startswith("reached at 2+1 (Guest, Namey & Chen 2020; base 1, run 1")
     # 10 segments x 4 codes = 40 decisions. Before: both 6, only A 2, only B 1, neither 31;
     # p_o = 37/40, p_e = .2 x .175 + .8 x .825 = .695, kappa = (.925 - .695) / .305.

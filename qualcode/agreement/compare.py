@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import ContractError
-from qualcode.model import CODING_REQUIRED
+from qualcode.model import CODING_REQUIRED, ROLE_FACILITATOR
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -104,9 +104,84 @@ class Comparison:
     overall: dict[str, Any]
     disagreements: pd.DataFrame
     codebook_title: str | None = None
+    # The double-coded share as a fraction of the codable segments (see `double_coded_share`).
+    share_double_coded: int = 0
+    share_denominator: int = 0
+    share_unit: str = "segments"
+    share_reviewed: int = 0
+    facilitator_segments: int = 0
     rare_rule: str = RARE_RULE
     thresholds: dict[str, float] = field(
         default_factory=lambda: {"good": ALPHA_GOOD, "tentative": ALPHA_TENTATIVE}
+    )
+
+
+@dataclass(frozen=True)
+class DoubleCodedShare:
+    """How much of the data both coders coded: `double_coded` of `denominator` `unit` (`share`).
+
+    `of` says what the denominator counts (shown beside the usual 10-25%)."""
+
+    double_coded: int
+    denominator: int
+    share: float
+    unit: str
+    of: str
+    reviewed: int = 0  # codable segments reviewed by either coder
+    facilitator_segments: int = 0
+
+
+def double_coded_share(
+    double_coded_ids: Any,
+    reviewed_ids: Any,
+    segments: pd.DataFrame | None = None,
+    *,
+    include_facilitator: bool = False,
+) -> DoubleCodedShare:
+    """The double-coded share, one definition for `compare` and the methods paragraph.
+
+    Facilitator turns are context, not data (docs/method.md), so with a segments file the share is
+    over its codable segments: every segment whose role is not facilitator (all of them with
+    `include_facilitator`, or when the file has no roles); the numerator counts the double-coded
+    segments among them. Without a segments file it is over the segments either coder reviewed.
+    """
+    import pandas as pd
+
+    double = pd.Index(double_coded_ids, dtype=object).unique()
+    if segments is None:
+        reviewed = pd.Index(reviewed_ids, dtype=object).unique()
+        return DoubleCodedShare(
+            len(double),
+            len(reviewed),
+            len(double) / len(reviewed) if len(reviewed) else float("nan"),
+            "segments",
+            "segments reviewed by either coder",
+            len(reviewed),
+        )
+    ids = segments["segment_id"].astype(str)
+    if "role" in segments.columns:
+        fac = segments["role"].fillna("").astype(str).str.strip() == ROLE_FACILITATOR
+    else:
+        fac = pd.Series(False, index=segments.index)
+    n_fac = int(ids[fac].nunique())
+    if include_facilitator or n_fac == 0:
+        codable = pd.Index(ids.unique())
+        unit, of = "segments", "segments in the segments file"
+    else:
+        codable = pd.Index(ids[~fac].unique())
+        unit = "participant turns"
+        of = "participant turns (non-facilitator segments in the segments file)"
+    n = int(double.isin(codable).sum())
+    total = len(codable)
+    reviewed = pd.Index(reviewed_ids, dtype=object).unique()
+    return DoubleCodedShare(
+        n,
+        total,
+        n / total if total else float("nan"),
+        unit,
+        of,
+        int(reviewed.isin(codable).sum()),
+        0 if include_facilitator else n_fac,
     )
 
 
@@ -413,11 +488,14 @@ def compare_codings(
     a_path: str | Path | None = None,
     b_path: str | Path | None = None,
     segments_path: str | Path | None = None,
+    include_facilitator: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
 
-    `progress(n)` is called as the work advances, COMPARE_STEPS in all.
+    `progress(n)` is called as the work advances, COMPARE_STEPS in all. The double-coded share is
+    over the codable segments (`double_coded_share`; facilitator turns count only with
+    `include_facilitator`).
 
     Codes come from the codebook in its order (declared categories, method.md), or without one from
     the union of codes seen, sorted. Units are the segments both coders reviewed, in segments-file
@@ -521,7 +599,7 @@ def compare_codings(
     step(1)
 
     total = int(segments["segment_id"].nunique()) if segments is not None else None
-    denominator = total if total else len(either)
+    share = double_coded_share(units, either, segments, include_facilitator=include_facilitator)
     return Comparison(
         coder_a=coder_a,
         coder_b=coder_b,
@@ -532,8 +610,8 @@ def compare_codings(
         double_coded=len(units),
         reviewed_either=len(either),
         segments_total=total,
-        double_coded_share=len(units) / denominator if denominator else float("nan"),
-        share_of="segments in the segments file" if total else "segments reviewed by either coder",
+        double_coded_share=share.share,
+        share_of=share.of,
         single_coded_a=single_a,
         single_coded_b=single_b,
         per_code=per_code,
@@ -542,6 +620,11 @@ def compare_codings(
         overall=overall,
         disagreements=disagreements,
         codebook_title=codebook.title if codebook is not None else None,
+        share_double_coded=share.double_coded,
+        share_denominator=share.denominator,
+        share_unit=share.unit,
+        share_reviewed=share.reviewed,
+        facilitator_segments=share.facilitator_segments,
     )
 
 
@@ -598,6 +681,10 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
             },
             "double_coded_share": c.double_coded_share,
             "double_coded_share_of": c.share_of,
+            "double_coded_share_counts": {
+                "double_coded": c.share_double_coded,
+                "of": c.share_denominator,
+            },
             "usual_double_coded_share": list(USUAL_DOUBLE_CODED_SHARE),
             "single_coded": {"a": list(c.single_coded_a), "b": list(c.single_coded_b)},
             "thresholds": c.thresholds,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import StudyData
-from qualcode.analysis.demographics import MISSING, category_key, is_ordered
+from qualcode.analysis.demographics import MISSING, category_key, is_ordered, n_percent
 from qualcode.analysis.result import ReportResult
 from qualcode.errors import ContractError
 from qualcode.model import ROLE_PARTICIPANT
@@ -168,7 +168,7 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
             round(100 * a / t, 1) if t else None for a, t in zip(n, totals, strict=True)
         ]
         col_pct[cat] = [round(100 * a / denom, 1) if denom else None for a in n]
-        display[cat] = [f"{a} ({round(100 * a / denom):.0f}%)" if denom else str(a) for a in n]
+        display[cat] = [n_percent(int(a), denom) if denom else str(a) for a in n]
     counts["total"] = totals.to_numpy().astype(int)
     display["total"] = counts["total"]
     columns = pd.DataFrame(

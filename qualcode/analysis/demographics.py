@@ -40,6 +40,19 @@ def journal_percent(n: int, total: int) -> str:
     return str(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def percent_text(value: float, digits: int = 0) -> str:
+    """A share (0.625) as a percentage rounded half up as journals print it ("63%"; one decimal:
+    "62.5%"); "-" when undefined. Float noise (29/200 = 0.14499...) is absorbed before rounding."""
+    import math
+
+    if value is None or value != value:
+        return "-"
+    scale = 10**digits
+    rounded = math.floor(abs(value) * 100 * scale + 0.5 + 1e-9) / scale
+    text = f"{math.copysign(rounded, value) if rounded else 0.0:.{digits}f}"
+    return f"{text}%"
+
+
 def n_percent(n: int, total: int) -> str:
     """ "28 (85%)"."""
     return f"{n} ({journal_percent(n, total)}%)"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import StudyData
+from qualcode.analysis.demographics import percent_text
 from qualcode.analysis.result import ReportResult
 from qualcode.model import ROLE_PARTICIPANT
 
@@ -145,6 +146,11 @@ def hierarchy_report(
     groups = joined.groupby("node")["transcript_id"].nunique()
 
     idea_rows = applied.groupby("code_id")
+    # Groups where an idea's identified participants voiced it (method.md: flag ideas whose
+    # participants all sit in one group; an unknown speaker elsewhere does not spread it).
+    people_groups = (
+        applied[applied["participant_id"] != ""].groupby("code_id")["transcript_id"].unique()
+    )
     per_participant = (
         applied[applied["participant_id"] != ""]
         .groupby(["code_id", "participant_id"])["segment_id"]
@@ -169,7 +175,13 @@ def hierarchy_report(
                         f"{min_participants} or more)",
                     )
                 )
-            if g == 1 and n_groups > 1:
+            where = people_groups.get(node_id)
+            if p > 0 and len(where) == 1 and n_groups > 1:
+                text = f"voiced in {where[0]} only"
+                if g > 1:
+                    text = f"its participants all sit in {where[0]} (unknown speakers elsewhere)"
+                flags.append((FLAG_ONE_GROUP, text))
+            elif p == 0 and g == 1 and n_groups > 1:
                 only = idea_rows.get_group(node_id)["transcript_id"].iat[0]
                 flags.append((FLAG_ONE_GROUP, f"voiced in {only} only"))
             if p >= min_participants and node_id in per_participant.index.get_level_values(0):
@@ -181,7 +193,8 @@ def hierarchy_report(
                     flags.append(
                         (
                             FLAG_DOMINANT,
-                            f"{leaders[0]} supplied {top} of {m} segments ({top / m:.0%})",
+                            f"{leaders[0]} supplied {top} of {m} segments "
+                            f"({percent_text(top / m)})",
                         )
                     )
         for slug, detail in flags:

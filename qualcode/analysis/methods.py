@@ -132,11 +132,15 @@ def _stat(value: Any) -> str:
 
 
 def _share(value: float) -> str:
-    return f"{100 * value:.0f}%" if value == value else "-"
+    from qualcode.analysis.demographics import percent_text
+
+    return percent_text(value)
 
 
 def _percent(value: float | None) -> str:
-    return "undefined" if value is None or value != value else f"{100 * value:.1f}%"
+    from qualcode.analysis.demographics import percent_text
+
+    return "undefined" if value is None or value != value else percent_text(value, 1)
 
 
 def _pooled_row(stage: str, c: Comparison) -> dict[str, Any]:
@@ -173,6 +177,7 @@ def agreement_figures(
         segments=segments,
         a_path=files.get("a"),
         b_path=files.get("b"),
+        include_facilitator=data.include_facilitator,
     )
     after: list[Comparison] = []
     if consensus is not None:
@@ -341,10 +346,11 @@ def methods_report(
     # segmentation (not a COREQ item, but the unit every count rests on)
     n_turns = len(seg)
     counted = "included in" if data.include_facilitator else "treated as context and excluded from"
+    by_fac = f" ({len(fac)} by facilitators)" if len(fac) else ""
     sentences.append(
         (
-            f"The transcripts were divided into {n_turns} speaker turns; facilitator turns were "
-            f"{counted} the counts.",
+            f"The transcripts were divided into {n_turns} speaker turns{by_fac}; facilitator turns "
+            f"were {counted} the counts.",
             FROM_DATA,
         )
     )
@@ -353,23 +359,20 @@ def methods_report(
     agreement_rows: list[dict[str, Any]] = []
     if coder_a is not None and coder_b is not None:
         before, after = agreement_figures(data, coder_a, coder_b, consensus, files=files)
+        # One definition with `compare`: the share of the codable (non-facilitator) turns.
         share = _share(before.double_coded_share)
-        total = before.segments_total or before.reviewed_either
-        item(
-            24,
-            f"2 ({before.coder_a}, {before.coder_b}); {before.double_coded} of {total} segments "
-            f"({share}) coded by both",
-            FROM_DATA,
-        )
+        of = f"{before.share_double_coded} of {before.share_denominator} {before.share_unit}"
+        item(24, f"2 ({before.coder_a}, {before.coder_b}); {of} ({share}) coded by both", FROM_DATA)
         facts.update(
             coders=[before.coder_a, before.coder_b],
-            double_coded=before.double_coded,
+            double_coded=before.share_double_coded,
+            double_coded_of=before.share_denominator,
             double_coded_share=before.double_coded_share,
         )
         sentences.append(
             (
                 f"Two coders ({before.coder_a} and {before.coder_b}) coded the transcripts; "
-                f"{before.double_coded} of {total} turns ({share}) were coded by both.",
+                f"{of} ({share}) were coded by both.",
                 FROM_DATA,
             )
         )
@@ -396,10 +399,12 @@ def methods_report(
                     f"{c.coder_a} kappa {_stat(q['cohen_kappa'])}, alpha "
                     f"{_stat(q['krippendorff_alpha'])} ({_percent(q['percent_agreement'])})"
                 )
+            name = after[0].coder_b
+            named = "" if name.casefold() == "consensus" else f" ({name})"
             sentences.append(
                 (
-                    f"Agreement of each coder with the consensus ({after[0].coder_b}) on the same "
-                    f"turns: {'; '.join(texts)}.",
+                    f"Agreement of each coder with the consensus{named} on the same turns: "
+                    f"{'; '.join(texts)}.",
                     FROM_DATA,
                 )
             )
@@ -416,35 +421,59 @@ def methods_report(
     c = hierarchy.counts
     repeating = c.get("repeating_ideas", 0)
     below = c.get("ideas_applied", 0) - repeating
+    never = c.get("ideas", 0) - c.get("ideas_applied", 0)
+    n_codes = c.get("ideas", 0)
+    # The codes applied are candidate repeating ideas: only those voiced by two or more
+    # participants are repeating ideas (the two-participant rule). A flat codebook has codes.
+    flat = not c.get("constructs") and not c.get("themes")
     tree = []
     if c.get("constructs"):
         tree.append(f"{c['constructs']} construct{'s' if c['constructs'] != 1 else ''}")
     if c.get("themes"):
         tree.append(f"{c['themes']} theme{'s' if c['themes'] != 1 else ''}")
-    tree.append(f"{c.get('ideas', 0)} repeating idea{'s' if c.get('ideas', 0) != 1 else ''}")
+    if flat:
+        tree.append(f"{n_codes} code{'s' if n_codes != 1 else ''}")
+    else:
+        tree.append(f"{n_codes} idea{'s' if n_codes != 1 else ''} (the codes applied)")
     tree_text = ", ".join(tree[:-1]) + (" and " if len(tree) > 1 else "") + tree[-1]
-    item(
-        25,
-        f"{tree_text}; {repeating} voiced by {MIN_PARTICIPANTS} or more participants",
-        FROM_DATA,
+    rule = f"{repeating} voiced by {MIN_PARTICIPANTS} or more participants" + (
+        "" if flat else " (repeating ideas)"
     )
+    item(25, f"{tree_text}; {rule}", FROM_DATA)
     facts["coding_tree"] = dict(c)
+    holds = (
+        f"The codebook holds {tree_text} (no themes or constructs)"
+        if flat
+        else f"The coding tree (Auerbach & Silverstein 2003) holds {tree_text}"
+    )
     sentences.append(
         (
-            f"The coding tree (Auerbach & Silverstein 2003) holds {tree_text}; {repeating} "
-            f"ideas were voiced by {MIN_PARTICIPANTS} or more participants"
+            f"{holds}; {repeating} {'was' if repeating == 1 else 'were'} voiced by "
+            f"{MIN_PARTICIPANTS} or more participants{'' if flat else ' (repeating ideas)'}"
             + (f" and {below} by fewer (reported as diverse cases)" if below > 0 else "")
+            + (f"; {never} {'was' if never == 1 else 'were'} never applied" if never > 0 else "")
             + ".",
             FROM_DATA,
         )
     )
-    item(
-        26,
-        f"the codebook's hierarchy groups {c.get('ideas', 0)} ideas into themes; whether themes "
-        "were set in advance or derived from the data is for the researcher to state",
-        BY_HAND,
-    )
-    sentences.append((todo("whether themes were identified in advance or from the data."), BY_HAND))
+    if flat:
+        item(
+            26,
+            f"the codebook lists {n_codes} codes without themes; whether codes were set in "
+            "advance or derived from the data is for the researcher to state",
+            BY_HAND,
+        )
+        sentences.append((todo("whether codes were defined in advance or from the data."), BY_HAND))
+    else:
+        item(
+            26,
+            f"the codebook's hierarchy groups {n_codes} ideas into themes; whether themes "
+            "were set in advance or derived from the data is for the researcher to state",
+            BY_HAND,
+        )
+        sentences.append(
+            (todo("whether themes were identified in advance or from the data."), BY_HAND)
+        )
 
     # 22 saturation -----------------------------------------------------------------------------
     if saturation is not None:

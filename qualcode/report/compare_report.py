@@ -71,10 +71,13 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     return f"{float(value):.{digits}f}"
 
 
-def fmt_share(value: Any) -> str:
+def fmt_share(value: Any, digits: int = 0) -> str:
+    """A share as a percentage rounded half up (journals' rounding)."""
+    from qualcode.analysis.demographics import percent_text
+
     if is_missing(value):
         return DASH
-    return f"{100 * float(value):.0f}%"
+    return percent_text(float(value), digits)
 
 
 def band_of(alpha: Any) -> str:
@@ -122,7 +125,8 @@ def stat_cell(row: dict[str, Any], key: str, notes: Notes) -> Cell:
     if is_missing(value):
         reason = (row.get("reasons") or {}).get(key) or "undefined for these counts"
         return Cell(DASH, notes.number(f"{STAT_NAMES[key]}: {reason}"), band)
-    text = fmt_share(value) if key == "percent_agreement" else fmt_number(value)
+    # One decimal: 99.7% agreement is not 100% (one disagreement in 310 segments).
+    text = fmt_share(value, 1) if key == "percent_agreement" else fmt_number(value)
     return Cell(text, None, band)
 
 
@@ -145,19 +149,29 @@ def summary_lines(c: Comparison) -> list[str]:
     lo, hi = USUAL_DOUBLE_CODED_SHARE
     file_a = f" ({c.file_a})" if c.file_a else ""
     file_b = f" ({c.file_b})" if c.file_b else ""
-    total = c.segments_total if c.segments_total else c.reviewed_either
     lines = [
         f"Coder A: {c.coder_a}{file_a}, reviewed {c.reviewed_a} segments",
         f"Coder B: {c.coder_b}{file_b}, reviewed {c.reviewed_b} segments",
-        f"Double-coded: {c.double_coded} segments = {fmt_share(c.double_coded_share)} of {total} "
-        f"{c.share_of} (usual: {lo:.0%}-{hi:.0%})",
-        f"Single-coded: {len(c.single_coded_a)} by {c.coder_a} only, "
-        f"{len(c.single_coded_b)} by {c.coder_b} only (not in the agreement figures)",
+        f"Double-coded: {c.share_double_coded} of {c.share_denominator} {c.share_of} = "
+        f"{fmt_share(c.double_coded_share)} (usual: {lo:.0%}-{hi:.0%})",
     ]
+    if c.double_coded != c.share_double_coded:
+        lines.append(
+            f"Double-coded facilitator turns: {c.double_coded - c.share_double_coded} (in the "
+            "agreement figures, not in the share)"
+        )
+    lines.append(
+        f"Single-coded: {len(c.single_coded_a)} by {c.coder_a} only, "
+        f"{len(c.single_coded_b)} by {c.coder_b} only (not in the agreement figures)"
+    )
     if c.segments_total:
-        not_reviewed = c.segments_total - c.reviewed_either
-        if not_reviewed:
-            lines.append(f"Not reviewed by either coder: {not_reviewed} segments")
+        not_reviewed = c.share_denominator - c.share_reviewed
+        if not_reviewed > 0:
+            lines.append(f"Not reviewed by either coder: {not_reviewed} {c.share_unit}")
+        if c.facilitator_segments:
+            lines.append(
+                f"Facilitator turns: {c.facilitator_segments} (context, not data: not in the share)"
+            )
     lines.append(
         f"Alpha: ≥ {ALPHA_GOOD:.3f} good, {ALPHA_TENTATIVE:.3f}-{ALPHA_GOOD:.3f} tentative, "
         f"below {ALPHA_TENTATIVE:.3f} low (Krippendorff 2004); {c.rare_rule}"

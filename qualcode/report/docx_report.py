@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.report.sections import Document, Node, Section, Table
 
 HEADER_FILL = "DCE6F0"
+TABLE_FONT_PT = 8  # tables of counts and quotes fit the page in a smaller size
+MARGIN_INCHES = 0.75
 TODO_FILL = "FFF3C4"
 MAX_HEADING = 6
 
@@ -30,6 +32,8 @@ class _Writer:
     def __init__(self, doc) -> None:
         self.doc = doc
         self._ids: dict[str, str] = {}
+        section = doc.sections[0]
+        self.text_width = int(section.page_width - section.left_margin - section.right_margin)
 
     def style(self, name: str):
         return self.doc.styles[name]
@@ -104,26 +108,65 @@ def _toc_field(w: _Writer) -> None:
     settings.append(update)
 
 
+def column_widths(t: Table, total: int, font_pt: float = 8, cap: int = 60) -> list[int]:
+    """Column widths (EMU) that add up to `total`, from the text the columns hold: first each
+    column gets its longest word (words never break letter by letter; they may break after - _ /),
+    then the rest of the width goes to the columns with longer text, in proportion (long text
+    wraps). When the words alone need more than `total`, all columns shrink in proportion."""
+    import re
+
+    n = max(len(t.columns), 1)
+    need = [1] * n  # longest unbreakable piece, in characters
+    want = [1] * n  # longest cell (capped), in characters
+    texts = [list(t.columns), *([c.text for c in row] for row in t.rows)]
+    for row in texts:
+        for i, text in enumerate(row[:n]):
+            pieces = re.split(r"\s+|(?<=[-_/])", text)
+            need[i] = max(need[i], max((len(x) for x in pieces), default=0))
+            want[i] = max(want[i], min(len(text), cap))
+    char = font_pt * 0.5 * 12700  # average character width, EMU
+    pad = 0.16 * 914400  # Word's default cell margins, both sides
+    base = [(x + 1) * char + pad for x in need]
+    if sum(base) >= total:
+        return [int(total * b / sum(base)) for b in base]
+    extra = [max(w - x, 0) for w, x in zip(want, need, strict=True)]
+    room = total - sum(base)
+    if not sum(extra):
+        return [int(b + room / n) for b in base]
+    share = [room * e / sum(extra) for e in extra]
+    return [int(b + x) for b, x in zip(base, share, strict=True)]
+
+
 def _table(w: _Writer, t: Table) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Emu, Pt
 
     w.heading(t.title, 2)
     n = max(len(t.columns), 1)
     table = w.doc.add_table(rows=1, cols=n)
     table.style = w.style("Table Grid")
+    table.autofit = False
+    widths = [Emu(x) for x in column_widths(t, w.text_width, TABLE_FONT_PT)]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    small = Pt(TABLE_FONT_PT)
     header = table.rows[0]
     _repeat_header(header)
-    for cell, name in zip(header.cells, t.columns, strict=False):
+    for cell, name, width in zip(header.cells, t.columns, widths, strict=False):
+        cell.width = width
         run = cell.paragraphs[0].add_run(clean(name))
         run.bold = True
+        run.font.size = small
         _shade(cell, HEADER_FILL)
     if not t.rows:
         cells = table.add_row().cells
         cells[0].text = "(none)"
     for row in t.rows:
         cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=False):
-            cell.text = clean(value.text)
+        for cell, value, width in zip(cells, row, widths, strict=False):
+            cell.width = width
+            run = cell.paragraphs[0].add_run(clean(value.text))
+            run.font.size = small
             if value.numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if value.todo:
@@ -190,10 +233,13 @@ def _section(w: _Writer, s: Section) -> None:
 
 def document_docx_bytes(view: Document) -> bytes:
     from docx import Document as new_document
+    from docx.shared import Inches
 
     from qualcode import __version__
 
     doc = new_document()
+    for sec in doc.sections:
+        sec.left_margin = sec.right_margin = Inches(MARGIN_INCHES)
     w = _Writer(doc)
     doc.core_properties.title = clean(view.title)
     doc.core_properties.author = f"qualcode {__version__}"

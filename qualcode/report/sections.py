@@ -46,6 +46,7 @@ TABLE_TITLES: dict[str, str] = {
 }
 # Tables a document shows in another form (the tree, the paragraph); csv/xlsx/json keep them.
 SHOWN_OTHERWISE: dict[str, tuple[str, ...]] = {
+    "hierarchy": ("quotes",),  # the outline shows each idea's quotes under it
     "narrative": ("outline", "quotes"),
     "methods": ("paragraph",),
 }
