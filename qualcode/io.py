@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -53,6 +55,16 @@ def backup_existing(path: str | Path) -> Path | None:
     return target
 
 
+# Write failures that are about the output (disk full, read-only, no permission), not a bug.
+_OUTPUT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+)
+
+
+def _output_error(exc: OSError, path: Path) -> OutputError:
+    return OutputError(f"cannot write: {exc.strerror or exc}", file=path)
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: str | Path, mode: str = "w", *, backup: bool = True, encoding: str | None = "utf-8"
@@ -60,11 +72,24 @@ def atomic_open(
     """Open a temp file beside `path`; on success fsync and rename it over `path`.
 
     On any exception (including KeyboardInterrupt) the temp file is removed and `path` is untouched.
-    With `backup`, an existing `path` is copied to a timestamped `.bak` first.
+    With `backup`, an existing `path` is copied to a timestamped `.bak` first. A symlinked output is
+    written through (the link stays); a device or pipe (`/dev/stdout`, `/dev/null`, a FIFO) is
+    written straight to: it cannot be backed up or replaced (copying `/dev/zero` never ends, and
+    renaming over `/dev/null` would replace the device).
     """
     path = Path(path)
     if path.is_dir():
         raise OutputError("output path is a folder, not a file", file=path)
+    try:
+        mode_bits = path.stat().st_mode
+    except OSError:
+        mode_bits = None
+    if mode_bits is not None and not stat.S_ISREG(mode_bits):
+        with _direct_open(path, mode, encoding) as handle:
+            yield handle
+        return
+    if mode_bits is not None and path.is_symlink():
+        path = Path(os.path.realpath(path))
     parent = path.parent if str(path.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -81,18 +106,43 @@ def atomic_open(
             handle = os.fdopen(fd, mode)
         else:
             handle = os.fdopen(fd, mode, encoding=encoding, newline="")
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file 0600; give it the mode a plain open() would (or the old file's).
-        os.chmod(tmp, _target_mode(path))
-        if backup:
-            backup_existing(path)
-        os.replace(tmp, path)
+        try:
+            with handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            # mkstemp makes the file 0600; give it the mode a plain open() would (or the old one's).
+            os.chmod(tmp, _target_mode(path))
+            if backup:
+                backup_existing(path)
+            os.replace(tmp, path)
+        except OSError as exc:
+            if exc.errno in _OUTPUT_ERRNOS:
+                raise _output_error(exc, path) from exc
+            raise
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def _direct_open(path: Path, mode: str, encoding: str | None) -> Iterator[io.IOBase]:
+    """Write straight to a device or pipe (no temp file, no backup)."""
+    try:
+        if "b" in mode:
+            handle = open(path, mode)  # noqa: SIM115 - closed below
+        else:
+            handle = open(path, mode, encoding=encoding, newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+    except OSError as exc:
+        if exc.errno in _OUTPUT_ERRNOS:
+            raise _output_error(exc, path) from exc
         raise
 
 
@@ -104,6 +154,29 @@ def _target_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def refuse_overwriting_inputs(
+    output: str | Path, inputs: Iterable[str | Path | None], *, what: str = "the output"
+) -> None:
+    """Raise OutputError if `output` is one of `inputs` (same file, also via a link or another
+    spelling of the path): a command must never replace the user's source files."""
+    out = Path(output)
+    if not out.exists():
+        return
+    for item in inputs:
+        if item is None:
+            continue
+        try:
+            same = os.path.samefile(out, item)
+        except OSError:
+            continue
+        if same:
+            raise OutputError(
+                f"{what} would overwrite the input file {item}",
+                file=out,
+                hint="write the output to another path; input files are never modified",
+            )
 
 
 def atomic_write_text(path: str | Path, text: str, *, backup: bool = True) -> Path:
@@ -233,6 +306,12 @@ def read_segments(path: str | Path) -> pd.DataFrame:
         raise ContractError(
             f"turn must be a whole number, got {df['turn'].iat[i]!r}", file=path, line=i + 2
         )
+    huge = turns.str.len() > 9  # would overflow int64 (and no transcript has a billion turns)
+    if huge.any():
+        i = int(huge.to_numpy().nonzero()[0][0])
+        raise ContractError(
+            f"turn {df['turn'].iat[i]!r} is too large to be a turn number", file=path, line=i + 2
+        )
     df["turn"] = turns.astype(int)
     roles = df["role"].str.strip()
     df.loc[roles == "", "role"] = "unknown"
@@ -291,7 +370,7 @@ def _distinct_stripped(values: pd.Series) -> tuple[np.ndarray, list[str], list[s
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    distinct = [str(u) for u in uniques]
+    distinct = uniques.tolist()  # str already: read_csv_table reads every cell as text
     return codes, distinct, [u.strip() for u in distinct]
 
 

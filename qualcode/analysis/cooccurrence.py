@@ -46,9 +46,10 @@ def cooccurrence_report(data: StudyData, *, digits: int = 3) -> CooccurrenceRepo
     seg_index = {s: i for i, s in enumerate(dict.fromkeys(applied["segment_id"]))}
     code_index = {c: i for i, c in enumerate(codes)}
     x = np.zeros((len(seg_index), len(codes)), dtype=np.int64)
+    # dtype: with no codings at all the mapped columns are empty *object* arrays, not indices.
     x[
-        applied["segment_id"].map(seg_index).to_numpy(),
-        applied["code_id"].map(code_index).to_numpy(),
+        applied["segment_id"].map(seg_index).to_numpy(dtype=np.intp),
+        applied["code_id"].map(code_index).to_numpy(dtype=np.intp),
     ] = 1
     both = x.T @ x
     size = np.diag(both)

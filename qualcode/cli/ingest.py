@@ -59,7 +59,7 @@ def ingest(
     from qualcode.errors import QualcodeError
     from qualcode.ingest import collect_sources, is_segments_csv, load_sources
     from qualcode.ingest.text import NoSpeakerLabelsError
-    from qualcode.io import write_segments
+    from qualcode.io import refuse_overwriting_inputs, write_segments
 
     count = 0
     if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
@@ -89,6 +89,8 @@ def ingest(
             )
         raise
 
+    sources = [s.source for s in result.summaries] + [path for path, _ in result.skipped]
+    refuse_overwriting_inputs(output, [*sources, roster], what="the segments")
     write_segments(result.segments, output)
     _render(result, output, stdout_console(), stderr_console())
 

@@ -111,4 +111,11 @@ app.add_typer(_import_app, name="import")
 
 def run() -> None:
     """Console-script entry point."""
+    import sys
+
+    # A console that cannot show a character (cp1252 on Windows, PYTHONIOENCODING=ascii) gets an
+    # escape for it instead of a UnicodeEncodeError traceback in the middle of the output.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     app()

@@ -28,15 +28,20 @@ def stderr_console() -> Console:
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[callable]:
-    """A transient rich progress bar on stderr; yields `advance(n=1)` for the core to call."""
+    """A transient rich progress bar on stderr; yields `advance(n=1)` for the core to call.
+
+    Off when stderr is not a terminal: a redirected log would get a stray blank line before the
+    `error:` line (rich ends a transient bar with a newline even when it drew nothing)."""
+    console = stderr_console()
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=stderr_console(),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,
     )
     with progress:
         task = progress.add_task(description, total=total)

@@ -9,6 +9,7 @@ merged into turns with roles and participant ids (`turns.merge_blocks`).
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,28 @@ class IngestResult:
 
 
 # --- one file -------------------------------------------------------------------------------------
+def text_name(name: str) -> str:
+    """A file name as text that can be written to a UTF-8 CSV.
+
+    A name that is not valid UTF-8 (made on Windows or unpacked from an old zip) reaches Python
+    with lone surrogates (PEP 383), which no CSV writer accepts; its bytes are most likely
+    Windows-1252, so they are read that way ("caf\\xe9" -> "café")."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", errors="replace")
+    return name
+
+
+def _name_warning(path: Path) -> list[str]:
+    if text_name(path.name) == path.name:
+        return []
+    return [
+        f"the file name is not valid UTF-8; read as {text_name(path.name)!r} "
+        "(rename the file to keep this exact spelling)"
+    ]
+
+
 def _parse(
     path: Path,
     text: str | None,
@@ -190,9 +213,13 @@ def ingest_file(
         speaker_column=speaker_column,
         text_column=text_column,
     )
-    tid = transcript_id or path.stem
+    tid = transcript_id or text_name(path.stem)
     segments = merge_blocks(
-        parsed.blocks, transcript_id=tid, source=path.name, roster=roster, joiner=parsed.joiner
+        parsed.blocks,
+        transcript_id=tid,
+        source=text_name(path.name),
+        roster=roster,
+        joiner=parsed.joiner,
     )
     if not segments:
         raise InputFormatError("no turns found: the transcript has no text", file=path)
@@ -201,7 +228,7 @@ def ingest_file(
         source=str(path),
         format=parsed.format,
         segments=segments,
-        warnings=warnings + list(parsed.warnings),
+        warnings=_name_warning(path) + warnings + list(parsed.warnings),
     )
 
 
@@ -373,7 +400,7 @@ def load_sources(
     skipped: list[tuple[str, QualcodeError]] = []
     owner: dict[str, str] = {}
     for path in files:
-        tid = path.stem
+        tid = text_name(path.stem)
         if tid in owner:
             raise InputFormatError(
                 f"transcript id {tid!r} is used twice: {owner[tid]} and {path}",
@@ -415,7 +442,9 @@ def load_sources(
     warnings = list(notes)
     if index is not None:
         unknown = sorted(
-            set(index) - {r.transcript_id for r in results} - {Path(p).stem for p, _ in skipped}
+            set(index)
+            - {r.transcript_id for r in results}
+            - {text_name(Path(p).stem) for p, _ in skipped}
         )
         if unknown:
             warnings.append(f"roster names transcript(s) not ingested: {', '.join(unknown)}")
