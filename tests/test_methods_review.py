@@ -273,3 +273,15 @@ def test_word_column_widths_follow_the_text():
     t2 = Table("t", "T", ["level", "label"], [[Cell("construct"), Cell(long)]])
     narrow = column_widths(t2, 6_400_800)
     assert narrow[0] >= (len("construct") + 1) * 8 * 0.5 * 12700
+
+
+def test_crosstab_row_and_column_percent_round_half_up(tmp_path):
+    # 16 participants, 1 voices RI1: column % 1/16 = 6.25 -> 6.3 (round() gives 6.2).
+    people = [f"P{i}" for i in range(1, 17)]
+    rows = ["segment_id,transcript_id,turn,speaker,participant_id,role,text"]
+    rows += [f"G1:{i},G1,{i},{p},{p},participant,text {i}" for i, p in enumerate(people, 1)]
+    seg = write(tmp_path, "segments.csv", "\n".join(rows) + "\n")
+    data = load_study(read_segments(seg), codings_frame([("G1:1", "RI1")], "consensus"))
+    report = crosstab_report(data, "transcript_id")
+    assert report.column_percent["G1"].tolist() == [6.3]
+    assert report.display["G1"].tolist() == ["1 (6%)"]

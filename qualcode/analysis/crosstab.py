@@ -104,6 +104,13 @@ def _attribute_lookup(data: StudyData, by: str):
     return lookup, roster_people
 
 
+def _pct1(n: int, total: int) -> float:
+    """100 n / total to one decimal, rounded half up (1/16 -> 6.3, where round() gives 6.2)."""
+    import math
+
+    return math.floor(1000 * int(n) / int(total) + 0.5 + 1e-9) / 10
+
+
 def crosstab_report(data: StudyData, by: str, *, count: str = "participants") -> CrosstabReport:
     """Codes (codebook order) x the categories of `by`, counting `count` units."""
     import pandas as pd
@@ -164,10 +171,8 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
         n = table[cat].to_numpy()
         denom = int(denominators.get(cat, 0))
         counts[cat] = n
-        row_pct[cat] = [
-            round(100 * a / t, 1) if t else None for a, t in zip(n, totals, strict=True)
-        ]
-        col_pct[cat] = [round(100 * a / denom, 1) if denom else None for a in n]
+        row_pct[cat] = [_pct1(a, t) if t else None for a, t in zip(n, totals, strict=True)]
+        col_pct[cat] = [_pct1(a, denom) if denom else None for a in n]
         display[cat] = [n_percent(int(a), denom) if denom else str(a) for a in n]
     counts["total"] = totals.to_numpy().astype(int)
     display["total"] = counts["total"]
