@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -45,24 +46,36 @@ def test_cli_turn_too_large_is_an_error_not_a_traceback(cli, tmp_path: Path):
 
 
 # --- outputs that are devices, links or the inputs ------------------------------------------------
-def test_write_to_dev_null_neither_backs_up_nor_replaces_the_device(tmp_path: Path):
-    before = os.stat("/dev/null")
-    atomic_write_text("/dev/null", "x" * 10)
-    after = os.stat("/dev/null")
-    assert (after.st_ino, after.st_rdev, after.st_mode) == (
-        before.st_ino,
-        before.st_rdev,
-        before.st_mode,
-    )
-    assert not list(Path("/dev").glob("null.*.bak"))
+def _device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A private copy of /dev/null (minor 3) or /dev/full (minor 7): a regression must not be able
+    to replace or fill the real ones."""
+    path = tmp_path / name
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    except (PermissionError, AttributeError):
+        pytest.skip("creating a device node needs root (CAP_MKNOD)")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError:
+        pytest.skip("device nodes are not usable on this file system (nodev)")
+    return path
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_disk_full_is_an_output_error():
+def test_write_to_a_null_device_neither_backs_up_nor_replaces_it(tmp_path: Path):
+    null = _device(tmp_path, "null", 3)
+    atomic_write_text(null, "x" * 10)
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+def test_disk_full_is_an_output_error(tmp_path: Path):
+    full = _device(tmp_path, "full", 7)
     with pytest.raises(OutputError) as info:
-        atomic_write_text("/dev/full", "x" * 100_000)
-    assert str(info.value) == "/dev/full: cannot write: No space left on device"
-    assert not list(Path("/dev").glob("full.*.bak"))  # never copy an endless device
+        atomic_write_text(full, "x" * 100_000, backup=False)
+    assert str(info.value) == f"{full}: cannot write: No space left on device"
+    assert stat.S_ISCHR(full.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
 
 
 def test_fifo_output_is_written_straight_through(tmp_path: Path):
