@@ -2,6 +2,9 @@
 
 qualcode.yaml holds paths (relative to the file) that commands would otherwise be told each time:
 `codebook`, `roster`, `segments`. Options given on the command line always win.
+
+Error messages never repr a value from the file: a YAML alias bomb expands to billions of items, so
+they name its type ("got a list") and show at most a short, cut string.
 """
 
 from __future__ import annotations
@@ -58,16 +61,46 @@ def load_settings(path: Path) -> ProjectSettings:
     for key, value in data.items():
         if key not in SETTING_KEYS:
             raise QualcodeError(
-                f"unknown setting {key!r}",
+                f"unknown setting {_describe(key)}",
                 file=path,
                 hint=f"qualcode.yaml may set: {', '.join(SETTING_KEYS)}",
             )
         if value is None or value == "":
             continue
         if not isinstance(value, str):
-            raise QualcodeError(f"setting {key!r} must be a path, got {value!r}", file=path)
+            raise QualcodeError(
+                f"setting {key!r} must be a path, got {_describe(value)}",
+                file=path,
+                hint=f"write it as `{key}: {key}.{'csv' if key != 'codebook' else 'yaml'}`",
+            )
         defaults[key] = (path.parent / value).resolve()
     return ProjectSettings(path=path, defaults=defaults)
+
+
+_TYPE_NAMES = {
+    list: "a list",
+    dict: "a mapping",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    set: "a set",
+    bytes: "binary data",
+}
+_SHOWN_CHARS = 40
+
+
+def _describe(value: object) -> str:
+    """A short, safe description of a user value: its type, or a string cut to a few words.
+
+    Never `repr` the value itself: a YAML alias bomb makes a list of 9**16 items whose repr never
+    finishes."""
+    if isinstance(value, str):
+        shown = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "..."
+        return repr(shown)
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
 
 
 _SETTINGS_TEMPLATE = """\

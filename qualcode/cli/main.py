@@ -68,8 +68,10 @@ def _apply_project_defaults(ctx: typer.Context) -> None:
     except QualcodeError as exc:
         echo_error(exc)
         ctx.exit(1)
-    # Only files that exist become defaults: before `ingest`, there is no segments.csv to read.
-    values = {k: str(v) for k, v in settings.defaults.items() if v.exists()}
+    # A missing segments.csv is normal before `ingest`: it is no default then. A codebook or roster
+    # the settings name is passed on even when missing, so the command reports "file not found"
+    # naming it (dropping it would turn into a puzzling "Missing option '--roster'").
+    values = {k: str(v) for k, v in settings.defaults.items() if k != "segments" or v.exists()}
 
     def defaults_for(command) -> dict:
         out: dict = {}
