@@ -312,6 +312,18 @@ def test_no_overlap():
     )
 
 
+@pytest.mark.parametrize("empty_side", ["a", "b"])
+def test_a_coder_with_no_rows_is_a_clear_error(empty_side):
+    a, b = codings(A_ROWS, "ana"), codings(B_ROWS, "ben")
+    if empty_side == "a":
+        a = a.iloc[0:0]
+    else:
+        b = b.iloc[0:0]
+    with pytest.raises(ContractError) as err:
+        compare_codings(a, b, codebook=codebook(), a_path="a.csv", b_path="b.csv")
+    assert str(err.value) == f"{empty_side}.csv: no rows: this coder has reviewed no segments"
+
+
 def test_blank_coder_column_takes_the_file_stem():
     a = codings(A_ROWS, "")
     c = compare_codings(a, codings(B_ROWS, "ben"), a_path="codings/ana.csv")

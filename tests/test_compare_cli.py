@@ -319,3 +319,10 @@ def test_undefined_statistics_show_a_dash_and_the_reason(cli, study):
     )
     ri4 = data["per_code"][-1]
     assert (ri4["code_id"], ri4["krippendorff_alpha"], ri4["alpha_band"]) == ("RI4", None, "n/a")
+
+
+@pytest.mark.parametrize("empty_side", ["a", "b"])
+def test_a_header_only_codings_file_is_a_clear_error(cli, study, empty_side):
+    study[empty_side].write_text("segment_id,code_id,coder,origin,memo\n", encoding="utf-8")
+    line = _error(run(cli, study))
+    assert line == (f"error: {study[empty_side]}: no rows: this coder has reviewed no segments")

@@ -92,10 +92,6 @@ OWNED_ELSEWHERE = {
         "cod_huge_cell.csv",
     ): ("H3 code", "_csv.Error field larger than field limit in coding/sheet.py _read_csv"),
     # (command template, bad file): (owner, what happens)
-    ("compare {cod} {b.csv} --codebook {codebook.yaml}", "cod_header_only.csv"): (
-        "H6/H4 compare",
-        "IndexError in agreement/compare.py compare_codings: reviewed_a[0] on an empty index",
-    ),
 }
 
 

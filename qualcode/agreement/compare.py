@@ -201,6 +201,17 @@ def _check_columns(df: pd.DataFrame, path: str | Path | None, label: str) -> Non
         )
 
 
+def _check_not_empty(df: pd.DataFrame, path: str | Path | None, label: str) -> None:
+    """A header-only codings file: agreement needs segments this coder reviewed."""
+    if len(df) == 0:
+        raise ContractError(
+            "no rows: this coder has reviewed no segments",
+            file=_name(path, label),
+            hint="compare after both coders have coded (a reviewed segment without codes is a "
+            "row with an empty code_id)",
+        )
+
+
 def _stripped(values: pd.Series) -> pd.Series:
     """`values` as stripped strings; strips each distinct value once (ids repeat a lot)."""
     import pandas as pd
@@ -504,8 +515,9 @@ def compare_codings(
     import numpy as np
     import pandas as pd
 
-    _check_columns(a, a_path, "coder A")
-    _check_columns(b, b_path, "coder B")
+    for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
+        _check_columns(df, path, label)
+        _check_not_empty(df, path, label)
     a = a.assign(segment_id=_stripped(a["segment_id"]), code_id=_stripped(a["code_id"]))
     b = b.assign(segment_id=_stripped(b["segment_id"]), code_id=_stripped(b["code_id"]))
     a, b = a.reset_index(drop=True), b.reset_index(drop=True)
