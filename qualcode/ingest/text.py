@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,7 +45,28 @@ _LABEL_TS = re.compile(
     rf"^(?P<label>[^:\n\[\]]{{1,{MAX_LABEL}}}?)[ \t]+[\[(]?(?P<ts>{_TS})[\])]?[ \t]*:?(?=\s|$)[ \t]*"
 )
 _PAREN = re.compile(r"^(?P<name>[^()]+?)[ \t]*(?:\((?P<paren>[^()]{1,40})\))?$")
-_WORD = re.compile(r"^#?\w[\w.'\-]*$")
+_WORD = re.compile(r"^#?\w[\w.'\-/]*$")
+
+# Zoom's saved closed captions and chat: `10:01:23 From Jane Doe : text`, `... From Jane to Everyone:`.
+_ZOOM_FROM = re.compile(
+    rf"^From[ \t]+(?P<label>[^:\n]{{1,{MAX_LABEL}}}?)"
+    rf"(?:[ \t]+to[ \t]+[^:\n]{{1,{MAX_LABEL}}}?)?[ \t]*:(?=\s|$)[ \t]*"
+)
+# A time right after a label, `Speaker 1: [00:00:05] text` (Sonix, Rev): brackets only, so
+# `P1: 10:30 we arrived` keeps its words.
+_BRACKETED_TS = re.compile(rf"^[\[(](?P<ts>{_TS})[\])][ \t]*")
+_ONLY_TS = re.compile(rf"^[\[(]?(?P<ts>{_TS})[\])]?$")
+# f4/f5transkript and MAXQDA time marks, `#00:01:23-4#` (tenths after the dash), at paragraph ends.
+_TIME_MARK = re.compile(r"[ \t]*#(?P<ts>\d{1,2}:\d{2}:\d{2}(?:[-.,]\d{1,3})?)#")
+# A caption timing alone on its line (old Teams .docx/.txt transcripts: `0:0:0.0 --> 0:0:4.500`).
+_CLOCK_LOOSE = r"\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?"
+_CUE_TIMING = re.compile(rf"^(?P<a>{_CLOCK_LOOSE})[ \t]*-->[ \t]*(?P<b>{_CLOCK_LOOSE})$")
+# Tab-separated lines: `Name<TAB>text` or `00:01:02<TAB>Name<TAB>text`.
+_TAB_TS = re.compile(rf"^[\[(]?(?P<ts>{_TS})[\])]?$")
+# Styles that only count when the file uses them again and again (one such line alone is text):
+# a bare `00:00:05 Name` header, a `Name<TAB>text` line, a Zoom `From Name :` line, a name in
+# capitals alone on its line (screenplay layout), a name under a caption timing.
+_RECURRING_STYLES = frozenset({"header", "tab", "from", "caps", "cue-name"})
 
 _HEADING = re.compile(
     r"^(?:#{1,6}\s+\S"
@@ -340,7 +362,8 @@ class _Label:
     text: str
     start_time: float | None
     strong: bool
-    style: str  # "colon" | "bracket" | "pattern"
+    style: str  # "colon" | "bracket" | "pattern" | "markup" | one of _RECURRING_STYLES
+    end_time: float | None = None
 
 
 def parse_timestamp(value: str) -> float:
@@ -412,8 +435,22 @@ def _is_note(content: str) -> bool:
 
 def find_label(line: str) -> _Label | None:
     """The speaker label at the start of `line` (after an optional timestamp), if any."""
+    if "\t" in line[:_HEAD]:
+        tabbed = _tab_label(line)
+        if tabbed is not None:
+            return tabbed
     rest, ts = strip_leading_timestamp(line)
     head = rest[:_HEAD]
+    label = _inline_label(rest, head, ts)
+    if label is None and ts is not None:
+        label = _after_timestamp_label(rest, head, ts)
+    if label is not None:
+        _take_time_after_label(label)
+    return label
+
+
+def _inline_label(rest: str, head: str, ts: float | None) -> _Label | None:
+    """`[Name] text`, `Name: text`, `Name 00:12:31: text`."""
     m = _BRACKET.match(head)
     if m:
         content = m.group("label").strip()
@@ -426,17 +463,97 @@ def find_label(line: str) -> _Label | None:
     m = _COLON.match(head)
     if m:
         label = m.group("label").strip()
-        strong = label_strength(label)
+        strong = label_strength(label) if "\t" not in label else None
         if strong is not None:
             return _Label(label, rest[m.end() :], ts, strong, "colon")
     m = _LABEL_TS.match(head)
     if m:
         label = m.group("label").strip()
-        strong = label_strength(label)
+        strong = label_strength(label) if "\t" not in label else None
         if strong is not None:
             start = parse_timestamp(m.group("ts"))
             return _Label(label, rest[m.end() :], ts if ts is not None else start, strong, "colon")
     return None
+
+
+def _after_timestamp_label(rest: str, head: str, ts: float) -> _Label | None:
+    """After a leading time: Zoom's `From Name : text`, or a bare `Name` header whose words follow
+    on the next lines (`00:00:05 Speaker 1`: Word's Transcribe, Happy Scribe, Trint)."""
+    m = _ZOOM_FROM.match(head)
+    if m:
+        label = m.group("label").strip()
+        if label_strength(label) is not None:
+            return _Label(label, rest[m.end() :], ts, True, "from")
+        return None
+    bare = rest.strip()
+    if not bare or len(bare) > MAX_LABEL or bare[-1] in ".?!,;:\u2026":
+        return None
+    strong = label_strength(bare)
+    if strong is None:
+        return None
+    return _Label(bare, "", ts, strong, "header")
+
+
+def _tab_label(line: str) -> _Label | None:
+    """`Name<TAB>text` or `00:01:02<TAB>[00:01:09<TAB>]Name<TAB>text` (a table saved as text)."""
+    cells = [c.strip() for c in line.split("\t")]
+    cells = [c for c in cells if c]
+    times: list[float] = []
+    while cells and len(times) < 2 and _TAB_TS.match(cells[0]):
+        times.append(parse_timestamp(_TAB_TS.match(cells[0]).group("ts")))
+        cells = cells[1:]
+    if len(cells) < 2 or cells[0].endswith((":", "\uff1a")):
+        return None  # `Name:<TAB>text` is a colon label
+    strong = label_strength(cells[0])
+    if strong is None:
+        return None
+    start = times[0] if times else None
+    end = times[1] if len(times) > 1 else None
+    return _Label(cells[0], " ".join(cells[1:]), start, strong, "tab", end)
+
+
+def _take_time_after_label(label: _Label) -> None:
+    """A time written right after the label is the turn's start, not its words:
+    `Speaker 1: [00:00:05] text` (Sonix), `[Jane Doe] 10:01:23` with the words below (Zoom)."""
+    text = label.text.strip()
+    if not text or not (text[0].isdigit() or text[0] in "[("):
+        return
+    m = _ONLY_TS.match(text[:_HEAD])
+    if m and (text[0] in "[(" or text.count(":") >= 2 or label.style == "bracket"):
+        label.text = ""
+    else:
+        m = _BRACKETED_TS.match(text[:_HEAD])
+        if not m:
+            return
+        label.text = text[m.end() :]
+    if label.start_time is None:
+        label.start_time = parse_timestamp(m.group("ts"))
+
+
+def _alone_label(text: str, following: str, after_timing: bool) -> _Label | None:
+    """A name alone on its line (`text`) with the words on the next non-empty line (`following`):
+    under a caption timing (old Teams transcripts: timing, `Lee, Jordan`, text) or in capitals
+    (`MODERATOR`, screenplay layout)."""
+    if not text or len(text) > MAX_LABEL or ":" in text or text[-1] in "?!,;\u2026":
+        return None
+    if not following or not (after_timing or text.isupper()):
+        return None
+    if after_timing:
+        # "Last, First" is how Teams writes many names; each part must read as a name.
+        parts = [p.strip() for p in text.split(",")] if text.count(",") == 1 else [text]
+        strengths = [label_strength(p) for p in parts]
+        if any(x is None for x in strengths):
+            return None
+        return _Label(text, "", None, True, "cue-name")
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters or not text.isupper() or len(text.split()) > 4 or text.endswith("."):
+        return None
+    if following.isupper() and ":" not in following:
+        return None  # a run of capitals is a heading block, not a name and its words
+    strong = label_strength(text)
+    if strong is None:
+        return None
+    return _Label(text, "", None, strong, "caps")
 
 
 def compile_speaker_pattern(pattern: str):
@@ -529,18 +646,36 @@ def parse_lines(
 
     # Pass 1: find candidate labels; the file-level vote below needs them all.
     found: list[_Label | None] = []
-    for item in lines:
+    capitals: list[int] = []  # lines in capitals that may be names alone (screenplay layout)
+    after_timing = False
+    for i, item in enumerate(lines):
         stripped = item.text.strip()
+        label: _Label | None
         if item.speaker is not None:
-            found.append(_Label(item.speaker, stripped, None, True, "markup"))
+            label = _Label(item.speaker, stripped, None, True, "markup")
+            _take_time_after_label(label)
         elif item.heading or not stripped:
-            found.append(None)
+            label = None
         elif matcher is not None:
-            found.append(matcher(stripped, item.line))
+            label = matcher(stripped, item.line)
         else:
-            found.append(find_label(stripped))
+            label = find_label(stripped)
+            timing = stripped[0].isdigit() and _CUE_TIMING.match(stripped[:_HEAD]) is not None
+            if label is None and after_timing:
+                label = _alone_label(stripped, _following(lines, i), True)
+            elif label is None and not timing and stripped.isupper():
+                capitals.append(i)
+            after_timing = timing
+        found.append(label)
+
+    # Names in capitals alone on a line are weighed only if one of those lines comes back (a
+    # speaker talks twice): a file of unique capitals lines is not parsed for names at all.
+    if capitals and max(Counter(lines[i].text.strip() for i in capitals).values()) >= 2:
+        for i in capitals:
+            found[i] = _alone_label(lines[i].text.strip(), _following(lines, i), False)
 
     if matcher is None:
+        _vote_styles(found)
         _vote(found)
 
     blocks: list[RawBlock] = []
@@ -548,8 +683,11 @@ def parse_lines(
     headings: list[str] = []
     empty: list[str] = []
     current: tuple[str | None, int, float | None] | None = None
+    current_end: float | None = None
     parts: list[str] = []
     pending_time: float | None = None
+    pending_end: float | None = None
+    last_mark: float | None = None  # the latest `#00:01:23-4#` time mark (f4, MAXQDA)
     seen_label = False
 
     def flush() -> None:
@@ -558,9 +696,24 @@ def parse_lines(
         speaker, lineno, start = current
         body = "\n".join(parts).strip("\n")
         if body.strip():
-            blocks.append(RawBlock(speaker=speaker, text=body, line=lineno, start_time=start))
+            blocks.append(
+                RawBlock(
+                    speaker=speaker, text=body, line=lineno, start_time=start, end_time=current_end
+                )
+            )
         elif speaker is not None:
             empty.append(f"line {lineno} ({normalise_speaker(speaker)})")
+
+    def strip_marks(text: str) -> str:
+        """Time marks are not words: strip them; the last one ends the current block."""
+        nonlocal current_end, last_mark
+        if "#" not in text:
+            return text
+        marks = list(_TIME_MARK.finditer(text))
+        if not marks:
+            return text
+        current_end = last_mark = parse_timestamp(marks[-1].group("ts").replace("-", "."))
+        return _TIME_MARK.sub("", text).strip()
 
     for item, label in zip(lines, found, strict=True):
         stripped = item.text.strip()
@@ -568,26 +721,35 @@ def parse_lines(
             flush()
             seen_label = True
             start = label.start_time if label.start_time is not None else pending_time
-            pending_time = None
+            if start is None:
+                start = last_mark  # f4/MAXQDA: a turn starts where the previous mark ended
+            current_end = label.end_time if label.end_time is not None else pending_end
+            pending_time = pending_end = None
             current = (label.speaker, item.line, start)
-            parts = [label.text.strip()] if label.text.strip() else []
+            text = strip_marks(label.text.strip()) if current is not None else ""
+            parts = [text] if text else []
             continue
         if not stripped:
+            continue
+        timing = _CUE_TIMING.match(stripped[:_HEAD]) if stripped[0].isdigit() else None
+        if timing is not None:
+            pending_time = parse_timestamp(timing.group("a"))
+            pending_end = parse_timestamp(timing.group("b"))
+            continue
+        alone, ts = strip_leading_timestamp(stripped)
+        if ts is not None and not alone.strip():
+            pending_time = ts  # a timestamp alone on its line times the next turn
             continue
         if item.heading or (
             _is_preamble_heading(stripped) if not seen_label else _is_heading(stripped)
         ):
             headings.append(f"line {item.line} {_shorten(stripped)!r}")
             continue
-        alone, ts = strip_leading_timestamp(stripped)
-        if ts is not None and not alone.strip():
-            pending_time = ts  # a timestamp alone on its line times the next turn
-            continue
         if leading_notes and not seen_label:
             headings.append(f"line {item.line} {_shorten(stripped)!r}")
             continue
         rest, ts = strip_leading_timestamp(stripped, strong_only=True)
-        rest = rest.strip()
+        rest = strip_marks(rest.strip())
         if not rest:
             continue
         if current is None:
@@ -616,10 +778,43 @@ def parse_lines(
     return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings)
 
 
+def _following(lines: list[SourceLine], i: int, window: int = 20) -> str:
+    """The next non-empty line after line `i` (within a few lines), or ""."""
+    for item in lines[i + 1 : i + 1 + window]:
+        if item.text.strip():
+            return item.text.strip()
+    return ""
+
+
+def _vote_styles(found: list[_Label | None]) -> None:
+    """Layouts that read as text one line at a time count only when the file keeps to them: a
+    style of `_RECURRING_STYLES` needs two lines, and a weak bare header its name twice. Names in
+    capitals alone are a last resort: used only when nothing else labels the file and at least one
+    of them comes back (a speaker talks twice; a heading does not)."""
+    styles = Counter(f.style for f in found if f is not None)
+    if not _RECURRING_STYLES.intersection(styles):
+        return
+    names = Counter(
+        (f.style, normalise_speaker(f.speaker).casefold()) for f in found if f is not None
+    )
+    for i, f in enumerate(found):
+        if f is None or f.style not in _RECURRING_STYLES:
+            continue
+        once = names[f.style, normalise_speaker(f.speaker).casefold()] < 2
+        if styles[f.style] < 2 or (f.style == "header" and once and not f.strong):
+            found[i] = None
+    caps = [normalise_speaker(f.speaker) for f in found if f is not None and f.style == "caps"]
+    if caps and (
+        len(set(caps)) == len(caps) or any(f is not None and f.style != "caps" for f in found)
+    ):
+        for i, f in enumerate(found):
+            if f is not None and f.style == "caps":
+                found[i] = None
+
+
 def _vote(found: list[_Label | None]) -> None:
     """File-level vote: a weak one-off label (one capitalised word seen once) that breaks the
     file's labelling style is text, not a speaker ("Honestly: ..." in a file of `NAME:` labels)."""
-    from collections import Counter
 
     counts = Counter(normalise_speaker(f.speaker).casefold() for f in found if f is not None)
     recurring = [

@@ -22,13 +22,23 @@ UNKNOWN_SPEAKER = "Unknown Speaker"
 normalise_speaker = lru_cache(maxsize=16384)(_normalise_speaker)
 speaker_key = lru_cache(maxsize=16384)(_speaker_key)
 
-_ROLE_WORDS = r"(?:co-?)?(?:facilitator|moderator|interviewer)s?"
+# English, and the German, Spanish, Portuguese and French words for the same roles
+# ("Interviewer/in", "Moderadora", "Entrevistador", "Animatrice").
+_ROLE_WORDS = (
+    r"(?:co-?)?(?:facilitator|moderator|interviewer)s?(?:/?in(?:nen)?)?"
+    r"|(?:moderador|entrevistador|facilitador)(?:a|es|as)?"
+    r"|(?:animat(?:eur|rice)|intervieweu(?:r|se)|enqu[eê]t(?:eur|rice))s?"
+)
 # "Facilitator", "Moderator 2", "Interviewer-B", "Facilitator (Anna)", "Moderator - Jane"
-_FACILITATOR_NAME = re.compile(rf"^{_ROLE_WORDS}(?:$|[\s\d(\-:#,])")
+_FACILITATOR_NAME = re.compile(rf"^(?:{_ROLE_WORDS})(?:$|[\s\d(\-:#,])")
 # "Dr. Lee (Facilitator)", "Anna (moderator, nurse)", "Sam [interviewer]"
-_FACILITATOR_ROLE = re.compile(rf"[(\[][^)\]]*\b{_ROLE_WORDS}\b[^)\]]*[)\]]")
-# Conventional abbreviations in interview transcripts: I / Int / Q (interviewer), Mod, Fac, Res.
-_FACILITATOR_ABBREV = frozenset({"i", "int", "int.", "q", "mod", "fac", "researcher"})
+_FACILITATOR_ROLE = re.compile(rf"[(\[][^)\]]*\b(?:{_ROLE_WORDS})\b[^)\]]*[)\]]")
+# Conventional abbreviations in interview transcripts: I / Int / IV / Q (interviewer), Mod, Fac;
+# their counterparts (R, IE, Resp, A, B1 "Befragte") are participants by default.
+_FACILITATOR_ABBREV = frozenset(
+    {"i", "int", "int.", "intv", "iv", "ivr", "q", "mod", "mod.", "fac", "fac.", "researcher"}
+    | {"i1", "i2", "int1", "int2", "iv1", "iv2", "q1", "q2"}
+)
 _UNKNOWN = re.compile(r"^(?:unknown|unidentified|unclear|inaudible|\?+)(?:\s|$)")
 
 
