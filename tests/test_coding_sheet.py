@@ -336,7 +336,7 @@ def test_other_coder_is_a_warning(cli, study):
         (["--from-sheet", "notes.xlsx"], "cannot read the coding sheet as an xlsx workbook"),
         (["--from-sheet", "empty.csv"], "no header row with a segment_id column"),
         (["--from-sheet", "notext.csv"], "the sheet has no 'text' column"),
-        (["--from-sheet", "coding.xlsx", "-o", "coding.xlsx"], "the codings would overwrite the sheet"),
+        (["--from-sheet", "coding.xlsx", "-o", "coding.xlsx"], "the codings would overwrite the input file"),
         (["--from-sheet", "renamed.xlsx"], "the workbook has no 'Coding' sheet (sheets: Data"),
         (["segments.csv", "-c", "codebook.yaml", "--sheet", "coding.docx"], "a coding sheet must be .xlsx or .csv"),
     ],

@@ -127,7 +127,7 @@ def test_usage_errors(cli, study):
         (["-s", "union", "--decisions", "{d}"], "error: {d}:3: rows 2 and 3 both decide RI2 on fg1:1"),
         (["--decisions", "{u}"],
          "error: {u}: 3 of 4 differences have no decision: RI1 on fg1:2, RI2 on fg1:2, RI3 on fg1:3"),
-        (["-s", "union", "--decisions", "{u}", "--log", "{u}"], "error: {u}: the decisions log would overwrite an input file"),
+        (["-s", "union", "--decisions", "{u}", "--log", "{u}"], "error: {u}: the decisions log would overwrite the input file {u}"),
         (["-s", "union", "--log", "{o}"], "error: {o}: the decisions log and the consensus are the same file"),
         (["-s", "union", "--decisions", "{x}"], "error: {x}:2: unknown code 'RI9': not in the codebook"),
         (["-s", "union", "--decisions", "{y}"], "error: {y}:2: unknown segment 'fg2:1': neither coder reviewed it"),

@@ -17,6 +17,7 @@ from qualcode.cli.options import (
     OutputOption,
     RosterOption,
     SourcesArgument,
+    protect_inputs,
 )
 
 PROGRESS_SEGMENTS = 20_000  # show a progress bar from this many segments on
@@ -102,6 +103,11 @@ def code(
     ]
     if len(modes) > 1:
         ctx.fail(f"choose one coding mode, not {' and '.join(modes)}")
+    # --sheet writes the sheet (pre-filled from the codings -o names); every other mode writes -o.
+    # In --interactive, -o is the coder's own file, resumed: written, so not protected.
+    written, what = (sheet, "the sheet") if sheet is not None else (target, "the codings")
+    prefill = target if sheet is not None else None
+    protect_inputs(written, sources, codebook, roster, from_sheet, prefill, what=what)
     if from_sheet is not None:
         from qualcode.cli.code_sheet import read_sheet
 

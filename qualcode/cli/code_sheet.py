@@ -33,15 +33,10 @@ def write_sheet(
     from qualcode.errors import QualcodeError
     from qualcode.io import backup_existing, read_codings
 
+    # `qualcode code` has checked that the sheet is none of the inputs (codings included).
     warnings: list = []
     book = load_codebook(codebook_path, warnings=warnings)
     _print_warnings(warnings)
-    if codings.exists() and sheet.exists() and codings.resolve() == sheet.resolve():
-        raise QualcodeError(
-            "the sheet would overwrite the codings file",
-            file=sheet,
-            hint="give the sheet its own name, e.g. --sheet coding.xlsx",
-        )
     segments = _load_segments(sources, roster)
     existing = read_codings(codings) if codings.exists() else None
     backup = None
@@ -88,15 +83,9 @@ def read_sheet(
     from qualcode.cli.code import _load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.sheet import read_coding_sheet
-    from qualcode.errors import QualcodeError
     from qualcode.io import write_codings
 
-    if output.exists() and output.resolve() == sheet.resolve():
-        raise QualcodeError(
-            "the codings would overwrite the sheet",
-            file=output,
-            hint="write the codings elsewhere, e.g. -o codings/<coder>.csv",
-        )
+    # `qualcode code` has checked that -o is none of the inputs (the sheet included).
     warnings: list = []
     book = load_codebook(codebook_path, warnings=warnings) if codebook_path is not None else None
     segments = _load_segments(sources, roster) if sources else None

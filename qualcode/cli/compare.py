@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, OutputOption
+from qualcode.cli.options import OptionalCodebookOption, OutputOption, protect_inputs
 
 LARGE_CODINGS_ROWS = 200_000
 BAND_STYLES = {"good": "green", "tentative": "yellow", "low": "red", "n/a": "dim"}
@@ -80,6 +80,7 @@ def compare(
         chosen = fmt.value
     if chosen == "xlsx" and output is None:
         raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+    protect_inputs(output, coder_a, coder_b, codebook, segments, what="the comparison")
 
     cb = None
     if codebook is not None:

@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import CodebookOption, RequiredOutputOption, RosterOption
+from qualcode.cli.options import (
+    CodebookOption,
+    RequiredOutputOption,
+    RosterOption,
+    protect_inputs,
+)
 
 export_app = typer.Typer(
     rich_markup_mode=None,
@@ -32,6 +37,7 @@ def qdc(
     """
     from qualcode.interop.refi_export import export_qdc
 
+    protect_inputs(output, codebook, what="the codebook export")
     n = export_qdc(codebook, output)
     typer.echo(f"wrote {output}: {n} codes")
 
@@ -64,6 +70,7 @@ def qdpx(
     """
     from qualcode.interop.refi_export import export_qdpx
 
+    protect_inputs(output, segments, codings, codebook, roster, what="the project")
     summary = export_qdpx(segments, codings, codebook, output, roster_path=roster, name=name)
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)

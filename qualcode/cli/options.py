@@ -34,3 +34,34 @@ SourcesArgument = Annotated[
         help="Transcript files, folders of transcripts, or a segments.csv.", show_default=False
     ),
 ]
+
+
+def protect_inputs(
+    output: Path | None, *inputs: Path | list[Path] | None, what: str = "the output"
+) -> None:
+    """Refuse to write `output` over one of the command's input files (`qualcode.io.
+    refuse_overwriting_inputs`): call it once per command, before any work, with every path the
+    command reads. A list counts each of its paths; a folder counts each transcript it holds."""
+    if output is None or not output.exists():
+        return  # a new file cannot be an input
+    from qualcode.io import refuse_overwriting_inputs
+
+    files: list[Path] = []
+    for item in inputs:
+        for path in item if isinstance(item, list | tuple) else [item]:
+            if path is None:
+                continue
+            files.extend(_transcripts_in(path) if path.is_dir() else [path])
+    refuse_overwriting_inputs(output, files, what=what)
+
+
+def _transcripts_in(folder: Path) -> list[Path]:
+    """The files `qualcode ingest` would read from `folder` (none if it cannot walk it: the
+    command's own reader then says why)."""
+    from qualcode.errors import QualcodeError
+    from qualcode.ingest import collect_sources
+
+    try:
+        return collect_sources([folder])[0]
+    except QualcodeError:
+        return []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, RequiredOutputOption
+from qualcode.cli.options import OptionalCodebookOption, RequiredOutputOption, protect_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -100,14 +100,9 @@ def reconcile(
         raise QualcodeError(
             "A and B are the same file", file=coder_b, hint="give each coder's own codings file"
         )
+    # Both outputs, checked before any work (an interactive session resumes its own log: written).
     for name, path in (("the decisions log", log_path), ("the consensus", output)):
-        for source in (coder_a, coder_b, segments, decisions):
-            if _same(path, source):
-                raise QualcodeError(
-                    f"{name} would overwrite an input file",
-                    file=path,
-                    hint="choose another -o / --log path (inputs are never modified)",
-                )
+        protect_inputs(path, coder_a, coder_b, segments, decisions, codebook, what=name)
     if _same(log_path, output):
         raise QualcodeError(
             "the decisions log and the consensus are the same file",

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOption
+from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOption, protect_inputs
 
 report_app = typer.Typer(
     rich_markup_mode=None,
@@ -300,6 +300,7 @@ def hierarchy(
     from qualcode.analysis.hierarchy import hierarchy_report
 
     chosen = _format(fmt, output)
+    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if codebook is None:
         raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
@@ -349,6 +350,7 @@ def saturation(
     from qualcode.analysis.saturation import DENOMINATORS, NEW_DEFINITIONS, saturation_report
 
     chosen = _format(fmt, output)
+    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if denominator not in DENOMINATORS:
         raise typer.BadParameter(
             f"choose {' or '.join(DENOMINATORS)}", param_hint="'--denominator'"
@@ -401,6 +403,7 @@ def demographics(
     from qualcode.roster import read_roster
 
     chosen = _format(fmt, output)
+    protect_inputs(output, roster, what="the report")
     attrs = [a.strip() for a in attributes.split(",")] if attributes is not None else None
     result = demographics_report(
         read_roster(roster), attributes=attrs, stratify=stratify, roster_path=roster
@@ -433,6 +436,7 @@ def crosstab(
     from qualcode.analysis.crosstab import COUNT_UNITS, crosstab_report
 
     chosen = _format(fmt, output)
+    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if count not in COUNT_UNITS:
         raise typer.BadParameter(f"choose {', '.join(COUNT_UNITS)}", param_hint="'--count'")
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
@@ -460,6 +464,7 @@ def cooccurrence(
     from qualcode.analysis.cooccurrence import cooccurrence_report
 
     chosen = _format(fmt, output)
+    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
     _emit(cooccurrence_report(data), chosen, output, table)
 
@@ -569,6 +574,7 @@ def narrative(
     from qualcode.analysis.narrative import narrative_report
 
     chosen = _format(fmt, output)
+    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if codebook is None:
         raise typer.BadParameter("the narrative needs --codebook", param_hint="'--codebook'")
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
@@ -609,6 +615,18 @@ def methods(
     from qualcode.analysis.methods import methods_report
 
     chosen = _format(fmt, output)
+    protect_inputs(
+        output,
+        sources,
+        segments,
+        codings,
+        codebook,
+        roster,
+        coder_a,
+        coder_b,
+        decisions,
+        what="the report",
+    )
     sat = _saturation_options(base, run, threshold, denominator, new)
     events = _order(order)
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
@@ -658,6 +676,18 @@ def all_reports(
     from qualcode.report.study_export import STUDY_FORMATS, render_study, write_study
 
     chosen = "html" if fmt is None and output is None else _format(fmt, output)
+    protect_inputs(
+        output,
+        sources,
+        segments,
+        codings,
+        codebook,
+        roster,
+        coder_a,
+        coder_b,
+        decisions,
+        what="the report",
+    )
     if chosen not in STUDY_FORMATS:
         raise typer.BadParameter(
             f"report all writes {', '.join(STUDY_FORMATS)}, not {chosen}", param_hint="'--format'"
