@@ -164,8 +164,38 @@ def _parse(
     if fmt == "table":
         from qualcode.ingest.table import parse_csv_table
 
-        return parse_csv_table(text, source, speaker_column=speaker_column, text_column=text_column)
+        try:
+            return parse_csv_table(
+                text, source, speaker_column=speaker_column, text_column=text_column
+            )
+        except InputFormatError as exc:
+            headerless = _headerless_tsv(path, text, source, speaker_column, text_column)
+            if headerless is None:
+                raise exc from None
+            return headerless
     raise InputFormatError(f"unknown format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+
+
+def _headerless_tsv(
+    path: Path, text: str, source: str, speaker_column: str | None, text_column: str | None
+) -> ParsedTranscript | None:
+    """A .tsv without a header row, `Name<TAB>text` or `00:01:02<TAB>Name<TAB>text` on each
+    line, read by the text rules; None when it does not read that way (the table error stands)."""
+    if path.suffix.lower() != ".tsv" or speaker_column or text_column:
+        return None
+    from qualcode.ingest.text import NoSpeakerLabelsError, parse_text
+
+    try:
+        parsed = parse_text(text, source)
+    except NoSpeakerLabelsError:
+        return None
+    lines = [line for line in text.split("\n") if line.strip()]
+    if sum("\t" in line for line in lines) < 0.9 * len(lines):
+        return None
+    parsed.warnings.insert(
+        0, "no header row naming a speaker and a text column: read as tab-separated lines"
+    )
+    return parsed
 
 
 def ingest_file(

@@ -91,6 +91,12 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, list[str]]:
                     file=source,
                     hint="give the file its real extension, or save the transcript as .txt or .docx",
                 )
+        if b"\x00" in head and _utf16_without_bom(head):
+            return decode_bytes(
+                (codecs.BOM_UTF16_LE if _utf16_without_bom(head) == "le" else codecs.BOM_UTF16_BE)
+                + data,
+                source,
+            )
         if b"\x00" in head:
             raise InputFormatError(
                 "binary file: not a text transcript",
@@ -116,6 +122,20 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, list[str]]:
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, warnings
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """ "le"/"be" for UTF-16 text saved without a byte-order mark (mostly ASCII, so every other byte
+    is NUL); None for anything else."""
+    if len(head) < 8:
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "be"
+    return None
 
 
 def check_format(fmt: str) -> str:

@@ -9,13 +9,23 @@ the warnings. Tables are not read (noted in the warnings).
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 from qualcode.errors import InputFormatError
 from qualcode.ingest.blocks import ParsedTranscript
 from qualcode.ingest.otter import PREAMBLE_MARKERS, otter_header, parse_otter_lines
-from qualcode.ingest.text import MAX_LABEL, SourceLine, label_strength, parse_lines
+from qualcode.ingest.text import (
+    MAX_LABEL,
+    NoSpeakerLabelsError,
+    SourceLine,
+    find_label,
+    label_strength,
+    parse_lines,
+)
+
+_ENDS_WITH_TIME = re.compile(r"[\[(]?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[\])]?$")
 
 
 def _open_document(path: Path):
@@ -61,8 +71,8 @@ def _bold_label(paragraph) -> tuple[str, str] | None:
         rest = rest[1:].lstrip()
     if not label or len(label) > MAX_LABEL:
         return None
-    if label_strength(label) is None:
-        return None
+    if label_strength(label) is None or _ENDS_WITH_TIME.search(label):
+        return None  # `Speaker 1 (00:00:05):` in bold (Rev): the text rules take the time apart
     return label, rest
 
 
@@ -89,18 +99,13 @@ def parse_docx(path: str | Path, *, speaker_pattern: str | None = None) -> Parse
         found = None if speaker_pattern else _bold_label(paragraph)
         if found is not None:
             lines.append(SourceLine(number, found[1], speaker=found[0]))
-        elif speaker_pattern is None and _all_bold(paragraph):
+        elif speaker_pattern is None and _all_bold(paragraph) and find_label(text.strip()) is None:
             lines.append(SourceLine(number, text, heading=True))  # a bold line that is no name
         else:
             lines.append(SourceLine(number, text))
 
     warnings: list[str] = []
     tables = len(document.tables)
-    if tables:
-        warnings.append(
-            f"ignored {tables} table{'s' if tables != 1 else ''}: text in Word tables is not read "
-            "as turns (move it into paragraphs, or save the table as .csv/.xlsx)"
-        )
     if _is_otter(lines):
         plain = [
             SourceLine(s.line, s.text if s.speaker is None else f"{s.speaker}  {s.text}")
@@ -108,11 +113,132 @@ def parse_docx(path: str | Path, *, speaker_pattern: str | None = None) -> Parse
         ]
         parsed = parse_otter_lines(plain, source, fmt="docx")
     else:
-        parsed = parse_lines(
-            lines, source, fmt="docx", speaker_pattern=speaker_pattern, leading_notes=True
+        try:
+            parsed = parse_lines(
+                lines, source, fmt="docx", speaker_pattern=speaker_pattern, leading_notes=True
+            )
+        except NoSpeakerLabelsError:
+            # No speaker in the paragraphs: a transcript kept as a Word table (time,) speaker,
+            # text is a common layout; read it if one table reads that way.
+            from_tables = _parse_tables(document, source) if tables else None
+            if from_tables is None:
+                raise
+            return from_tables
+    if tables:
+        warnings.append(
+            f"ignored {tables} table{'s' if tables != 1 else ''}: text in Word tables is not read "
+            "as turns (move it into paragraphs, or save the table as .csv/.xlsx)"
         )
     parsed.warnings[:0] = warnings
     return parsed
+
+
+# --- transcripts kept in a Word table ------------------------------------------------------------
+_TIME_CELL = re.compile(r"^[\[(]?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[\])]?$")
+_SPEAKER_HEADERS = frozenset(
+    {"speaker", "name", "participant", "speaker_name", "who", "sprecher", "sprecher_in"}
+    | {"sprecherin", "person", "hablante", "locuteur", "interlocutor", "role"}
+)
+_TEXT_HEADERS = frozenset(
+    {"text", "utterance", "transcript", "content", "dialogue", "message", "turn_text", "comment"}
+    | {"transcription", "transkript", "transkription", "inhalt", "aussage", "texto"}
+    | {"speech", "what_was_said", "said"}
+)
+_TIME_HEADERS = frozenset(
+    {"time", "timestamp", "start", "start_time", "timecode", "zeit", "tiempo"}
+)
+
+
+def _parse_tables(document, source: str) -> ParsedTranscript | None:
+    """The rows of all tables, in order, as one transcript; None if no column reads as speakers.
+
+    Columns are found by a header row (Speaker / Text / Time and the like) or, without one, by
+    content: a time column (every cell a clock time), a speaker column (short name-like cells that
+    repeat), and the text column (the longest cells of the rest). `line` is the table row number.
+    """
+    from qualcode.ingest.blocks import RawBlock
+    from qualcode.ingest.table import column_key
+    from qualcode.ingest.text import parse_timestamp
+
+    rows: list[tuple[int, list[str]]] = []
+    number = 0
+    for table in document.tables:
+        for row in table.rows:
+            number += 1
+            cells = _unique_cells(row)
+            if any(cells):
+                rows.append((number, cells))
+    if len(rows) < 2:
+        return None
+    width = max(len(cells) for _, cells in rows)
+    rows = [(n, cells + [""] * (width - len(cells))) for n, cells in rows]
+    keys = [column_key(c) for c in rows[0][1]]
+    speaker_at = next((i for i, k in enumerate(keys) if k in _SPEAKER_HEADERS), None)
+    text_at = next((i for i, k in enumerate(keys) if k in _TEXT_HEADERS), None)
+    time_at = next((i for i, k in enumerate(keys) if k in _TIME_HEADERS), None)
+    header = speaker_at is not None and text_at is not None
+    body = rows[1:] if header else rows
+    if not header:
+        speaker_at, text_at, time_at = _columns_by_content(body, width)
+        if speaker_at is None or text_at is None:
+            return None
+    blocks: list[RawBlock] = []
+    for line, cells in body:
+        text = cells[text_at].strip()
+        if not text:
+            continue
+        speaker = cells[speaker_at].strip().rstrip(":\uff1a").strip() or None
+        start = None
+        if time_at is not None and _TIME_CELL.match(cells[time_at].strip()):
+            start = parse_timestamp(cells[time_at].strip().strip("[]()"))
+        blocks.append(RawBlock(speaker, text, line, start))
+    if not any(b.speaker for b in blocks):
+        return None
+    note = (
+        f"the document has no speaker paragraphs: read the transcript from its table "
+        f"({len(body)} rows; line numbers are table rows)"
+    )
+    return ParsedTranscript("docx", blocks, [note])
+
+
+def _unique_cells(row) -> list[str]:
+    """Cell texts of a row; a merged cell (python-docx repeats it) counts once."""
+    out: list[str] = []
+    seen: set[int] = set()
+    for cell in row.cells:
+        if id(cell._tc) in seen:
+            continue
+        seen.add(id(cell._tc))
+        out.append(cell.text.strip())
+    return out
+
+
+def _columns_by_content(
+    rows: list[tuple[int, list[str]]], width: int
+) -> tuple[int | None, int | None, int | None]:
+    """(speaker, text, time) column indexes of a table without a header row."""
+    time_at = speaker_at = None
+    filled = [[cells[j] for _, cells in rows if cells[j]] for j in range(width)]
+    for j, values in enumerate(filled):
+        if values and all(_TIME_CELL.match(v) for v in values):
+            time_at = j
+            break
+    for j, values in enumerate(filled):
+        if j == time_at or len(values) < 2:
+            continue
+        names = [v.rstrip(":\uff1a").strip() for v in values]
+        if not all(len(v) <= MAX_LABEL and label_strength(v) is not None for v in names):
+            continue
+        if len({v.casefold() for v in names}) < len(names):  # speakers come back
+            speaker_at = j
+            break
+    if speaker_at is None:
+        return None, None, time_at
+    rest = [j for j in range(width) if j not in (speaker_at, time_at) and filled[j]]
+    if not rest:
+        return speaker_at, None, time_at
+    text_at = max(rest, key=lambda j: sum(len(v) for v in filled[j]))
+    return speaker_at, text_at, time_at
 
 
 def _all_bold(paragraph) -> bool:
@@ -124,5 +250,10 @@ def _is_otter(lines: list[SourceLine]) -> bool:
     markers = {s.text.strip().upper() for s in lines[:40]}
     if any(m in markers for m in PREAMBLE_MARKERS[:2]):
         return True
-    headers = sum(1 for s in lines if s.speaker is None and otter_header(s.text) is not None)
+    # A bold name with the time after it (`**Jane Doe**   0:03`, Teams) is a header too.
+    headers = sum(
+        1
+        for s in lines
+        if otter_header(s.text if s.speaker is None else f"{s.speaker}  {s.text}") is not None
+    )
     return headers >= 2

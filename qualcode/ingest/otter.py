@@ -1,5 +1,8 @@
 """Otter.ai exports: a `Name  m:ss` header line, the words below it, a `Transcribed by` footer.
 
+Microsoft Teams' .docx/.txt transcripts (`Jane Doe   0:03`, the name often in bold) have the same
+layout and are read here too.
+
 The same layout appears in Otter's .txt and .docx exports; the .docx adds a preamble (title,
 SUMMARY KEYWORDS, SPEAKERS) before the first header, which is not part of the conversation.
 """
@@ -82,10 +85,10 @@ def parse_otter_lines(lines: list[SourceLine], source: str, *, fmt: str) -> Pars
         )
     if preamble:
         markers = [m for m in PREAMBLE_MARKERS if any(p.upper() == m for p in preamble)]
-        what = f" ({', '.join(markers)})" if markers else ""
-        warnings.append(
-            f"ignored Otter preamble{what}: {len(preamble)} line(s) before the first turn"
-        )
+        # The same `Name  0:03` layout comes from Teams and others: say "Otter" only when its
+        # own preamble markers are there.
+        what = f"Otter preamble ({', '.join(markers)})" if markers else "preamble"
+        warnings.append(f"ignored {what}: {len(preamble)} line(s) before the first turn")
     return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings)
 
 
