@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from qualcode.codebook import load_codebook
 from qualcode.coding.sheet import read_coding_sheet, text_hash, write_coding_sheet
-from qualcode.errors import FindingsError
+from qualcode.errors import ContractError, FindingsError
 from qualcode.io import read_codings, read_segments
 
 DATA = Path(__file__).parent / "data" / "code_modes"
@@ -281,6 +281,51 @@ def test_csv_errors_use_spreadsheet_cell_references(study):
         f"{path}:H4: unknown mark 'perhaps' (use x or leave empty)",
         f"{path}:A6: the row of segment 5 of 7 was deleted (it was written as row 6)",
     ]
+
+
+def _csv_sheet_with(study: Path, text: str, memo: str = ""):
+    """A csv sheet whose g1:2 turn is `text`, marked RI1 there, with `memo` on that row."""
+    book = load_codebook(study / "codebook.yaml")
+    segments = read_segments(study / "segments.csv")
+    segments.loc[segments["segment_id"] == "g1:2", "text"] = text
+    path = study / "coding.csv"
+    write_coding_sheet(segments, book, "alice", path)
+    default = csv.field_size_limit(2**30)  # the test's own reader reads long cells too
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            table = list(csv.reader(fh))
+    finally:
+        csv.field_size_limit(default)
+    table[2][7], table[2][10] = "x", memo
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    return path, book, segments
+
+
+def test_csv_sheet_with_a_200_kb_turn_reads_back(study):
+    long_turn = "I kept going to the group. " * 8_000  # 216 KB, over csv's 128 KB default
+    path, book, segments = _csv_sheet_with(study, long_turn)
+    out = read_coding_sheet(path, coder="alice", codebook=book, segments=segments)
+    assert ("g1:2", "RI1") in set(zip(out["segment_id"], out["code_id"], strict=True))
+    assert csv.field_size_limit() == 131_072  # the process-wide limit is restored
+
+
+def test_csv_sheet_cell_over_the_limit_is_an_error_naming_the_row(study):
+    from qualcode.coding.sheet import SHEET_CSV_FIELD_LIMIT
+
+    path, book, _ = _csv_sheet_with(study, "short", memo="m" * (SHEET_CSV_FIELD_LIMIT + 1))
+    with pytest.raises(ContractError) as err:
+        read_coding_sheet(path, coder="alice", codebook=book)
+    assert str(err.value).startswith(f"{path}:3: cannot read this CSV row: field larger than")
+    assert "16 MB" in err.value.hint
+    assert csv.field_size_limit() == 131_072
+
+
+def test_csv_sheet_with_a_huge_cell_through_the_cli(cli, study):
+    path, _, _ = _csv_sheet_with(study, "x" * 140_000)
+    result = read_sheet(cli, study, "coding.csv", "-c", study / "codebook.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert ("g1:2", "RI1", "alice", "manual", "") in rows(study / "alice.csv")
 
 
 def test_sheet_is_prefilled_from_the_coders_codings_and_backed_up(cli, study):

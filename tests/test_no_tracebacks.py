@@ -87,10 +87,6 @@ _FILES = "{segments.csv} {a.csv} {b.csv} {codebook.yaml} {roster.csv}"
 REPORT = "report {kind} -s {seg} --codings {cod} --codebook {cb} --roster {roster}"
 
 OWNED_ELSEWHERE = {
-    (
-        "code {segments.csv} --codebook {codebook.yaml} --coder x --from-sheet {cod} -o {out}",
-        "cod_huge_cell.csv",
-    ): ("H3 code", "_csv.Error field larger than field limit in coding/sheet.py _read_csv"),
     # (command template, bad file): (owner, what happens)
 }
 

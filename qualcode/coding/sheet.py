@@ -70,6 +70,10 @@ _CHECK = re.compile(r"^(\d+)/(\d+) ([0-9a-f]{8})$")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _GREY_FILL = "F2F2F2"
 _THEME_FILLS = ("DDEBF7", "E2EFDA")
+# A csv sheet carries whole turns in its text column: a 200 KB turn (a long interview answer) is
+# plausible, but the csv module stops at 128 KB a cell. While a sheet is read the limit is 16 MB
+# (then restored); a cell over that is an error naming its row.
+SHEET_CSV_FIELD_LIMIT = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -501,7 +505,19 @@ def _read_csv(path: Path) -> _Grid:
         text = raw.decode("cp1252", errors="replace")  # Excel's "CSV (Comma delimited)"
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = csv.field_size_limit(SHEET_CSV_FIELD_LIMIT)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ContractError(
+            f"cannot read this CSV row: {exc}",
+            file=path,
+            line=reader.line_num,
+            hint=f"a cell of a coding sheet must fit in {SHEET_CSV_FIELD_LIMIT // 2**20} MB",
+        ) from exc
+    finally:
+        csv.field_size_limit(previous)
     return _Grid(rows, lambda r, c: f"{path}:{_col_letter(c)}{r + 1}", str(path))
 
 
