@@ -51,6 +51,20 @@ def ingest(
     Consecutive blocks by one speaker become one turn; roles and participant ids come from the
     roster when given. Nothing is written if any file cannot be read (unless --skip-bad).
 
+    Read without flags: 'Name: text', '[Name] text', 'NAME:', interview labels (I, IV, Int, Q
+    are the interviewer; R, IE, B1, Resp, A participants); a time before or after the name
+    (Rev, Temi, Sonix, Descript, Happy Scribe, Trint, Word Transcribe, Google Meet, Zoom .txt
+    and saved captions, old Teams); f4/MAXQDA marks '#00:01:23-4#' (end times); Otter.ai and
+    Teams 'Name  0:03' headers; names in capitals above the words; tab-separated lines; Word
+    bold names and Word tables (when no paragraph names a speaker); Zoom/Teams .vtt; .srt.
+
+    \b
+    Other layouts:
+      'Name - text'     --speaker-pattern '^(?P<speaker>[A-Z][\\w .]+?) - (?P<text>.*)$'
+      '1: text'         --speaker-pattern '^(?P<speaker>\\d+):\\s*(?P<text>.*)$'
+      'anna: text'      --speaker-pattern '^(?P<speaker>[a-z]+):\\s*(?P<text>.*)$'
+      .tsv, no header   --format text (when its first row looks like column names)
+
     Example: qualcode ingest transcripts/ -o segments.csv --roster roster.csv
     """
     from contextlib import nullcontext

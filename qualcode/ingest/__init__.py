@@ -190,12 +190,18 @@ def _headerless_tsv(
     except NoSpeakerLabelsError:
         return None
     lines = [line for line in text.split("\n") if line.strip()]
-    if sum("\t" in line for line in lines) < 0.9 * len(lines):
+    if sum("\t" in line for line in lines) < 0.9 * len(lines) or _reads_as_header(lines[0]):
         return None
     parsed.warnings.insert(
         0, "no header row naming a speaker and a text column: read as tab-separated lines"
     )
     return parsed
+
+
+def _reads_as_header(line: str) -> bool:
+    """`Voice<TAB>Said`: short cells without sentence punctuation name columns; speech has it."""
+    cells = [c.strip() for c in line.split("\t") if c.strip()]
+    return all(len(c.split()) <= 3 and not c.endswith((".", "?", "!", ",")) for c in cells)
 
 
 def ingest_file(
