@@ -4,7 +4,8 @@ Body paragraphs are read in order (the paragraph number is the "line"); a paragr
 run is a short label starts a turn, otherwise the plain-text rules apply to the paragraph text.
 Paragraphs in a Heading/Title style are headings, and so is every unlabelled paragraph before the
 first speaker label (a title page: date, study, "transcribed from the audio recording"), listed in
-the warnings. Tables are not read (noted in the warnings).
+the warnings. Tables are not read (noted in the warnings), unless no paragraph names a speaker: then
+a table of (time,) speaker and text columns is the transcript, a common Word layout.
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ def parse_docx(path: str | Path, *, speaker_pattern: str | None = None) -> Parse
         except NoSpeakerLabelsError:
             # No speaker in the paragraphs: a transcript kept as a Word table (time,) speaker,
             # text is a common layout; read it if one table reads that way.
-            from_tables = _parse_tables(document, source) if tables else None
+            from_tables = (
+                _parse_tables(document, source) if tables and not speaker_pattern else None
+            )
             if from_tables is None:
                 raise
             return from_tables

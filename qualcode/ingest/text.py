@@ -8,6 +8,20 @@ the first `_HEAD` characters of a line, so a 5 MB single line is read in linear 
 Lines without a label continue the current turn; text before the first label is an unlabelled block
 (the pipeline gives it to `Unknown Speaker`). Heading lines ("Question 3:", "Section 2 - Peer
 support", "## Part B") and a title/metadata preamble are not turns: they are left out and noted.
+
+The layouts of transcription services and QDA tools read here too:
+- a time before or after the name: `Speaker 1 (00:00:05):` above the words (Rev, Temi),
+  `Speaker 1: [00:00:05] text` (Sonix), `[00:00:12] Speaker 1: text` (Descript), `00:00:05 Name`
+  or `[00:00:00.00] - Name` above the words (Word Transcribe, Trint, Happy Scribe), `[Name] 10:01:23`
+  above the words (Zoom's .txt transcript), `10:01:23 From Name : text` (Zoom's saved captions);
+- a time alone on its line times the next turn (Google Meet); `0:0:0.0 --> 0:0:4.5`, a name, the
+  words (old Teams transcripts);
+- f4/f5transkript and MAXQDA time marks `#00:01:23-4#` at paragraph ends: stripped, taken as end
+  times (and as the next turn's start);
+- `Name<TAB>text` lines, `00:01:02<TAB>Name<TAB>text`;
+- names in capitals alone on a line above the words (screenplay layout), only when nothing else
+  labels the file and some name comes back.
+Each of these must recur in a file to count (`_RECURRING_STYLES`): one such line alone is text.
 """
 
 from __future__ import annotations
