@@ -75,7 +75,8 @@ def atomic_open(
     With `backup`, an existing `path` is copied to a timestamped `.bak` first. A symlinked output is
     written through (the link stays); a device or pipe (`/dev/stdout`, `/dev/null`, a FIFO) is
     written straight to: it cannot be backed up or replaced (copying `/dev/zero` never ends, and
-    renaming over `/dev/null` would replace the device).
+    renaming over `/dev/null` would replace the device). Inside `written_together()` the rename
+    waits until every file of the group is written.
     """
     path = Path(path)
     if path.is_dir():
@@ -113,9 +114,10 @@ def atomic_open(
                 os.fsync(handle.fileno())
             # mkstemp makes the file 0600; give it the mode a plain open() would (or the old one's).
             os.chmod(tmp, _target_mode(path))
-            if backup:
-                backup_existing(path)
-            os.replace(tmp, path)
+            if _GROUPS:  # inside written_together(): the rename waits for the whole group
+                _GROUPS[-1].append((tmp, path, backup))
+            else:
+                _commit(tmp, path, backup)
         except OSError as exc:
             if exc.errno in _OUTPUT_ERRNOS:
                 raise _output_error(exc, path) from exc
@@ -124,6 +126,53 @@ def atomic_open(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _commit(tmp: Path, path: Path, backup: bool) -> None:
+    if backup:
+        backup_existing(path)
+    os.replace(tmp, path)
+
+
+# Groups of writes that land together (written_together); the innermost is last.
+_GROUPS: list[list[tuple[Path, Path, bool]]] = []
+
+
+@contextlib.contextmanager
+def written_together() -> Iterator[None]:
+    """Files written (with `atomic_open` and the writers here) inside the block land together or
+    not at all: each is written and synced to its temp file as usual, but the renames over the
+    outputs wait until the block ends without error, then run in the order written. On an error
+    (an unwritable folder for the second file, a full disk, Ctrl-C) every temp file is removed and
+    no output is touched, so a consensus never lands without its decisions log. A device or pipe
+    output is written straight away, as always. A group inside a group joins the outer one."""
+    if _GROUPS:
+        yield
+        return
+    pending: list[tuple[Path, Path, bool]] = []
+    _GROUPS.append(pending)
+    try:
+        yield
+    except BaseException:
+        _discard(pending)
+        raise
+    finally:
+        _GROUPS.pop()
+    # Everything is on disk; only the renames remain (they fail only on a vanished folder).
+    for i, (tmp, path, backup) in enumerate(pending):
+        try:
+            _commit(tmp, path, backup)
+        except BaseException as exc:
+            _discard(pending[i:])
+            if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
+                raise _output_error(exc, path) from exc
+            raise
+
+
+def _discard(pending: list[tuple[Path, Path, bool]]) -> None:
+    for tmp, _path, _backup in pending:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 @contextlib.contextmanager

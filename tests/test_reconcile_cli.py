@@ -306,3 +306,19 @@ def test_interactive_replays_a_meeting_log_first(cli, study):
         ("fg1:2", "RI2", "dropped", "interactive"),
     ]
     assert "  replay: 1 kept, 1 dropped, 0 added" in result.stdout
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_consensus_and_log_land_together_or_not_at_all(cli, study, existing):
+    # The log's folder is a regular file: unwritable even for root (chmod would not stop root).
+    blocker = study / "afile.txt"
+    blocker.write_text("not a folder")
+    out = study / "consensus.csv"
+    if existing:
+        out.write_text("the old consensus\n")
+    before = {p.name: p.read_bytes() for p in study.iterdir()}
+    result = run(cli, study, "-s", "union", "-o", out, "--log", blocker / "log.csv")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {blocker / 'log.csv'}: cannot create folder")
+    # no consensus without its audit trail, no backup, no temp file left behind
+    assert {p.name: p.read_bytes() for p in study.iterdir()} == before

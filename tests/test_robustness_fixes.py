@@ -1,8 +1,9 @@
-"""Regression tests for the QA pass: every command that reads inputs and writes -o refuses to write
-over one of its inputs; ...
+"""Regression tests for the QA pass.
 
-Each case runs the real CLI on real files in tmp_path and checks that nothing in the study changed
-(no output, no backup).
+- Every command that reads inputs and writes -o refuses to write over one of its inputs
+  (`qualcode.cli.options.protect_inputs`); each case runs the real CLI on real files and checks
+  that nothing in the study changed (no output, no backup).
+- `qualcode.io.written_together`: several outputs land together or not at all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from qualcode.errors import OutputError
+from qualcode.io import atomic_write_text, written_together
 
 SEG_HEADER = "segment_id,transcript_id,turn,speaker,participant_id,role,text\n"
 COD_HEADER = "segment_id,code_id,coder,origin,memo,start_char,end_char\n"
@@ -103,3 +107,20 @@ def test_a_new_output_beside_the_inputs_is_written(cli, study: Path, monkeypatch
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert (study / "transcripts" / "auto.codings").read_text().startswith("segment_id,")
+
+
+# --- several outputs land together (reconcile's consensus and its decisions log) ----------------
+def test_written_together_keeps_every_output_when_one_fails(tmp_path):
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("old")
+    with pytest.raises(OutputError), written_together():
+        atomic_write_text(first, "new")
+        assert first.read_text() == "old"  # written to its temp file, not renamed yet
+        atomic_write_text(tmp_path / "first.txt" / "x", "cannot")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.txt"]
+    assert first.read_text() == "old"
+    with written_together():
+        atomic_write_text(first, "new")
+        atomic_write_text(second, "two")
+    assert (first.read_text(), second.read_text()) == ("new", "two")
+    assert len(list(tmp_path.glob("first.txt.*.bak"))) == 1

@@ -82,7 +82,13 @@ def reconcile(
     --segments segments.csv --codebook codebook.yaml -o codings/consensus.csv
     """
     from qualcode.errors import QualcodeError
-    from qualcode.io import read_codings, read_segments, write_codings, write_csv_rows
+    from qualcode.io import (
+        read_codings,
+        read_segments,
+        write_codings,
+        write_csv_rows,
+        written_together,
+    )
     from qualcode.model import DECISION_COLUMNS
     from qualcode.reconcile import prepare_pair, read_decisions, reconcile_pair
 
@@ -137,8 +143,9 @@ def reconcile(
         )
         if not _walk(session, seg_df, segments is not None):
             return
-        result = session.finish()
-        write_codings(result.consensus, output)
+        with written_together():  # the log's final rewrite and the consensus land together
+            result = session.finish()
+            write_codings(result.consensus, output)
         _print_summary(result, output, log_path)
         return
 
@@ -157,8 +164,9 @@ def reconcile(
                 "intersection|prefer-a|prefer-b for the rest, or add a row for each to the log"
             )
         raise
-    write_codings(result.consensus, output)
-    write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
+    with written_together():  # a consensus never lands without its decisions log
+        write_codings(result.consensus, output)
+        write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
     _print_summary(result, output, log_path)
 
 
