@@ -13,6 +13,7 @@ import csv
 import errno
 import io
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import ContractError, OutputError
-from qualcode.model import CODING_COLUMNS, CODING_REQUIRED, ROLES, SEGMENT_COLUMNS
+from qualcode.model import CODING_COLUMNS, ROLES, SEGMENT_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -285,8 +286,71 @@ def write_dataframe_csv(
 
 
 # --- reading ------------------------------------------------------------------------------------
-def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
-    """Read a CSV as all-string columns (empty cells are ""), with a clear error if it cannot."""
+TABLE_ATTR = "qualcode.table"  # DataFrame.attrs key: where the rows of a table came from
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_DELIMITERS = (",", ";", "\t")  # Excel writes `;` in locales with a decimal comma, tab as "Text"
+_HEADER_SPACES = re.compile(r"[\s\-]+")
+
+
+def column_key(name: str) -> str:
+    """A header name as matched: ` Segment ID ` = `segment_id` = `SEGMENT-ID`."""
+    return _HEADER_SPACES.sub("_", str(name).strip().casefold())
+
+
+def _canonical_columns(
+    names: Sequence[str], columns: Sequence[str], synonyms: dict[str, str] | None
+) -> list[str]:
+    """Header names with contract columns spelled as the contract does (case, spaces, synonyms).
+
+    A synonym is used only when the contract name itself is absent and one column alone claims it.
+    """
+    wanted = {column_key(c): c for c in columns}
+    out = [wanted.get(column_key(n), n) for n in names]
+    claims: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        target = (synonyms or {}).get(column_key(name))
+        if target is not None and out[i] == name:
+            claims.setdefault(target, []).append(i)
+    for target, where in claims.items():
+        if target not in out and len(where) == 1:
+            out[where[0]] = target
+    return out
+
+
+def _sniff_delimiter(
+    header: str, required: Sequence[str], columns: Sequence[str], synonyms: dict[str, str] | None
+) -> str:
+    """`,` unless the header line only names the required columns when split on `;` or tab."""
+    if not required:
+        return ","
+    for delimiter in _DELIMITERS:
+        try:
+            names = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        found = set(_canonical_columns(names, columns, synonyms))
+        if all(c in found for c in required):
+            return delimiter
+    return ","
+
+
+def read_table(
+    path: str | Path,
+    *,
+    what: str = "table",
+    columns: Sequence[str] = (),
+    required: Sequence[str] = (),
+    synonyms: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a qualcode table (CSV or .xlsx) as all-string columns (empty cells are "").
+
+    One reader for every study table, as people make them in Excel: CSV in UTF-8 (BOM or not) or
+    cp1252, delimited by `,`, `;` or tab (a `;` or tab only when the header line names the `required`
+    columns with it); .xlsx/.xlsm via `read_xlsx_table`. Header names matching one of `columns` up to
+    case, surrounding spaces and space/hyphen/underscore are renamed to the contract's spelling;
+    `synonyms` (column_key -> column) rename a header only when the column itself is absent.
+    Where each row came from is kept in `df.attrs[TABLE_ATTR]`, for `row_location`.
+    """
     import pandas as pd
 
     path = Path(path)
@@ -294,12 +358,21 @@ def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
         raise ContractError(f"{what} file not found", file=path)
     if path.is_dir():
         raise ContractError(f"expected a {what} CSV file, got a folder", file=path)
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return read_xlsx_table(
+            path, what=what, columns=columns, required=required, synonyms=synonyms
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ContractError(f"cannot read {what}: {exc.strerror}", file=path) from exc
     if b"\x00" in raw[:8192]:
-        raise ContractError(f"not a CSV {what}: the file is binary", file=path)
+        hint = None
+        if raw.startswith(b"PK\x03\x04"):
+            hint = "this looks like an Excel workbook: give it the .xlsx extension, or save as CSV"
+        elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+            hint = "this looks like an old Excel .xls file: save it as .xlsx or CSV"
+        raise ContractError(f"not a CSV {what}: the file is binary", file=path, hint=hint)
     try:
         text = raw.decode("utf-8-sig")
         # Valid UTF-8: the parser reads the bytes (no re-encoding of the decoded text).
@@ -309,24 +382,187 @@ def read_csv_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
         source, encoding = io.StringIO(text), None
     if not text.strip():
         raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
+    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    delimiter = _sniff_delimiter(header, required, columns, synonyms)
     try:
         df = pd.read_csv(
-            source, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding
+            source,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=encoding,
+            sep=delimiter,
         )
     except pd.errors.ParserError as exc:
         raise ContractError(f"cannot parse {what} CSV: {exc}", file=path) from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _canonical_columns([str(c).strip() for c in df.columns], columns, synonyms)
+    df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
     return df
+
+
+read_csv_table = read_table  # the older name (every table reader accepts .xlsx as well)
+
+
+def _xlsx_cell_text(value: object) -> str:
+    """A cell as the text a CSV export would hold: 12.0 -> "12", dates ISO, booleans TRUE/FALSE."""
+    from datetime import date, time
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _col_letter(index: int) -> str:
+    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_xlsx_table(
+    path: str | Path,
+    *,
+    what: str = "table",
+    columns: Sequence[str] = (),
+    required: Sequence[str] = (),
+    synonyms: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One sheet of a workbook as all-string columns (see `read_table`).
+
+    The sheet: the first named like `what` (`Codings`, `coding`), else the first whose header row
+    names the `required` columns, else the first with data. The header is its first non-empty row;
+    empty rows after the last data row are dropped. Cells are text as a CSV export would hold them.
+    """
+    import zipfile
+
+    import pandas as pd
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    stem = what.casefold().rstrip("s")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets = []
+            for ws in workbook.worksheets:
+                if getattr(ws, "reset_dimensions", None):
+                    ws.reset_dimensions()  # a wrong stored size would cut rows off
+                rows = [list(r) for r in ws.iter_rows(values_only=True)]
+                sheets.append((ws.title, rows))
+        finally:
+            workbook.close()
+    # What openpyxl raises on a damaged file (lxml's XML errors are SyntaxErrors too).
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+        EOFError,
+        OSError,
+    ) as exc:
+        raise ContractError(
+            f"cannot read the {what} workbook: {exc}",
+            file=path,
+            hint="open it in Excel or LibreOffice and save it again as .xlsx, or save the sheet as CSV",
+        ) from exc
+
+    def grid(rows: list[list[object]]) -> tuple[int, list[list[str]]]:
+        cells = [[_xlsx_cell_text(v) for v in row] for row in rows]
+        filled = [i for i, row in enumerate(cells) if any(c.strip() for c in row)]
+        if not filled:
+            return 0, []
+        return filled[0], cells[filled[0] : filled[-1] + 1]
+
+    parsed = [(title, *grid(rows)) for title, rows in sheets]
+    with_data = [p for p in parsed if p[2]]
+    if not with_data:
+        raise ContractError(
+            f"{what} workbook has no sheet with data", file=path, hint="expected a header row"
+        )
+
+    def names_required(p) -> bool:
+        names = _canonical_columns([c.strip() for c in p[2][0]], columns, synonyms)
+        return bool(required) and all(c in names for c in required)
+
+    chosen = (
+        next((p for p in with_data if stem and stem in p[0].casefold() and names_required(p)), None)
+        or next((p for p in with_data if names_required(p)), None)
+        or next((p for p in with_data if stem and stem in p[0].casefold()), None)
+        or with_data[0]
+    )
+    title, first, rows = chosen
+    width = max(
+        (max((j + 1 for j, c in enumerate(row) if c.strip()), default=0) for row in rows),
+        default=0,
+    )
+    header = [c.strip() for c in rows[0][:width]] + [""] * max(0, width - len(rows[0]))
+    names: list[str] = []
+    for j, name in enumerate(header):
+        name = name or f"Unnamed: {j}"
+        base, n = name, 1
+        while name in names:  # as pandas' read_csv names repeated headers
+            name, n = f"{base}.{n}", n + 1
+        names.append(name)
+    body = [(row + [""] * width)[:width] for row in rows[1:]]
+    df = pd.DataFrame(body, columns=names, dtype=object)
+    df = df.astype(str) if len(df) else pd.DataFrame({n: pd.Series(dtype=str) for n in names})
+    canonical = _canonical_columns(names, columns, synonyms)
+    df.columns = canonical
+    df.attrs[TABLE_ATTR] = {
+        "sheet": title,
+        "header_row": first + 1,
+        "letters": {c: _col_letter(j) for j, c in enumerate(canonical)},
+    }
+    return df
+
+
+def row_location(
+    df: pd.DataFrame, path: str | Path | None, row: int | None = None, column: str | None = None
+) -> dict[str, object]:
+    """`file=` and `line=` for an error about 0-based data row `row` (None: the header row).
+
+    CSV: the file and its line (header = 1). A workbook: `file.xlsx:Sheet!B7`, the cell in
+    `column` (A when not given) of the sheet row a spreadsheet shows.
+    """
+    info = df.attrs.get(TABLE_ATTR) or {}
+    line = info.get("header_row", 1) + (0 if row is None else row + 1)
+    sheet = info.get("sheet")
+    if not sheet:
+        return {"file": path, "line": line}
+    letter = info.get("letters", {}).get(column, "A")
+    return {"file": f"{path}:{sheet}!{letter}{line}", "line": None}
+
+
+def row_number(df: pd.DataFrame, row: int) -> int:
+    """The 1-based line (CSV) or sheet row (xlsx) of 0-based data row `row`, as a user sees it."""
+    info = df.attrs.get(TABLE_ATTR) or {}
+    return info.get("header_row", 1) + row + 1
 
 
 def require_columns(df: pd.DataFrame, required: Sequence[str], path: str | Path, what: str) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
+        found = ", ".join(repr(str(c)) for c in df.columns[:12])
         raise ContractError(
             f"{what} is missing column(s): {', '.join(missing)}",
-            file=path,
-            line=1,
-            hint=f"the header must include: {', '.join(required)}",
+            **row_location(df, path),
+            hint=f"the header must include: {', '.join(required)} (found: {found or 'none'})",
         )
 
 
@@ -335,10 +571,9 @@ def read_segments(path: str | Path) -> pd.DataFrame:
 
     Returns all columns of the contract (missing optional ones added empty); `turn` as int.
     """
-    df = read_csv_table(path, what="segments")
-    require_columns(
-        df, ("segment_id", "transcript_id", "turn", "speaker", "text"), path, "segments"
-    )
+    required = ("segment_id", "transcript_id", "turn", "speaker", "text")
+    df = read_table(path, what="segments", columns=SEGMENT_COLUMNS, required=required)
+    require_columns(df, required, path, "segments")
     for col in SEGMENT_COLUMNS:
         if col not in df.columns:
             df[col] = ""
@@ -346,20 +581,23 @@ def read_segments(path: str | Path) -> pd.DataFrame:
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
         raise ContractError(
-            f"duplicate segment_id {df['segment_id'].iat[i]!r}", file=path, line=i + 2
+            f"duplicate segment_id {df['segment_id'].iat[i]!r}",
+            **row_location(df, path, i, "segment_id"),
         )
     turns = df["turn"].str.strip()
     bad = ~turns.str.fullmatch(r"\d+")
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise ContractError(
-            f"turn must be a whole number, got {df['turn'].iat[i]!r}", file=path, line=i + 2
+            f"turn must be a whole number, got {df['turn'].iat[i]!r}",
+            **row_location(df, path, i, "turn"),
         )
     huge = turns.str.len() > 9  # would overflow int64 (and no transcript has a billion turns)
     if huge.any():
         i = int(huge.to_numpy().nonzero()[0][0])
         raise ContractError(
-            f"turn {df['turn'].iat[i]!r} is too large to be a turn number", file=path, line=i + 2
+            f"turn {df['turn'].iat[i]!r} is too large to be a turn number",
+            **row_location(df, path, i, "turn"),
         )
     df["turn"] = turns.astype(int)
     roles = df["role"].str.strip()
@@ -369,8 +607,7 @@ def read_segments(path: str | Path) -> pd.DataFrame:
         i = int(bad_role.to_numpy().nonzero()[0][0])
         raise ContractError(
             f"role must be one of {', '.join(ROLES)}, got {df['role'].iat[i]!r}",
-            file=path,
-            line=i + 2,
+            **row_location(df, path, i, "role"),
         )
     extra = [c for c in df.columns if c not in SEGMENT_COLUMNS]
     return df[list(SEGMENT_COLUMNS) + extra]
@@ -381,22 +618,62 @@ def write_segments(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -
     return write_dataframe_csv(df[cols], path, backup=backup)
 
 
+# Header names hand-made codings files use for ours (column_key -> column); only these, because
+# each is unambiguous: `code` could mean nothing but the code applied, `rater` nothing but the coder.
+CODING_SYNONYMS: dict[str, str] = {
+    "code": "code_id",
+    "segment": "segment_id",
+    "coder_name": "coder",
+    "rater": "coder",
+}
+CODING_FILE_REQUIRED: tuple[str, ...] = ("segment_id", "code_id")
+CODER_NOTE_ATTR = "qualcode.coder_note"
+
+
+def coder_from_file(path: str | Path) -> str:
+    """The coder of a codings file that does not name one: its file stem (`codings/maria.csv`)."""
+    return Path(path).stem
+
+
 def read_codings(path: str | Path) -> pd.DataFrame:
-    """Read and check a codings file (contract in docs/architecture.md).
+    """Read and check a codings file (contract in docs/architecture.md), CSV or .xlsx.
 
     `code_id` "" means: reviewed, no code applied. Returns all contract columns.
+
+    Files made by hand are read as meant, never guessed at: the delimiter may be `,`, `;` or tab
+    (`read_table`); header names match up to case and spaces (`Segment_ID`, ` code_id `), and three
+    synonyms are accepted when the column itself is absent: `code` = code_id, `segment` =
+    segment_id, `coder_name` or `rater` = coder. Without a `coder` column, or with one left empty,
+    the coder is the file stem (`codings/maria.csv` -> `maria`, `coder_from_file`), and
+    `coder_note(df)` says so. Several codes in one cell are not split: the unknown-code error shows
+    the row and asks for one row per (segment, code) (`qualcode.ids`).
     """
-    df = read_csv_table(path, what="codings")
-    require_columns(df, CODING_REQUIRED, path, "codings")
+    df = read_table(
+        path,
+        what="codings",
+        columns=CODING_COLUMNS,
+        required=CODING_FILE_REQUIRED,
+        synonyms=CODING_SYNONYMS,
+    )
+    require_columns(df, CODING_FILE_REQUIRED, path, "codings")
+    note = None
+    if "coder" not in df.columns:
+        note = "has no coder column"
+    elif len(df) and not df["coder"].str.strip().any():
+        note = "has an empty coder column"
     for col in CODING_COLUMNS:
         if col not in df.columns:
             df[col] = ""
+    if note is not None:
+        name = coder_from_file(path)
+        df["coder"] = name
+        df.attrs[CODER_NOTE_ATTR] = f"{path} {note}: coder {name!r} is the file name"
     # Ids, coders and offsets repeat a lot: each check and strip runs once per distinct value.
     for col in ("segment_id", "code_id", "coder"):
         codes, uniques, stripped = _distinct_stripped(df[col])
         if col == "segment_id" and "" in stripped:
             i = _first_row_of(codes, [stripped.index("")])
-            raise ContractError("segment_id is empty", file=path, line=i + 2)
+            raise ContractError("segment_id is empty", **row_location(df, path, i, "segment_id"))
         if stripped != uniques:
             df[col] = _take(stripped, codes)
     for col in ("start_char", "end_char"):
@@ -407,11 +684,15 @@ def read_codings(path: str | Path) -> pd.DataFrame:
             i = _first_row_of(codes, bad)
             raise ContractError(
                 f"{col} must be empty or a whole number, got {df[col].iat[i]!r}",
-                file=path,
-                line=i + 2,
+                **row_location(df, path, i, col),
             )
     extra = [c for c in df.columns if c not in CODING_COLUMNS]
     return df[list(CODING_COLUMNS) + extra]
+
+
+def coder_note(df: pd.DataFrame) -> str | None:
+    """Why the coder of codings read by `read_codings` is its file name (None: the file names it)."""
+    return df.attrs.get(CODER_NOTE_ATTR)
 
 
 def _distinct_stripped(values: pd.Series) -> tuple[np.ndarray, list[str], list[str]]:

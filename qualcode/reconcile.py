@@ -118,17 +118,21 @@ class CodingPair:
 
 
 def _check_against_segments(
-    df: pd.DataFrame, known: set[str], file: str | None, segments_file: str | None
+    df: pd.DataFrame, known: Sequence[str], file: str | None, segments_file: str | None
 ) -> None:
+    from qualcode.ids import first_cells, unknown_segment_hint
+    from qualcode.io import row_location
+
     missing = ~df["segment_id"].isin(known)
     if missing.any():
         i = int(missing.to_numpy().nonzero()[0][0])
         where = f" {segments_file}" if segments_file else " the segments file"
+        hint = unknown_segment_hint(first_cells(df, missing, "segment_id"), known)
         raise QualcodeError(
             f"segment {df['segment_id'].iat[i]!r} is not in{where}",
-            file=file,
-            line=i + 2,
-            hint="the codings and the segments must come from the same ingest; re-ingest or pass "
+            **row_location(df, file, i, "segment_id"),
+            hint=hint
+            or "the codings and the segments must come from the same ingest; re-ingest or pass "
             "the segments file the coders used",
         )
 
@@ -156,8 +160,13 @@ def prepare_pair(
             if col not in df.columns:
                 df[col] = ""
             df[col] = df[col].fillna("").astype(str)
+    if codebook is not None:
+        from qualcode.ids import check_code_ids
+
+        check_code_ids(a, codebook, file_a)
+        check_code_ids(b, codebook, file_b)
     if segments is not None:
-        known = set(segments["segment_id"])
+        known = list(dict.fromkeys(segments["segment_id"]))
         _check_against_segments(a, known, file_a, segments_file)
         _check_against_segments(b, known, file_b, segments_file)
         seg_order = list(segments["segment_id"])
@@ -276,21 +285,9 @@ def find_differences(
 # --- decisions logs -----------------------------------------------------------------------------
 def read_decisions(path: str | Path) -> pd.DataFrame:
     """Read a decisions log (CSV, or XLSX from a meeting's spreadsheet) as all-string columns."""
-    import pandas as pd
+    from qualcode.io import read_table
 
-    from qualcode.io import read_csv_table
-
-    path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        if not path.exists():
-            raise ContractError("decisions file not found", file=path)
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        except (ValueError, OSError, KeyError) as exc:
-            raise ContractError(f"cannot read the decisions workbook: {exc}", file=path) from exc
-        df.columns = [str(c).strip() for c in df.columns]
-    else:
-        df = read_csv_table(path, what="decisions")
+    df = read_table(path, what="decisions", columns=DECISION_COLUMNS, required=DECISION_REQUIRED)
     missing = [c for c in DECISION_REQUIRED if c not in df.columns]
     if missing:
         raise ContractError(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import ContractError
-from qualcode.io import read_csv_table, require_columns
+from qualcode.io import read_table, require_columns, row_location
 from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLES, ROSTER_REQUIRED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +41,7 @@ ROSTER_META_COLUMNS = ("transcript_id", "speaker", "participant_id", "role")
 
 def read_roster(path: str | Path) -> pd.DataFrame:
     """Read and check roster.csv; `role` defaults to participant. Errors name the row."""
-    df = read_csv_table(path, what="roster")
+    df = read_table(path, what="roster", columns=ROSTER_META_COLUMNS, required=ROSTER_REQUIRED)
     require_columns(df, ROSTER_REQUIRED, path, "roster")
     if "role" not in df.columns:
         df["role"] = ""
@@ -52,23 +52,22 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     df["role"] = df["role"].replace(
         {"moderator": ROLE_FACILITATOR, "interviewer": ROLE_FACILITATOR}
     )
-    for i, row in enumerate(df.itertuples(index=False), start=2):
+    for i, row in enumerate(df.itertuples(index=False)):
         if not row.transcript_id or not row.speaker:
             raise ContractError(
                 "transcript_id and speaker must not be empty",
-                file=path,
-                line=i,
+                **row_location(df, path, i, "speaker" if row.transcript_id else "transcript_id"),
                 hint="each roster row maps one speaker label in one transcript",
             )
         if row.role not in ROLES:
             raise ContractError(
-                f"role must be one of {', '.join(ROLES)}, got {row.role!r}", file=path, line=i
+                f"role must be one of {', '.join(ROLES)}, got {row.role!r}",
+                **row_location(df, path, i, "role"),
             )
         if row.role == ROLE_PARTICIPANT and not row.participant_id:
             raise ContractError(
                 f"participant {row.speaker!r} has no participant_id",
-                file=path,
-                line=i,
+                **row_location(df, path, i, "participant_id"),
                 hint="give every participant a stable id (e.g. P01)",
             )
     keys = df["transcript_id"] + "\x00" + df["speaker"].map(speaker_key)
@@ -78,8 +77,7 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         raise ContractError(
             f"speaker {df['speaker'].iat[i]!r} appears twice for transcript "
             f"{df['transcript_id'].iat[i]!r}",
-            file=path,
-            line=i + 2,
+            **row_location(df, path, i, "speaker"),
         )
     return df
 

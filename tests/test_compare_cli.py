@@ -251,9 +251,10 @@ def _error(result) -> str:
 
 
 def test_missing_columns(cli, study):
-    study["b"].write_text("segment_id,code_id\nG1:1,RI1\n", encoding="utf-8")
+    # No coder column is fine (the coder is the file name: test_codings_tolerance.py); no code is not.
+    study["b"].write_text("segment_id,coder\nG1:1,ben\n", encoding="utf-8")
     line = _error(run(cli, study))
-    assert line == f"error: {study['b']}:1: codings is missing column(s): coder"
+    assert line == f"error: {study['b']}:1: codings is missing column(s): code_id"
 
 
 def test_unknown_code_ids_listed(cli, study):

@@ -187,10 +187,13 @@ def test_bad_span_is_refused(cli, study, tmp_path, span, message):
 
 
 def test_empty_coder_is_refused(cli, study, tmp_path):
-    study["coder_a"].write_text("segment_id,code_id,coder\nfg1:3,RI1,\n", encoding="utf-8")
+    # (A coder column left empty throughout is the file name: test_codings_tolerance.py.)
+    study["coder_a"].write_text(
+        "segment_id,code_id,coder\nfg1:3,RI2,coder_a\nfg1:3,RI1,\n", encoding="utf-8"
+    )
     result = cli(*export_args(study, tmp_path / "x.qdpx"))
     assert result.exit_code == 1
-    assert "2: coder is empty" in result.stderr
+    assert "3: coder is empty" in result.stderr
 
 
 def test_conflicting_roster_values_warn(cli, study, tmp_path):

@@ -257,35 +257,29 @@ def _first_row(mask: np.ndarray) -> int:
     return int(mask.nonzero()[0][0]) + 2  # 1-based, after the header row
 
 
-def _check_codes(
-    df: pd.DataFrame, code_ids: list[str], path: str | Path | None, label: str, source: str | None
-) -> None:
-    codes = df["code_id"]
-    unknown = (codes != "") & ~codes.isin(code_ids)
-    if unknown.any():
-        bad = list(dict.fromkeys(codes[unknown].tolist()))
-        shown = ", ".join(bad[:20]) + (f", ... ({len(bad)} in all)" if len(bad) > 20 else "")
-        raise UnknownCodeError(
-            f"code ids not in the codebook: {shown}",
-            file=_name(path, label),
-            line=_first_row(unknown.to_numpy()),
-            hint=f"fix the typo, or add the code to the codebook{f' ({source})' if source else ''}",
-        )
+def _check_codes(df: pd.DataFrame, codebook: Codebook, path: str | Path | None, label: str) -> None:
+    from qualcode.ids import check_code_ids
+
+    check_code_ids(df, codebook, _name(path, label), error=UnknownCodeError)
 
 
 def _check_segments(
     df: pd.DataFrame, known: pd.Index, path: str | Path | None, label: str, seg_file: str | None
 ) -> None:
+    from qualcode.ids import first_cells, show_ids, unknown_segment_hint
+    from qualcode.io import row_location
+
     unknown = ~df["segment_id"].isin(known)
     if unknown.any():
         bad = list(dict.fromkeys(df["segment_id"][unknown].tolist()))
-        shown = ", ".join(bad[:10]) + (f", ... ({len(bad)} in all)" if len(bad) > 10 else "")
         where = f" {seg_file}" if seg_file else ""
+        hint = unknown_segment_hint(first_cells(df, unknown, "segment_id"), known)
         raise UnknownSegmentError(
-            f"segment ids not in the segments file{where}: {shown}",
-            file=_name(path, label),
-            line=_first_row(unknown.to_numpy()),
-            hint="were these codings made on another ingest of the transcripts?",
+            f"segment ids not in the segments file{where}: {show_ids(bad, 10)}",
+            **row_location(
+                df, _name(path, label), int(unknown.to_numpy().nonzero()[0][0]), "segment_id"
+            ),
+            hint=hint or "were these codings made on another ingest of the transcripts?",
         )
 
 
@@ -533,7 +527,7 @@ def compare_codings(
     if codebook is not None:
         code_ids = codebook.code_ids()
         for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
-            _check_codes(df, code_ids, path, label, codebook.source)
+            _check_codes(df, codebook, path, label)
     else:
         seen = pd.concat([a["code_id"], b["code_id"]])
         code_ids = sorted(set(seen[seen != ""].tolist()))

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import ContractError
+from qualcode.ids import first_cells, unknown_code_hint, unknown_segment_hint
+from qualcode.io import row_location
 from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLE_UNKNOWN, Codebook
 from qualcode.roster import speaker_key
 
@@ -137,7 +139,7 @@ def load_study(
     """Join segments (read_segments), one coder's codings (read_codings) and an optional roster."""
     seg = map_speakers(segments, roster)
     cod = codings.copy()
-    cod["_line"] = range(2, len(cod) + 2)  # 1-based file line of each codings row (header = 1)
+    cod["_row"] = range(len(cod))  # 0-based row of the codings file, for messages (row_location)
 
     coders = list(dict.fromkeys(c for c in cod["coder"].tolist() if c))
     if coder is not None:
@@ -160,11 +162,13 @@ def load_study(
     unknown = ~cod["segment_id"].isin(known_segments)
     if unknown.any():
         row = cod[unknown].iloc[0]
+        hint = unknown_segment_hint(
+            first_cells(cod, unknown, "segment_id", rows="_row"), dict.fromkeys(seg["segment_id"])
+        )
         raise ContractError(
             f"segment_id {row['segment_id']!r} is not in the segments",
-            file=codings_path,
-            line=int(row["_line"]),
-            hint="code the same segments.csv you report on (or re-ingest the transcripts)",
+            **row_location(codings, codings_path, int(row["_row"]), "segment_id"),
+            hint=hint or "code the same segments.csv you report on (or re-ingest the transcripts)",
         )
     cod = cod[cod["code_id"] != ""]
 
@@ -174,11 +178,11 @@ def load_study(
         bad = ~cod["code_id"].isin(set(code_ids))
         if bad.any():
             row = cod[bad].iloc[0]
+            hint = unknown_code_hint(first_cells(cod, bad, "code_id", rows="_row"), codebook)
             raise ContractError(
                 f"code {row['code_id']!r} is not in the codebook",
-                file=codings_path,
-                line=int(row["_line"]),
-                hint="fix the code id, or add the code to the codebook",
+                **row_location(codings, codings_path, int(row["_row"]), "code_id"),
+                hint=hint or "fix the code id, or add the code to the codebook",
             )
     else:
         code_ids = list(dict.fromkeys(cod["code_id"].tolist()))

@@ -62,7 +62,7 @@ def compare(
     Example: qualcode compare codings/ana.csv codings/ben.csv --codebook codebook.yaml -o agreement.html
     """
     from qualcode.agreement.compare import compare_codings
-    from qualcode.io import read_codings, read_segments
+    from qualcode.io import coder_note, read_codings, read_segments
     from qualcode.report.compare_report import EXTENSIONS, render_text, write_comparison
 
     if fmt is None:
@@ -89,6 +89,8 @@ def compare(
         cb = load_codebook(codebook)
     a = read_codings(coder_a)
     b = read_codings(coder_b)
+    for note in filter(None, (coder_note(a), coder_note(b))):
+        typer.echo(f"note: {note}", err=True)
     segs = read_segments(segments) if segments is not None else None
     kwargs = dict(
         codebook=cb, segments=segs, a_path=coder_a, b_path=coder_b, segments_path=segments

@@ -83,6 +83,7 @@ def reconcile(
     """
     from qualcode.errors import QualcodeError
     from qualcode.io import (
+        coder_note,
         read_codings,
         read_segments,
         write_codings,
@@ -118,6 +119,8 @@ def reconcile(
 
     a = read_codings(coder_a)
     b = read_codings(coder_b)
+    for note in filter(None, (coder_note(a), coder_note(b))):
+        typer.echo(f"note: {note}", err=True)
     seg_df = read_segments(segments) if segments is not None else None
     book = _load_codebook(codebook) if codebook is not None else None
     replay = read_decisions(decisions) if decisions is not None else None
