@@ -52,13 +52,15 @@ BAD: dict[str, bytes] = {
     "cod_missing_segment.csv": (COD_HEADER + "nope:1,C1,ann,manual,,,\n").encode(),
     "cod_unknown_code.csv": (COD_HEADER + "g1:2,ZZZ,ann,manual,,,\n").encode(),
     "cod_bad_span.csv": (COD_HEADER + "g1:2,C1,ann,manual,,x,2\n").encode(),
-    "cod_no_coder_col.csv": b"segment_id,code_id\ng1:2,C1\n",
+    # (no coder column is fine: the coder is the file name, test_codings_tolerance.py)
+    "cod_no_code_col.csv": b"segment_id,coder\ng1:2,ann\n",
     "cod_huge_cell.csv": (COD_HEADER + "g1:2,C1,ann,manual," + "x" * 140_000 + ",,\n").encode(),
     "cod_cp1252.csv": (COD_HEADER + "g1:2,C1,Jos\xe9,manual,caf\xe9,,\n").encode("cp1252"),
     "roster_dup.csv": b"transcript_id,speaker,participant_id,role\ng1,Ann,P1,\ng1,ann,P2,\n",
     "roster_bad_role.csv": b"transcript_id,speaker,participant_id,role\ng1,Ann,P1,boss\n",
     "roster_missing_cols.csv": b"transcript_id,speaker\ng1,Ann\n",
-    "roster_bom_semicolon.csv": b"\xef\xbb\xbftranscript_id;speaker;participant_id\ng1;Ann;P1\n",
+    # (`,` `;` and tab are read: test_codings_tolerance.py)
+    "roster_bom_pipes.csv": b"\xef\xbb\xbftranscript_id|speaker|participant_id\ng1|Ann|P1\n",
     "cb_empty.yaml": b"",
     "cb_list.yaml": b"- a\n- b\n",
     "cb_scalar.yaml": b"hello\n",
