@@ -68,7 +68,7 @@ def test_check_reports_every_problem_and_exits_1(cli, tmp_path):
     path.write_text(BAD, encoding="utf-8")
     result = cli("codebook", "check", path)
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [
+    assert result.stderr.splitlines() == [
         f"error: {path}:4: empty keyword in code 'A'",
         f"error: {path}:5: duplicate id 'A' (first used at line 2); ids must be unique across "
         "the codebook",
@@ -77,8 +77,9 @@ def test_check_reports_every_problem_and_exits_1(cli, tmp_path):
         "label, definition, include, exclude, examples, keywords, patterns, memo, notes, color)",
         f"warning: {path}:8: theme 'T1' has no repeating ideas (add repeating_ideas: with at "
         "least one)",
-        "0 constructs, 1 theme, 2 repeating ideas; 4 errors, 1 warning",
     ]
+    # the problems go to stderr, the summary stays on stdout
+    assert result.stdout == "0 constructs, 1 theme, 2 repeating ideas; 4 errors, 1 warning\n"
 
 
 def test_check_warnings_only_exit_0(cli, tmp_path):
@@ -86,9 +87,8 @@ def test_check_warnings_only_exit_0(cli, tmp_path):
     path.write_text("themes:\n  - {id: T1, label: t}\ncodes:\n  - {id: A, label: a}\n")
     result = cli("codebook", "check", path)
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[-1] == (
-        "0 constructs, 1 theme, 1 repeating idea; 0 errors, 1 warning"
-    )
+    assert result.stdout == "0 constructs, 1 theme, 1 repeating idea; 0 errors, 1 warning\n"
+    assert result.stderr.startswith(f"warning: {path}:2: theme 'T1' has no repeating ideas")
 
 
 def test_check_syntax_error_and_list_top(cli, tmp_path):
@@ -96,12 +96,12 @@ def test_check_syntax_error_and_list_top(cli, tmp_path):
     path.write_text("title: x\ncodes:\n  - id: A\n    label: a\n   oops: 1\n")
     result = cli("codebook", "check", path)
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0].startswith(f"error: {path}:5: YAML syntax error: ")
+    assert result.stderr.splitlines()[0].startswith(f"error: {path}:5: YAML syntax error: ")
     listed = tmp_path / "list.yaml"
     listed.write_text("- id: A\n  label: a\n")
     result = cli("codebook", "check", listed)
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == (
+    assert result.stderr.splitlines()[0] == (
         f"error: {listed}:1: the codebook must be a mapping with title:, constructs:, themes: "
         "or codes:, got a list"
     )

@@ -32,13 +32,15 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def check(codebook: CodebookArgument) -> None:
     """Report every problem in the codebook at once, with file and line; exit 1 on errors.
 
+    Problems go to stderr (`error: file:line: message`, `warning: ...`), the summary line to stdout.
+
     Example: qualcode codebook check codebooks/bup_group_visits.yaml
     """
     from qualcode.codebook import codebook_counts, parse_codebook
 
     result = parse_codebook(codebook)
     for finding in result.findings:
-        typer.echo(f"{finding.severity}: {finding}")
+        typer.echo(f"{finding.severity}: {finding}", err=True)
     counts = codebook_counts(result.codebook)
     typer.echo(
         f"{_plural(counts['constructs'], 'construct')}, {_plural(counts['themes'], 'theme')}, "
