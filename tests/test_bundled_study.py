@@ -76,6 +76,26 @@ def test_only_the_intended_unknown_speaker(segments):
     ]
 
 
+def test_the_readme_says_what_ingest_prints(cli, tmp_path):
+    result = cli("ingest", STUDY, "--roster", ROSTER, "-o", tmp_path / "segments.csv")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [w.split(":")[1].strip() for w in warnings] == [
+        str(STUDY / "group1.txt"),
+        str(STUDY / "group2.vtt"),
+        str(STUDY / "group3.docx"),
+    ]
+    assert "ignored heading/title lines (7)" in warnings[0]
+    assert "64 cues without a speaker name continue the previous speaker" in warnings[1]
+    assert "ignored heading/title lines (4)" in warnings[2]
+    assert "Unknown Speaker" not in result.stderr  # an unplaced voice is no roster gap
+    readme = " ".join((STUDY / "README.md").read_text(encoding="utf-8").split())
+    assert "warns about it" not in readme
+    assert "gives it role `unknown` without a warning" in readme
+    assert "It prints three warnings, none about speakers" in readme
+    assert "7 and 4 heading/title lines" in readme and "64 cues without a speaker name" in readme
+
+
 def test_roster_gives_published_table_1(roster):
     people = roster[roster["role"] == "participant"]
     assert people["participant_id"].is_unique and len(people) == 33
