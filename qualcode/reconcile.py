@@ -246,10 +246,24 @@ def _order(
     return df.iloc[order].reset_index(drop=True)
 
 
-def _keys(df: pd.DataFrame) -> pd.MultiIndex:
+def _pairs_in(df: pd.DataFrame, cells: pd.DataFrame) -> np.ndarray:
+    """For each (segment_id, code_id) row of `df`: is that pair among the rows of `cells`?
+
+    Same answer as a MultiIndex `isin`, without building a tuple per row: both columns are
+    factorised together and each pair becomes one integer."""
+    import numpy as np
     import pandas as pd
 
-    return pd.MultiIndex.from_frame(df[["segment_id", "code_id"]])
+    n = len(df)
+    segs, _ = pd.factorize(np.concatenate([df["segment_id"].to_numpy(), cells["segment_id"]]))
+    codes, uniques = pd.factorize(np.concatenate([df["code_id"].to_numpy(), cells["code_id"]]))
+    keys = segs.astype("int64") * (len(uniques) + 1) + codes
+    return np.isin(keys[:n], keys[n:])
+
+
+def _stripped(values: pd.Series) -> list[str]:
+    """The cells as stripped strings (str.strip, as pandas' .str.strip(), at list speed)."""
+    return [v.strip() for v in values.fillna("").astype(str)]
 
 
 def find_differences(
@@ -299,7 +313,7 @@ def read_decisions(path: str | Path) -> pd.DataFrame:
     for col in DECISION_COLUMNS:
         if col not in df.columns:
             df[col] = ""
-        df[col] = df[col].fillna("").astype(str).str.strip()
+        df[col] = _stripped(df[col])
     return df[list(DECISION_COLUMNS)].reset_index(drop=True)
 
 
@@ -326,6 +340,7 @@ def check_decisions(
     decided twice (a replayed log); `repeats="last"` keeps the last (a resumed interactive session,
     where [b]ack appends a new decision).
     """
+    import numpy as np
     import pandas as pd
 
     file = str(file) if file is not None else None
@@ -333,21 +348,38 @@ def check_decisions(
     for col in DECISION_COLUMNS:
         if col not in df.columns:
             df[col] = ""
-        df[col] = df[col].fillna("").astype(str).str.strip()
+        df[col] = _stripped(df[col])
     df = df[list(DECISION_COLUMNS)].reset_index(drop=True)
     if df.empty:
         return df
 
     reviewed = pair.reviewed
     both = set(pair.both)
-    cells_a = set(map(tuple, _cells(pair.a).to_numpy()))
-    cells_b = set(map(tuple, _cells(pair.b).to_numpy()))
-    observed = {c for _, c in cells_a | cells_b}
+    cells_a_df, cells_b_df = _cells(pair.a), _cells(pair.b)
+    observed = set(cells_a_df["code_id"]) | set(cells_b_df["code_id"])
     known = pair.known_codes | (observed if pair.codebook is None else set())
     names = {"a": pair.coder_a, "b": pair.coder_b}
 
-    out_decision: list[str] = []
-    for i, row in enumerate(df.itertuples(index=False)):
+    # Vectorised: which rows pass every check of the row loop below. The loop then runs only from
+    # the first row that does not (it raises there, with the message and line it always gave).
+    seg_col, code_col = df["segment_id"], df["code_id"]
+    words = df["decision"].str.lower().map(_DECISION_WORDS)
+    has_a = _pairs_in(df, cells_a_df)
+    has_b = _pairs_in(df, cells_b_df)
+    ok = (seg_col != "").to_numpy() & (code_col != "").to_numpy() & words.notna().to_numpy()
+    ok &= seg_col.isin(reviewed).to_numpy() & code_col.isin(known).to_numpy()
+    for column, actual in (("coder_a", has_a), ("coder_b", has_b)):
+        flag_text = df[column].str.lower()
+        true, false = flag_text.isin(_TRUE).to_numpy(), flag_text.isin(_FALSE).to_numpy()
+        ok &= (flag_text == "").to_numpy() | (true & actual) | (false & ~actual)
+    added = (words == ADDED).to_numpy()
+    ok &= np.where(added, ~has_a & ~has_b, seg_col.isin(both).to_numpy() & (has_a != has_b))
+    out_decision: list[str] = words.where(ok, "").tolist()
+    first_bad = int(np.argmin(ok)) if not ok.all() else len(df)
+    if first_bad < len(df):
+        cells_a = set(map(tuple, cells_a_df.to_numpy()))
+        cells_b = set(map(tuple, cells_b_df.to_numpy()))
+    for i, row in enumerate(df.iloc[first_bad:].itertuples(index=False), start=first_bad):
         line = i + 2
         seg, code = row.segment_id, row.code_id
         if seg == "":
@@ -429,7 +461,7 @@ def check_decisions(
                 line=line,
                 hint="use 'added' for a code agreed in discussion",
             )
-        out_decision.append(word)
+        out_decision[i] = word
     df["decision"] = out_decision
 
     dup = df.duplicated(["segment_id", "code_id"], keep=False)
@@ -472,15 +504,14 @@ def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
 
     a, b = pair.a, pair.b
     both = set(pair.both)
-    kept = _keys(decisions.loc[decisions["decision"] == KEPT])
+    kept = decisions.loc[decisions["decision"] == KEPT, ["segment_id", "code_id"]]
     added = decisions.loc[decisions["decision"] == ADDED, ["segment_id", "code_id"]]
 
     in_both_a = a[a["segment_id"].isin(both) & (a["code_id"] != "")]
     in_both_b = b[b["segment_id"].isin(both) & (b["code_id"] != "")]
-    keys_a, keys_b = _keys(in_both_a), _keys(in_both_b)
     # A's rows for cells A applied and the consensus keeps; B's rows for cells only B applied.
-    rows_a = in_both_a[keys_a.isin(keys_b) | keys_a.isin(kept)]
-    rows_b = in_both_b[keys_b.isin(kept) & ~keys_b.isin(keys_a)]
+    rows_a = in_both_a[_pairs_in(in_both_a, in_both_b) | _pairs_in(in_both_a, kept)]
+    rows_b = in_both_b[_pairs_in(in_both_b, kept) & ~_pairs_in(in_both_b, in_both_a)]
 
     # Where both coders applied a code and wrote different memos, keep both, labelled.
     memo_b = (
@@ -529,12 +560,12 @@ def pooled_counts(
     segs = set(segments)
     code_set = set(codes)
 
-    def cells(df: pd.DataFrame) -> pd.MultiIndex:
+    def cells(df: pd.DataFrame) -> pd.DataFrame:
         c = _cells(df)
-        return _keys(c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)])
+        return c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)]
 
     cx, cy = cells(x), cells(y)
-    both = int(cx.isin(cy).sum())
+    both = int(_pairs_in(cx, cy).sum())
     only_x = len(cx) - both
     only_y = len(cy) - both
     neither = len(segs) * len(code_set) - both - only_x - only_y
@@ -610,10 +641,9 @@ def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences."""
     import numpy as np
 
-    keys = _keys(decisions)
     out = decisions.copy()
-    out["coder_a"] = np.where(keys.isin(_keys(_cells(pair.a))), "1", "0")
-    out["coder_b"] = np.where(keys.isin(_keys(_cells(pair.b))), "1", "0")
+    out["coder_a"] = np.where(_pairs_in(decisions, _cells(pair.a)), "1", "0")
+    out["coder_b"] = np.where(_pairs_in(decisions, _cells(pair.b)), "1", "0")
     return _order(out[list(DECISION_COLUMNS)], pair.segment_rank, pair.code_rank)
 
 
@@ -737,12 +767,8 @@ def reconcile_pair(
         replayed.loc[replayed["timestamp"] == "", "timestamp"] = stamp
     else:
         replayed = pd.DataFrame(columns=list(DECISION_COLUMNS))
-    decided = set(zip(replayed["segment_id"], replayed["code_id"], strict=True))
     diffs = pair.differences
-    undecided_mask = [
-        (s, c) not in decided for s, c in zip(diffs["segment_id"], diffs["code_id"], strict=True)
-    ]
-    rest = diffs[undecided_mask]
+    rest = diffs[~_pairs_in(diffs, replayed)]
     if len(rest):
         if strategy not in AUTOMATIC_STRATEGIES:
             raise _missing_error(pair, rest, dfile)
