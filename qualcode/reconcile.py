@@ -22,7 +22,7 @@ import contextlib
 import csv
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.model import Codebook
 
 AUTOMATIC_STRATEGIES: tuple[str, ...] = ("union", "intersection", "prefer-a", "prefer-b")
+RECONCILE_STEPS = 3  # progress() calls made by reconcile_pair
 STRATEGIES: tuple[str, ...] = (*AUTOMATIC_STRATEGIES, "interactive")
 REPLAY = "replay"
 CONSENSUS = "consensus"
@@ -748,9 +749,13 @@ def reconcile_pair(
     now: datetime | None = None,
     decisions_file: str | Path | None = None,
     keep_strategy: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ReconcileResult:
-    """`reconcile` on an already prepared pair (see there)."""
+    """`reconcile` on an already prepared pair (see there); `progress(1)` after each of its
+    RECONCILE_STEPS steps (decisions, consensus, summary)."""
     import pandas as pd
+
+    step = progress or (lambda n=1: None)
 
     if strategy is not None and strategy not in STRATEGIES:
         raise QualcodeError(
@@ -787,13 +792,12 @@ def reconcile_pair(
     else:
         log = replayed
     log = _with_flags(pair, log.fillna(""))
+    step(1)
     consensus = build_consensus(pair, log)
-    return ReconcileResult(
-        consensus=consensus,
-        decisions=log,
-        summary=summarise(pair, consensus, log, strategy),
-        pair=pair,
-    )
+    step(1)
+    summary = summarise(pair, consensus, log, strategy)
+    step(1)
+    return ReconcileResult(consensus=consensus, decisions=log, summary=summary, pair=pair)
 
 
 # --- an interactive session (the terminal loop lives in qualcode/cli/reconcile.py) ---------------

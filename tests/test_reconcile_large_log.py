@@ -74,3 +74,12 @@ def test_a_flag_that_contradicts_the_codings_deep_in_the_log(pair):
         check_decisions(pair, log, file="d.csv")
     assert err.value.line == 335
     assert "but the codings say otherwise" in str(err.value)
+
+
+def test_reconcile_pair_reports_each_step(pair):
+    from qualcode.reconcile import RECONCILE_STEPS, reconcile_pair
+
+    calls: list[int] = []
+    result = reconcile_pair(pair, strategy="union", progress=calls.append)
+    assert calls == [1] * RECONCILE_STEPS
+    assert result.summary.kept == len(pair.differences)

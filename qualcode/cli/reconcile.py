@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.reconcile import ReconcileResult, ReconcileSession
 
 STRATEGY_NAMES = ("union", "intersection", "prefer-a", "prefer-b", "interactive")
+LARGE_CODINGS_ROWS = 200_000  # show a progress bar above this many codings rows (A + B)
 
 
 def _default_log(output: Path) -> Path:
@@ -153,13 +154,15 @@ def reconcile(
         return
 
     try:
-        result = reconcile_pair(
-            pair,
-            strategy=strategy,
-            decisions=replay,
-            decided_by=decided_by,
-            decisions_file=decisions,
-        )
+        with _progress(len(a) + len(b)) as advance:
+            result = reconcile_pair(
+                pair,
+                strategy=strategy,
+                decisions=replay,
+                decided_by=decided_by,
+                decisions_file=decisions,
+                progress=advance,
+            )
     except QualcodeError as exc:
         if exc.hint and exc.hint.startswith("decide them interactively"):
             exc.hint = (
@@ -171,6 +174,18 @@ def reconcile(
         write_codings(result.consensus, output)
         write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
     _print_summary(result, output, log_path)
+
+
+def _progress(rows: int) -> Any:
+    """A progress bar over reconcile's steps when the codings are large (seconds of work)."""
+    from contextlib import nullcontext
+
+    if rows <= LARGE_CODINGS_ROWS:
+        return nullcontext()
+    from qualcode.cli.render import progress_bar
+    from qualcode.reconcile import RECONCILE_STEPS
+
+    return progress_bar("reconciling", RECONCILE_STEPS)
 
 
 def _load_codebook(path: Path) -> Any:
