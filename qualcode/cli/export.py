@@ -14,6 +14,8 @@ from qualcode.cli.options import (
     protect_inputs,
 )
 
+PROGRESS_SEGMENTS_BYTES = 1_000_000  # segments.csv size from which export qdpx shows a bar
+
 export_app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
@@ -68,10 +70,18 @@ def qdpx(
 
     Example: qualcode export qdpx --segments segments.csv --codings codings/coder_a.csv --codings codings/coder_b.csv --codebook codebook.yaml --roster roster.csv -o study.qdpx
     """
+    from contextlib import nullcontext
+
+    from qualcode.cli.render import progress_bar
     from qualcode.interop.refi_export import export_qdpx
 
     protect_inputs(output, segments, codings, codebook, roster, what="the project")
-    summary = export_qdpx(segments, codings, codebook, output, roster_path=roster, name=name)
+    # About 1 s per MB of segments.csv: a bar (one step per transcript) from ~1 s of work on.
+    big = segments.is_file() and segments.stat().st_size >= PROGRESS_SEGMENTS_BYTES
+    with progress_bar("Exporting transcripts", None) if big else nullcontext() as advance:
+        summary = export_qdpx(
+            segments, codings, codebook, output, roster_path=roster, name=name, progress=advance
+        )
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(

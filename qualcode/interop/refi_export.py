@@ -269,7 +269,7 @@ def study_to_qdpx(
         texts[tid], spans_of[tid] = text, spans
         for turn, (s, e) in zip(turns, spans, strict=True):
             where_turn[str(turn["segment_id"])] = (tid, s, e - s)
-        if any(ord(ch) > 0xFFFF for ch in text):
+        if text and max(text) > "\uffff":  # any character beyond the BMP (C speed)
             warnings.append(
                 f"transcript {tid!r} has characters outside the Basic Multilingual Plane (emoji); "
                 "offsets are code points, which programs that count UTF-16 units may misplace"
