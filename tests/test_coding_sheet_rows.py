@@ -104,3 +104,12 @@ def test_layout_survives_around_the_rows(tmp_path):
     assert ws["G3"].font.i and ws["G3"].fill.fgColor.rgb.endswith("F2F2F2")  # context row
     assert ws["H3"].fill.fgColor.rgb.endswith("F2F2F2")  # its empty mark cells are written grey
     assert ws["G4"].alignment.wrap_text and not ws["G4"].font.i
+
+
+def test_reading_an_xlsx_sheet_reports_its_rows(tmp_path):
+    book = load_codebook(DATA / "codebook.yaml")
+    path = tmp_path / "coding.xlsx"
+    write_coding_sheet(_segments(TEXTS), book, "alice", path)
+    calls: list[int] = []
+    read_coding_sheet(path, coder="alice", codebook=book, progress=calls.append)
+    assert sum(calls) == 2 + len(TEXTS)  # the two header rows and every coding row

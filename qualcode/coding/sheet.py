@@ -548,7 +548,7 @@ def _col_letter(ci: int) -> str:
     return letters
 
 
-def _read_xlsx(path: Path) -> _Grid:
+def _read_xlsx(path: Path, progress: Callable[[int], None] | None = None) -> _Grid:
     import zipfile
 
     from openpyxl import load_workbook
@@ -568,7 +568,13 @@ def _read_xlsx(path: Path) -> _Grid:
             hint="read back the sheet qualcode wrote (do not rename its Coding sheet)",
         )
     ws = wb[CODING_SHEET]
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        rows.append([_cell_text(v) for v in row])
+        if progress is not None and len(rows) % 1000 == 0:
+            progress(1000)
+    if progress is not None and len(rows) % 1000:
+        progress(len(rows) % 1000)
     grid = _Grid(rows, lambda r, c: f"{path}:{CODING_SHEET}!{_col_letter(c)}{r + 1}", str(path))
     if META_SHEET in wb.sheetnames:
         meta: dict[str, list[str]] = {}
@@ -631,18 +637,20 @@ def read_coding_sheet(
     codebook: Codebook | None = None,
     segments: pd.DataFrame | None = None,
     warnings: list[Finding] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Read a coding sheet back into codings (origin "manual"), validating every cell.
 
     Codes are checked against `codebook` when given, else against the code list the xlsx sheet
     carries (a csv sheet without a codebook takes its code columns as they are). With `segments`,
     segment ids and texts are checked against them too. Raises `FindingsError` listing every
-    problem with its cell reference; warnings go to `warnings` when a list is given.
+    problem with its cell reference; warnings go to `warnings` when a list is given. `progress(n)`
+    is called as the rows of an xlsx sheet are read (n rows at a time; a csv sheet is read at once).
     """
     import pandas as pd
 
     path = Path(path)
-    grid = _read_csv(path) if _is_csv(path) else _read_xlsx(path)
+    grid = _read_csv(path) if _is_csv(path) else _read_xlsx(path, progress)
     found: list[Finding] = []
     notes: list[Finding] = []
 
