@@ -498,13 +498,17 @@ def _from_segments_csv(path: Path, index: dict[str, dict[str, RosterEntry]] | No
     from qualcode.io import read_segments
 
     df = read_segments(path)
+    # speaker_key once per distinct label, not once per turn
+    keys = df["speaker"].map({s: speaker_key(s) for s in df["speaker"].unique()})
     if index is not None:
-        keys = df["speaker"].map(speaker_key)
-        for i, (tid, key) in enumerate(zip(df["transcript_id"], keys, strict=True)):
-            entry = index.get(tid, {}).get(key)
-            if entry is not None:
-                df.iat[i, df.columns.get_loc("role")] = entry.role
-                df.iat[i, df.columns.get_loc("participant_id")] = entry.participant_id
+        entries = [
+            index.get(tid, {}).get(key) for tid, key in zip(df["transcript_id"], keys, strict=True)
+        ]
+        for column in ("role", "participant_id"):
+            df[column] = [
+                old if entry is None else getattr(entry, column)
+                for entry, old in zip(entries, df[column], strict=True)
+            ]
     summaries = []
     for tid, group in df.groupby("transcript_id", sort=False):
         mapped = group["participant_id"][group["participant_id"] != ""]
@@ -514,7 +518,7 @@ def _from_segments_csv(path: Path, index: dict[str, dict[str, RosterEntry]] | No
                 source=str(path),
                 format="segments",
                 turns=len(group),
-                speakers=group["speaker"].map(speaker_key).nunique(),
+                speakers=keys[group.index].nunique(),
                 participants_mapped=mapped.nunique(),
             )
         )
