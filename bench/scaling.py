@@ -1,0 +1,324 @@
+"""Scaling of the whole pipeline: seconds per step through the real CLI at several corpus sizes.
+
+For each size N (segments), writes a seeded synthetic study to a temp folder as real files:
+  - transcripts/G<k>.txt in `Name: text` layout, 100 turns each (N/100 files; a facilitator and
+    eight participants per group);
+  - roster.csv (speaker -> participant id, role, gender, age band, site, event_order);
+  - codebook.yaml: 5 constructs x 2 themes x 5 repeating ideas (50 codes) with keywords;
+  - codings/coder_a.csv and codings/coder_b.csv: A applies Poisson(0.9) Zipf-weighted codes per turn,
+    B keeps each with probability 0.8 and adds one other code to 8% of turns (both review every turn).
+Then runs each step as `python -m qualcode ...` in a subprocess (start-up included, ~0.2-0.5 s),
+and prints seconds per size and the growth per 4x corpus size (4 = linear; >= 6 is flagged).
+
+Run: python bench/scaling.py [--sizes 10000,40000,160000] [--steps ingest,auto,...] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TURNS_PER_FILE = 100
+PARTICIPANTS = 8
+SUPER_LINEAR = 6.0  # growth per 4x size at or above this is flagged
+
+STEPS: dict[str, list[str]] = {
+    "ingest": ["ingest", "transcripts", "-o", "segments.csv", "--roster", "roster.csv"],
+    "code --auto": [
+        "code", "segments.csv", "--codebook", "codebook.yaml", "--coder", "auto", "--auto",
+        "-o", "codings/auto.csv",
+    ],
+    "compare -f json": [
+        "compare", "codings/coder_a.csv", "codings/coder_b.csv", "--codebook", "codebook.yaml",
+        "-f", "json", "-o", "compare.json",
+    ],
+    "reconcile union": [
+        "reconcile", "codings/coder_a.csv", "codings/coder_b.csv", "--strategy", "union",
+        "-o", "codings/consensus.csv",
+    ],
+    "reconcile replay": [
+        "reconcile", "codings/coder_a.csv", "codings/coder_b.csv", "--decisions",
+        "codings/consensus.decisions.csv", "-o", "codings/replayed.csv",
+    ],
+    "report hierarchy": [
+        "report", "hierarchy", "--segments", "segments.csv", "--codings", "codings/consensus.csv",
+        "--codebook", "codebook.yaml", "--roster", "roster.csv", "-f", "json", "-o",
+        "hierarchy.json",
+    ],
+    "report saturation": [
+        "report", "saturation", "--segments", "segments.csv", "--codings",
+        "codings/consensus.csv", "--codebook", "codebook.yaml", "--roster", "roster.csv",
+    ],
+    "export qdpx": [
+        "export", "qdpx", "--segments", "segments.csv", "--codings", "codings/coder_a.csv",
+        "--codings", "codings/coder_b.csv", "--codebook", "codebook.yaml", "--roster",
+        "roster.csv", "-o", "study.qdpx",
+    ],
+    "code --sheet xlsx": [
+        "code", "segments.csv", "--codebook", "codebook.yaml", "--coder", "coder_a", "--sheet",
+        "sheet.xlsx", "-o", "codings/coder_a.csv",
+    ],
+    "code --from-sheet xlsx": [
+        "code", "--from-sheet", "sheet.xlsx", "--codebook", "codebook.yaml", "--coder",
+        "coder_a", "-o", "codings/from_sheet.csv",
+    ],
+    "code --sheet csv": [
+        "code", "segments.csv", "--codebook", "codebook.yaml", "--coder", "coder_a", "--sheet",
+        "sheet.csv", "-o", "codings/coder_a.csv",
+    ],
+    "code --from-sheet csv": [
+        "code", "--from-sheet", "sheet.csv", "--codebook", "codebook.yaml", "--coder", "coder_a",
+        "-o", "codings/from_sheet_csv.csv",
+    ],
+}  # fmt: skip
+
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _vocabulary(rng: random.Random, size: int) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(ALPHABET) for _ in range(rng.randint(3, 9))))
+    return sorted(words)
+
+
+def write_codebook(path: Path, keywords: list[list[str]]) -> list[str]:
+    """5 constructs x 2 themes x 5 repeating ideas; returns the code ids in codebook order."""
+    lines = ["title: Synthetic scaling study", "constructs:"]
+    ids = []
+    k = 0
+    for c in range(1, 6):
+        lines += [f"  - id: C{c}", f"    label: construct {c}", "    themes:"]
+        for t in range(1, 3):
+            tid = f"T{c}{t}"
+            lines += [
+                f"      - id: {tid}",
+                f"        label: theme {tid}",
+                "        repeating_ideas:",
+            ]
+            for _ in range(5):
+                k += 1
+                ids.append(f"RI{k}")
+                kws = ", ".join(f'"{w}"' for w in keywords[k - 1])
+                lines += [
+                    f"          - id: RI{k}",
+                    f"            label: idea {k}",
+                    f"            definition: synthetic idea {k}",
+                    f"            keywords: [{kws}]",
+                ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ids
+
+
+def make_study(n_segments: int, folder: Path, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng, 4000)
+    keywords = [[f"{rng.choice(vocab)} {rng.choice(vocab)}" for _ in range(3)] for _ in range(50)]
+    code_ids = write_codebook(folder / "codebook.yaml", keywords)
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(code_ids))]
+    word_weights = [1.0 / (i + 1) ** 0.9 for i in range(len(vocab))]
+    cum_words = list(_accumulate(word_weights))
+    cum_codes = list(_accumulate(weights))
+
+    (folder / "transcripts").mkdir()
+    (folder / "codings").mkdir()
+    n_files = max(1, math.ceil(n_segments / TURNS_PER_FILE))
+    speakers = ["Facilitator"] + [f"P{i}" for i in range(1, PARTICIPANTS + 1)]
+    roster_rows = []
+    coded_a: list[tuple[str, str]] = []
+    coded_b: list[tuple[str, str]] = []
+    segment_ids: list[str] = []
+    made = 0
+    for g in range(1, n_files + 1):
+        tid = f"G{g}"
+        site = ("North", "South", "East")[g % 3]
+        for s, name in enumerate(speakers):
+            facilitator = s == 0
+            roster_rows.append(
+                [
+                    tid,
+                    name,
+                    f"F{g % 5 + 1}" if facilitator else f"{tid}-P{s}",
+                    "facilitator" if facilitator else "participant",
+                    str(g),
+                    "" if facilitator else rng.choice(("female", "male", "nonbinary")),
+                    "" if facilitator else rng.choice(("18-29", "30-44", "45-64", "65+")),
+                    site,
+                ]
+            )
+        turns = min(TURNS_PER_FILE, n_segments - made)
+        lines = []
+        previous = None
+        for turn in range(1, turns + 1):
+            # Alternate facilitator and participants; never the same speaker twice in a row
+            # (consecutive blocks by one speaker merge into one turn).
+            if turn % 5 == 1:
+                name = "Facilitator" if previous != "Facilitator" else "P1"
+            else:
+                name = rng.choice([p for p in speakers[1:] if p != previous])
+            previous = name
+            sid = f"{tid}:{turn}"
+            segment_ids.append(sid)
+            words = rng.choices(vocab, cum_weights=cum_words, k=rng.randint(10, 40))
+            codes = set()
+            if name != "Facilitator":
+                n = min(_poisson(rng, 0.9), 4)
+                codes = set(rng.choices(code_ids, cum_weights=cum_codes, k=n))
+                for c in codes:
+                    # Half of the applied codes are findable by their keywords.
+                    if rng.random() < 0.5:
+                        idx = int(c[2:]) - 1
+                        words.insert(rng.randrange(len(words) + 1), rng.choice(keywords[idx]))
+            lines.append(f"{name}: {' '.join(words)}")
+            lines.append("")
+            for c in sorted(codes):
+                coded_a.append((sid, c))
+                if rng.random() < 0.8:
+                    coded_b.append((sid, c))
+            if name != "Facilitator" and rng.random() < 0.08:
+                coded_b.append((sid, rng.choices(code_ids, cum_weights=cum_codes)[0]))
+        (folder / "transcripts" / f"{tid}.txt").write_text("\n".join(lines), encoding="utf-8")
+        made += turns
+
+    with open(folder / "roster.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "transcript_id",
+                "speaker",
+                "participant_id",
+                "role",
+                "event_order",
+                "gender",
+                "age_band",
+                "site",
+            ]
+        )
+        w.writerows(roster_rows)
+    for coder, rows in (("coder_a", coded_a), ("coder_b", coded_b)):
+        coded = {sid for sid, _ in rows}
+        with open(folder / "codings" / f"{coder}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(
+                ["segment_id", "code_id", "coder", "origin", "memo", "start_char", "end_char"]
+            )
+            w.writerows([sid, c, coder, "manual", "", "", ""] for sid, c in dict.fromkeys(rows))
+            # "reviewed, no code" rows for the turns without codes
+            w.writerows(
+                [sid, "", coder, "manual", "", "", ""] for sid in segment_ids if sid not in coded
+            )
+
+
+def _accumulate(values):
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def run_step(name: str, folder: Path) -> float:
+    cmd = [sys.executable, "-m", "qualcode", *STEPS[name]]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{name} failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="10000,40000,160000",
+        help="comma-separated corpus sizes in segments (default 10000,40000,160000)",
+    )
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"comma-separated steps to time (default all: {', '.join(STEPS)})",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folders (paths printed)")
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        parser.error(f"unknown step(s) {unknown}; choose from {list(STEPS)}")
+    needs_consensus = ("reconcile replay", "report hierarchy", "report saturation")
+    if any(s in steps for s in needs_consensus) and "reconcile union" not in steps:
+        steps.insert(0, "reconcile union")  # replay and the reports read its outputs
+    if "code --from-sheet xlsx" in steps and "code --sheet xlsx" not in steps:
+        steps.insert(0, "code --sheet xlsx")
+    if "code --from-sheet csv" in steps and "code --sheet csv" not in steps:
+        steps.insert(0, "code --sheet csv")
+    if "ingest" not in steps:
+        steps.insert(0, "ingest")  # everything reads segments.csv
+    steps = [s for s in STEPS if s in steps]  # pipeline order
+
+    env_note = f"python {sys.version.split()[0]}"
+    print(f"scaling bench: sizes {', '.join(f'{n:,}' for n in sizes)} segments; {env_note}")
+    times: dict[str, dict[int, float]] = {s: {} for s in steps}
+    for n in sizes:
+        folder = Path(tempfile.mkdtemp(prefix=f"qualcode-scaling-{n}-"))
+        try:
+            start = time.perf_counter()
+            make_study(n, folder, seed=args.seed)
+            print(f"  {n:>9,}: generated in {time.perf_counter() - start:.1f} s", flush=True)
+            for step in steps:
+                times[step][n] = run_step(step, folder)
+                print(f"  {n:>9,}: {step:<24} {times[step][n]:7.2f} s", flush=True)
+        finally:
+            if args.keep:
+                print(f"  kept {folder}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    print()
+    header = f"{'step':<24}" + "".join(f"{n:>10,}" for n in sizes)
+    pairs = list(zip(sizes, sizes[1:], strict=False))
+    header += "".join(f"{'x4 ' + _short(a) + '>' + _short(b):>14}" for a, b in pairs)
+    print(header)
+    print("-" * len(header))
+    flagged = []
+    for step in steps:
+        row = f"{step:<24}" + "".join(f"{times[step][n]:>10.2f}" for n in sizes)
+        for a, b in pairs:
+            ta, tb = times[step][a], times[step][b]
+            # growth per 4x of size, whatever the ratio of the sizes: 4 ** exponent
+            growth = 4 ** (math.log(tb / ta) / math.log(b / a)) if ta > 0 and b != a else 0.0
+            flag = " !" if growth >= SUPER_LINEAR else "  "
+            if growth >= SUPER_LINEAR:
+                flagged.append((step, a, b, growth))
+            row += f"{growth:>12.1f}{flag}"
+        print(row)
+    print()
+    print("growth per 4x size: 4 = linear, < 4 = fixed costs (start-up) still dominate; '!' >= 6")
+    for step, a, b, growth in flagged:
+        print(f"super-linear: {step} from {a:,} to {b:,} segments grows {growth:.1f}x per 4x")
+
+
+def _short(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+if __name__ == "__main__":
+    main()
