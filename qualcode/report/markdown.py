@@ -15,27 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from qualcode.analysis.result import ReportResult
 
-TABLE_TITLES: dict[str, str] = {
-    "hierarchy": "Counts",
-    "flags": "Flags",
-    "quotes": "Exemplar quotes",
-    "matrix": "Repeating ideas x groups (participants per cell)",
-    "leftovers": "Leftovers (minor themes and diverse cases)",
-    "runs": "Runs",
-    "events": "New codes per event",
-    "sensitivity": "Sensitivity (base 4-6, run 2-3, threshold 0%/5%)",
-    "curve": "Discovery curve",
-    "table1": "Table 1",
-    "cells": "Cells (long form)",
-    "group_sizes": "Group sizes",
-    "crosstab": "Codes by attribute, n (column %)",
-    "counts": "Counts",
-    "row_percent": "Row %",
-    "column_percent": "Column %",
-    "columns": "Column denominators",
-    "jaccard": "Jaccard similarity",
-    "pairs": "Pairs",
-}
+# One set of table titles for every renderer (markdown, html, docx).
+from qualcode.report.sections import TABLE_TITLES  # noqa: E402
 
 
 def md_text(value: Any) -> str:
