@@ -36,3 +36,13 @@ def test_console_script_answers_version():
     )
     assert out.returncode == 0
     assert __version__ in out.stdout
+
+
+def test_light_app_prints_the_same_help_and_version(runner):
+    """`qualcode --help/--version` use parameterless stand-ins (fast start-up): same output."""
+    from qualcode.cli.main import app, light_app
+
+    for args in (["--help"], ["--version"], []):
+        full = runner.invoke(app, args)
+        light = runner.invoke(light_app(), args)
+        assert (light.exit_code, light.stdout) == (full.exit_code, full.stdout), args

@@ -13,7 +13,7 @@ from qualcode import __version__
 from qualcode.cli.errors import QualcodeGroup, echo_error
 from qualcode.errors import QualcodeError
 
-app = typer.Typer(
+APP_SETTINGS = dict(
     cls=QualcodeGroup,
     name="qualcode",
     help="Qualitative coding of focus-group and interview transcripts "
@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app = typer.Typer(**APP_SETTINGS)
 
 
 def _print_version(value: bool) -> None:
@@ -120,4 +121,31 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    app()
+    if sys.argv[1:] in ([], ["--help"], ["-h"], ["--version"]):
+        light_app()()
+    else:
+        app()
+
+
+def light_app() -> typer.Typer:
+    """The app with parameterless stand-ins for the commands, for `qualcode`, `--help`, `--version`.
+
+    Typer converts every command's signature before it can answer anything (~60 ms for 20 commands);
+    the top-level help only needs each command's name and help text. A test checks that both apps
+    print the same help.
+    """
+    import inspect
+
+    light = typer.Typer(**APP_SETTINGS)
+    light.callback()(main)
+    for info in app.registered_commands:
+        light.command(info.name, help=info.help or inspect.getdoc(info.callback))(_stand_in)
+    for group in app.registered_groups:
+        stand_in = typer.Typer(help=group.typer_instance.info.help, rich_markup_mode=None)
+        stand_in.command("_")(_stand_in)
+        light.add_typer(stand_in, name=group.name)
+    return light
+
+
+def _stand_in() -> None:  # pragma: no cover - never invoked: only help and version use light_app
+    raise RuntimeError("light_app only answers --help and --version")
