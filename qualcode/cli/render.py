@@ -17,9 +17,19 @@ from rich.progress import (
 )
 
 
+class _PipeConsole(Console):
+    def on_broken_pipe(self) -> None:
+        """`qualcode compare ... | head -1`: the reader took what it wanted. Rich sends the rest to
+        /dev/null and exits 1; a closed pipe is not an error, so exit 0, quietly."""
+        try:
+            super().on_broken_pipe()
+        except SystemExit:
+            raise SystemExit(0) from None
+
+
 def stdout_console() -> Console:
     """A console on the *current* stdout (CliRunner swaps sys.stdout, so never cache it)."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return _PipeConsole(file=sys.stdout, highlight=False, soft_wrap=False)
 
 
 def stderr_console() -> Console:
