@@ -17,7 +17,7 @@ from qualcode.analysis.demographics import MISSING, category_key, is_ordered, n_
 from qualcode.analysis.result import ReportResult
 from qualcode.errors import ContractError
 from qualcode.model import ROLE_PARTICIPANT
-from qualcode.roster import attribute_columns, speaker_key
+from qualcode.roster import attribute_columns, maps_speakers, speaker_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -63,7 +63,7 @@ def _attribute_lookup(data: StudyData, by: str):
     """value(transcript_id, speaker) -> category, and the roster participants' categories."""
     roster = data.roster
     if by == "transcript_id":
-        return (lambda tid, speaker: tid), None
+        return (lambda tid, speaker, pid: tid), None
     if roster is None or by not in roster.columns:
         available = ["transcript_id", *(attribute_columns(roster) if roster is not None else [])]
         raise ContractError(
@@ -89,14 +89,18 @@ def _attribute_lookup(data: StudyData, by: str):
             v or person.get(pid, "") or per_transcript.get(tid, "")
         )
 
-    def lookup(tid: str, speaker: str) -> str:
+    sheet = not maps_speakers(roster)
+
+    def lookup(tid: str, speaker: str, pid: str) -> str:
+        if sheet:  # a participant sheet: the attribute is the person's
+            return person.get(pid, "") or per_transcript.get(tid, "")
         return row_value.get((tid, speaker_key(speaker)), "") or per_transcript.get(tid, "")
 
     rows = roster[
         (roster["role"] == ROLE_PARTICIPANT) & roster["transcript_id"].isin(data.transcripts)
     ]
     roster_people = [
-        (pid, row_value[(tid, speaker_key(s))])
+        (pid, person.get(pid, "") if sheet else row_value[(tid, speaker_key(s))])
         for tid, s, pid in zip(
             rows["transcript_id"], rows["speaker"], rows["participant_id"], strict=True
         )
@@ -123,8 +127,10 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
     seg = data.counted_segments()
     seg = seg.assign(
         _cat=[
-            lookup(t, s) or MISSING
-            for t, s in zip(seg["transcript_id"], seg["speaker"], strict=True)
+            lookup(t, s, p) or MISSING
+            for t, s, p in zip(
+                seg["transcript_id"], seg["speaker"], seg["participant_id"], strict=True
+            )
         ]
     )
     applied = data.applied.merge(seg[["segment_id", "_cat"]], on="segment_id", how="left")

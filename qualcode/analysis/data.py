@@ -19,7 +19,7 @@ from qualcode.errors import ContractError
 from qualcode.ids import first_cells, unknown_code_hint, unknown_segment_hint
 from qualcode.io import row_location
 from qualcode.model import ROLE_FACILITATOR, ROLE_PARTICIPANT, ROLE_UNKNOWN, Codebook
-from qualcode.roster import speaker_key
+from qualcode.roster import maps_speakers, speaker_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -101,7 +101,21 @@ def map_speakers(segments: pd.DataFrame, roster: pd.DataFrame | None) -> pd.Data
             seg[col] = ""
         seg[col] = seg[col].fillna("").astype(str).str.strip()
     seg.loc[seg["role"] == "", "role"] = ROLE_UNKNOWN
-    if roster is not None and len(roster):
+    if roster is not None and len(roster) and not maps_speakers(roster):
+        # A participant sheet: the participant ids ingest wrote stand; a speaker labelled with a
+        # participant id of the sheet (`P03: ...`) is that participant.
+        ids = {
+            speaker_key(p): (p, r)
+            for p, r in zip(roster["participant_id"], roster["role"], strict=True)
+        }
+        found = [
+            ids.get(speaker_key(s)) if not p else None
+            for s, p in zip(seg["speaker"], seg["participant_id"], strict=True)
+        ]
+        known = [f is not None for f in found]
+        seg.loc[known, "participant_id"] = [f[0] for f in found if f is not None]
+        seg.loc[known, "role"] = [f[1] for f in found if f is not None]
+    elif roster is not None and len(roster):
         # Tuple keys: pandas groupby/factorize truncates strings at a NUL, so no joined keys.
         rkeys = zip(roster["transcript_id"], roster["speaker"].map(speaker_key), strict=True)
         mapping = dict(

@@ -192,6 +192,14 @@ def demographics_report(
             line=1,
             hint=f"columns here: {', '.join(roster.columns)}",
         )
+    if stratify == GROUP_STRATUM and not (roster["transcript_id"] != "").any():
+        raise ContractError(
+            "cannot stratify by transcript_id: this participant sheet does not say who was in "
+            "which transcript",
+            file=roster_path,
+            line=1,
+            hint="add a transcript_id column, or stratify by an attribute",
+        )
     attributes = [a for a in attributes if a != stratify]
     people, warnings = participant_table(
         roster,
@@ -319,7 +327,8 @@ def _group_sizes(roster: pd.DataFrame, roster_path: str | Path | None) -> pd.Dat
     import pandas as pd
 
     part = roster[roster["role"] == ROLE_PARTICIPANT]
-    order = _group_order(roster, roster_path)
+    # A participant sheet without transcript_id says nothing about groups.
+    order = _group_order(roster, roster_path) if (roster["transcript_id"] != "").any() else []
     sizes = [int(part.loc[part["transcript_id"] == t, "participant_id"].nunique()) for t in order]
     return pd.DataFrame({"transcript_id": order, "participants": sizes})
 

@@ -144,8 +144,11 @@ def _study(
         seg_path = segments
     else:
         from qualcode.ingest import load_sources
+        from qualcode.roster import maps_speakers
 
-        seg_df = load_sources(sources, roster=roster).segments
+        # A participant sheet maps no speakers: ingest without it, then join on participant_id.
+        mapping = roster if roster_df is not None and maps_speakers(roster_df) else None
+        seg_df = load_sources(sources, roster=mapping).segments
         seg_path = None
     cb = None
     if codebook is not None:

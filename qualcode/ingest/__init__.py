@@ -407,7 +407,7 @@ def load_sources(
     Any unreadable file raises (nothing is returned half-done) unless `skip_bad`, which skips it
     and lists it in `.skipped`.
     """
-    from qualcode.roster import read_roster
+    from qualcode.roster import read_roster, require_speaker_mapping
 
     if not paths:
         raise InputFormatError("no transcripts given")
@@ -418,6 +418,8 @@ def load_sources(
 
         compile_speaker_pattern(speaker_pattern)  # fail before reading any file
     roster_df = read_roster(roster) if roster is not None else None
+    if roster_df is not None:
+        require_speaker_mapping(roster_df, roster)  # ingest maps speakers: a sheet is not enough
     index = _roster_index(roster_df) if roster_df is not None else None
 
     plain = [Path(p) for p in paths]
