@@ -16,13 +16,15 @@ Accepted keys (anything else is an `unknown-key` error with a "did you mean" sug
   `patterns`, plus `memo`, `notes`, `color`.
 
 `memo`, `notes` and `color` are accepted because real codebooks carry them (NVivo and ATLAS.ti
-exports, team notes); qualcode does not use them. Ids are unique across the whole file (constructs,
+exports, team notes); qualcode does not use the notes, and writes `color` (`#RRGGBB` or `#RGB`) into
+REFI-QDA exports. Ids are unique across the whole file (constructs,
 themes, ideas and research concerns share one namespace); order is preserved.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,7 @@ WARNING_KINDS = frozenset(
         "keyword-no-letters",
         "pattern-matches-empty",
         "pattern-escape",
+        "invalid-color",
     }
 )
 
@@ -481,14 +484,13 @@ class _Parser:
         where = f"construct {ident!r}"
         label = self.label(node, fields, "construct", ident)
         definition = self.text(fields, "definition", where)
-        for extra in _EXTRA:
-            self.text(fields, extra, where)
+        color = self.extras(fields, where)
         themes = tuple(
             self.theme(t, ident) for t in self.items_of(fields, "themes", where, "theme")
         )
         if "themes" not in fields or not self.seq_len(fields["themes"][1]):
             self.add("empty-construct", f"construct {ident!r} has no themes", _line(node))
-        return Construct(ident, label, definition, themes, line=_line(node))
+        return Construct(ident, label, definition, themes, line=_line(node), color=color)
 
     @staticmethod
     def seq_len(node: yaml.Node) -> int:
@@ -500,8 +502,7 @@ class _Parser:
         where = f"theme {ident!r}"
         label = self.label(node, fields, "theme", ident)
         definition = self.text(fields, "definition", where)
-        for extra in _EXTRA:
-            self.text(fields, extra, where)
+        color = self.extras(fields, where)
         codes = tuple(
             self.code(c, ident, construct_id, "repeating idea")
             for c in self.items_of(fields, "repeating_ideas", where, "repeating idea")
@@ -512,7 +513,15 @@ class _Parser:
                 f"theme {ident!r} has no repeating ideas (add repeating_ideas: with at least one)",
                 _line(node),
             )
-        return Theme(ident, label, definition, codes, construct_id=construct_id, line=_line(node))
+        return Theme(
+            ident,
+            label,
+            definition,
+            codes,
+            construct_id=construct_id,
+            line=_line(node),
+            color=color,
+        )
 
     def code(
         self, node: yaml.MappingNode, theme_id: str | None, construct_id: str | None, what: str
@@ -522,8 +531,7 @@ class _Parser:
         where = f"{what} {ident!r}"
         label = self.label(node, fields, what, ident)
         texts = {k: self.text(fields, k, where) for k in ("definition", "include", "exclude")}
-        for extra in _EXTRA:
-            self.text(fields, extra, where)
+        color = self.extras(fields, where)
         examples = tuple(
             v.strip() for v, _ in self.str_items(fields, "examples", where) if v.strip()
         )
@@ -541,7 +549,25 @@ class _Parser:
             theme_id=theme_id,
             construct_id=construct_id,
             line=_line(node),
+            color=color,
         )
+
+    def extras(self, fields: dict, where: str) -> str:
+        """Check memo, notes and color; returns the colour as "#RRGGBB" ("" when absent or bad)."""
+        values = {extra: self.text(fields, extra, where) for extra in _EXTRA}
+        color = values["color"].strip()
+        if not color:
+            return ""
+        if re.fullmatch(r"#[0-9A-Fa-f]{3}", color):
+            color = "#" + "".join(ch * 2 for ch in color[1:])
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", color):
+            self.add(
+                "invalid-color",
+                f"color {color!r} of {where} is not #RRGGBB; exports give it a palette colour",
+                _line(fields["color"][1]),
+            )
+            return ""
+        return color.upper()
 
     def keywords(self, fields: dict, where: str) -> tuple[str, ...]:
         out: list[str] = []

@@ -120,6 +120,7 @@ class Code:
     theme_id: str | None = None
     construct_id: str | None = None
     line: int | None = None  # 1-based line in the codebook file
+    color: str = ""  # "#RRGGBB" from the codebook's `color:`, else empty
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Theme:
     codes: tuple[Code, ...] = ()
     construct_id: str | None = None
     line: int | None = None
+    color: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class Construct:
     definition: str = ""
     themes: tuple[Theme, ...] = ()
     line: int | None = None
+    color: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,22 @@ Layout of a qualcode `.qdpx` (what import reverses exactly):
   part of it. Offsets are code points, end exclusive.
 - Users: one per coder; every selection and coding carries its coder, so both coders' work survives.
 - Cases: one per participant_id, with the roster's attribute columns as Text variables.
-- Notes: each coding memo is a Note referenced from its selection; one more Note, "qualcode data",
+- Memos: each coding memo is the selection's `<Description>` (where QualCoder, MAXQDA and others
+  read a coding memo) and also a Note referenced from the selection; one more Note, "qualcode data",
   holds what REFI cannot (turn metadata: speaker, role, participant_id, times, source, line; the
   codings' order, origins, explicit spans and reviewed-but-uncoded turns; the codebook title and
   research concerns) as JSON.
 
-GUIDs are uuid5 of qualcode ids and no timestamps are written, so re-exports diff cleanly.
+- Colours: every code has a `color`. A code's own `color:` in the codebook wins; otherwise each theme
+  takes the next colour of a fixed palette (`PALETTE`, in codebook order) and its repeating ideas
+  take lighter tints of it, so the same codebook always gets the same colours.
+- Dates: the Project, every Note, selection and coding carry `creationDateTime` (Notes also
+  `modifiedDateTime`: QualCoder's import stops on a Note without a date). One date is used for all of
+  them: `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds convention) when set, otherwise the
+  newest modification time of the input files (segments, codings, codebook, roster), in UTC, to the
+  second. So exporting the same files again gives the same bytes.
+
+GUIDs are uuid5 of qualcode ids, so re-exports diff cleanly.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +63,22 @@ DATA_FORMAT = "qualcode-refi"
 DATA_VERSION = 1
 TURN_SEPARATOR = "\n\n"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+DEFAULT_DATE = "1980-01-01T00:00:00Z"  # when the caller gives no date (matches the zip entries)
+
+# Tableau 10 (Stone, 2016): ten hues that stay apart on screen and in print. A theme takes the
+# next one in codebook order; its repeating ideas take tints of it.
+PALETTE = (
+    "#4E79A7",
+    "#F28E2B",
+    "#E15759",
+    "#76B7B2",
+    "#59A14F",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#BAB0AC",
+)
 
 
 @dataclass
@@ -83,7 +110,45 @@ def _code_fields(c: Code, level: str) -> dict:
     }
 
 
-def _code_el(parent: ET.Element, ns: str, ident: str, label: str, codable: bool, fields: dict):
+def tint(color: str, share: float) -> str:
+    """`color` (#RRGGBB) mixed with white: share 0 is the colour, 1 is white."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * share):02X}" for c in rgb)
+
+
+def code_colors(codebook: Codebook) -> dict[str, str]:
+    """A `#RRGGBB` colour for every construct, theme and code id, stable for a codebook.
+
+    An explicit `color:` in the codebook wins. Otherwise theme i (codebook order) takes
+    PALETTE[i % 10], its repeating ideas tints of it (up to 60% white), a construct its first
+    theme's colour, and flat codes take the palette colours after the themes'.
+    """
+    out: dict[str, str] = {}
+    themes = codebook.all_themes()
+    for i, t in enumerate(themes):
+        base = t.color or PALETTE[i % len(PALETTE)]
+        out[t.id] = base
+        n = len(t.codes)
+        for j, c in enumerate(t.codes):
+            share = 0.6 * (j + 1) / (n + 1) if n > 1 else 0.3
+            out[c.id] = c.color or tint(base, share)
+    for k in codebook.constructs:
+        first = k.themes[0].id if k.themes else None
+        out[k.id] = k.color or (out[first] if first else PALETTE[-1])
+    for j, c in enumerate(codebook.flat_codes, start=len(themes)):
+        out[c.id] = c.color or PALETTE[j % len(PALETTE)]
+    return out
+
+
+def _code_el(
+    parent: ET.Element,
+    ns: str,
+    ident: str,
+    label: str,
+    codable: bool,
+    fields: dict,
+    colors: Mapping[str, str],
+):
     el = ET.SubElement(
         parent,
         f"{{{ns}}}Code",
@@ -91,6 +156,7 @@ def _code_el(parent: ET.Element, ns: str, ident: str, label: str, codable: bool,
             "guid": stable_guid("code", ident),
             "name": label or ident,
             "isCodable": "true" if codable else "false",
+            "color": colors[ident],
         },
     )
     ET.SubElement(el, f"{{{ns}}}Description").text = render_description(fields)
@@ -100,6 +166,7 @@ def _code_el(parent: ET.Element, ns: str, ident: str, label: str, codable: bool,
 def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
     """Append `<Codes>` in codebook order; returns how many codes were written."""
     codes = ET.SubElement(parent, f"{{{ns}}}Codes")
+    colors = code_colors(codebook)
     n = 0
 
     def theme(where: ET.Element, t: Theme) -> None:
@@ -111,10 +178,11 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
             t.label,
             False,
             {"id": t.id, "level": "theme", "definition": t.definition},
+            colors,
         )
         n += 1
         for c in t.codes:
-            _code_el(el, ns, c.id, c.label, True, _code_fields(c, "repeating_idea"))
+            _code_el(el, ns, c.id, c.label, True, _code_fields(c, "repeating_idea"), colors)
             n += 1
 
     def construct(k: Construct) -> None:
@@ -126,6 +194,7 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
             k.label,
             False,
             {"id": k.id, "level": "construct", "definition": k.definition},
+            colors,
         )
         n += 1
         for t in k.themes:
@@ -136,7 +205,7 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
     for t in codebook.themes:
         theme(codes, t)
     for c in codebook.flat_codes:
-        _code_el(codes, ns, c.id, c.label, True, _code_fields(c, "code"))
+        _code_el(codes, ns, c.id, c.label, True, _code_fields(c, "code"), colors)
         n += 1
     return n
 
@@ -243,12 +312,14 @@ def study_to_qdpx(
     roster: pd.DataFrame | None = None,
     *,
     name: str | None = None,
+    date: str = DEFAULT_DATE,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, ExportSummary]:
     """The study as a REFI-QDA project (`.qdpx` bytes) and a summary.
 
     `codings` maps a label used in messages (the file name) to a codings table; rows may belong to
-    several coders. Raises `ContractError` for codings that name unknown segments or codes, or
+    several coders. `date` (xsd:dateTime, e.g. "2024-05-01T12:00:00Z") is written as the creation
+    and modification date of the project, its notes, selections and codings. Raises `ContractError` for codings that name unknown segments or codes, or
     spans that do not fit their segment.
     """
     summary = ExportSummary()
@@ -343,7 +414,10 @@ def study_to_qdpx(
         return ET.SubElement(parent, f"{{{ns}}}{tag}", attrib or {})
 
     title = name or codebook.title or "qualcode study"
-    root = ET.Element(f"{{{ns}}}Project", {"name": title, "origin": ORIGIN})
+    root = ET.Element(
+        f"{{{ns}}}Project",
+        {"name": title, "origin": ORIGIN, "creationDateTime": date, "modifiedDateTime": date},
+    )
     user_guid = {u: stable_guid("user", u) for u in users}
     if users:
         el = sub(root, "Users")
@@ -409,14 +483,19 @@ def study_to_qdpx(
                         "startPosition": str(sel["start"]),
                         "endPosition": str(sel["end"]),
                         "creatingUser": user_guid[sel["coder"]],
+                        "creationDateTime": date,
                     },
                 )
+                if sel["memo"]:
+                    # QualCoder, MAXQDA and others read a selection's Description as its memo.
+                    sub(el, "Description").text = sel["memo"]
                 coding = sub(
                     el,
                     "Coding",
                     {
                         "guid": stable_guid("coding", sel["guid"]),
                         "creatingUser": user_guid[sel["coder"]],
+                        "creationDateTime": date,
                     },
                 )
                 sub(coding, "CodeRef", {"targetGUID": stable_guid("code", sel["code"])})
@@ -459,11 +538,28 @@ def study_to_qdpx(
     notes = sub(root, "Notes")
     for guid, note_name, text, coder in memo_notes:
         note = sub(
-            notes, "Note", {"guid": guid, "name": note_name, "creatingUser": user_guid[coder]}
+            notes,
+            "Note",
+            {
+                "guid": guid,
+                "name": note_name,
+                "creatingUser": user_guid[coder],
+                "creationDateTime": date,
+                "modifiedDateTime": date,
+            },
         )
         sub(note, "PlainTextContent").text = text
     summary.memos = len(memo_notes)
-    note = sub(notes, "Note", {"guid": data_note_guid, "name": DATA_NOTE_NAME})
+    note = sub(
+        notes,
+        "Note",
+        {
+            "guid": data_note_guid,
+            "name": DATA_NOTE_NAME,
+            "creationDateTime": date,
+            "modifiedDateTime": date,
+        },
+    )
     sub(note, "PlainTextContent").text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     lines = [title]
@@ -501,6 +597,26 @@ def _cell(value: object) -> object:
 
 
 # --- file-level entry points ----------------------------------------------------------------------
+def export_date(paths: list[str | Path]) -> str:
+    """The date written into an export (see the module doc): SOURCE_DATE_EPOCH when set, else the
+    newest modification time of `paths`; UTC, whole seconds, as xsd:dateTime."""
+    from datetime import UTC, datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            seconds = int(epoch)
+        except ValueError:
+            raise ContractError(
+                f"the environment variable SOURCE_DATE_EPOCH must be whole seconds since 1970, "
+                f"got {epoch!r}"
+            ) from None
+    else:
+        seconds = max((int(Path(p).stat().st_mtime) for p in paths), default=0)
+    seconds = max(seconds, 315532800)  # not before 1980-01-01, like the zip entries
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def export_qdc(codebook_path: str | Path, output: str | Path) -> int:
     """Write the codebook file as `.qdc`; returns the number of codes written."""
     from qualcode.codebook import load_codebook
@@ -531,6 +647,12 @@ def export_qdpx(
     codings = {str(p): read_codings(p) for p in codings_paths}
     codebook = load_codebook(codebook_path)
     roster = read_roster(roster_path) if roster_path is not None else None
-    data, summary = study_to_qdpx(segments, codings, codebook, roster, name=name, progress=progress)
+    inputs = [segments_path, *codings_paths, codebook_path]
+    if roster_path is not None:
+        inputs.append(roster_path)
+    date = export_date(inputs)
+    data, summary = study_to_qdpx(
+        segments, codings, codebook, roster, name=name, date=date, progress=progress
+    )
     atomic_write_bytes(output, data)
     return summary
