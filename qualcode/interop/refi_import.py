@@ -47,6 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 UNKNOWN_USER = "unknown-user"
+# Deepest <Code> nesting read (the tree is walked recursively). Real code trees are a few levels
+# deep; ~600 levels raised RecursionError before this limit existed.
+MAX_CODE_DEPTH = 100
 _LEVELS = ("construct", "theme", "repeating_idea", "code")
 
 
@@ -105,9 +108,28 @@ class _Node:
             yield from c.walk()
 
 
+def _code_depth(codes_el: Element) -> int:
+    """How deep <Code> elements nest under `codes_el` (walked without recursion)."""
+    deepest = 0
+    stack = [(c, 1) for c in children(codes_el, "Code")]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_CODE_DEPTH:
+            stack.extend((c, depth + 1) for c in children(el, "Code"))
+    return deepest
+
+
 def _read_codes(codes_el: Element | None, file: str, warnings: list[str]) -> list[_Node]:
     if codes_el is None:
         return []
+    if _code_depth(codes_el) > MAX_CODE_DEPTH:
+        raise InputFormatError(
+            f"codes are nested more than {MAX_CODE_DEPTH} levels deep; refusing the code tree",
+            file=file,
+            hint="qualcode reads up to 3 levels (constructs > themes > repeating ideas) and "
+            "folds deeper ones; a tree this deep is not a codebook",
+        )
     seen: set[str] = set()
     edited: list[str] = []
 
@@ -349,15 +371,21 @@ class _Turn:
     parts: list[tuple[int, int, int]] = field(default_factory=list)  # src start, src end, offset
     texts: list[str] = field(default_factory=list)
     row: dict = field(default_factory=dict)
+    length: int = 0  # len(self.text), kept as lines are added (joining each time was quadratic)
+    _joined: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
-        return "\n".join(self.texts)
+        if self._joined is None:
+            self._joined = "\n".join(self.texts)
+        return self._joined
 
     def add(self, start: int, content: str) -> None:
-        offset = len(self.text) + (1 if self.texts else 0)
+        offset = self.length + (1 if self.texts else 0)
         self.parts.append((start, start + len(content), offset))
         self.texts.append(content)
+        self.length = offset + len(content)
+        self._joined = None
 
 
 def split_turns(text: str, source: str) -> tuple[list[_Turn], bool]:
@@ -696,7 +724,7 @@ def _map_selection(sel: Element, turns, starts, source_index, text, summary) -> 
         return None
     if len(spans) > 1:
         summary.spanning += 1
-    elif spans[0][1] == 0 and spans[0][2] == len(turns[spans[0][0]].text):
+    elif spans[0][1] == 0 and spans[0][2] == turns[spans[0][0]].length:
         summary.exact += 1
     else:
         summary.within_turn += 1
@@ -705,9 +733,7 @@ def _map_selection(sel: Element, turns, starts, source_index, text, summary) -> 
         "source": source_index,
         "start": s,
         "spans": spans,
-        "exact": len(spans) == 1
-        and spans[0][1] == 0
-        and spans[0][2] == len(turns[spans[0][0]].text),
+        "exact": len(spans) == 1 and spans[0][1] == 0 and spans[0][2] == turns[spans[0][0]].length,
         "turns": turns,
     }
 
