@@ -36,6 +36,21 @@ RARE_RULE = (
     f"segments or to fewer than {RARE_MIN_SEGMENTS} segments; its kappa and alpha are unstable"
 )
 USUAL_DOUBLE_CODED_SHARE = (0.10, 0.25)
+# What each coder reviewed (docs/method.md, "Inter-coder agreement"): a code one coder applied and the
+# other did not is a disagreement, never a missing unit, so the reviewed set must be explicit.
+REVIEWED_CODINGS = "codings"
+REVIEWED_ALL = "all"
+REVIEWED_TRANSCRIPTS = "transcripts"
+REVIEWED_RULES: dict[str, str] = {
+    REVIEWED_CODINGS: "the segments listed in their codings file (a reviewed segment left "
+    "uncoded is a row with an empty code_id)",
+    REVIEWED_ALL: "every participant turn of the segments file",
+    REVIEWED_TRANSCRIPTS: "every participant turn of each transcript their codings file touches",
+}
+# A statistic with no variation to judge: neither coder applied the code on the double-coded
+# segments, so percent agreement, AC1 and Brennan-Prediger would read 1.000 from "absent" alone.
+REASON_NOT_OBSERVED = "not observed: neither coder applied the code on the double-coded segments"
+NOT_OBSERVED_KEYS = ("percent_agreement", "gwet_ac1", "brennan_prediger")
 # Set-valued alpha is exact and fast for code sets of a few codes (stats.set_alpha_matrix); distinct
 # sets with many codes are compared pairwise with every distinct set, and beyond this many pairwise
 # distances (tens of seconds) it is skipped with the reason shown.
@@ -114,6 +129,11 @@ class Comparison:
     thresholds: dict[str, float] = field(
         default_factory=lambda: {"good": ALPHA_GOOD, "tentative": ALPHA_TENTATIVE}
     )
+    # What each coder reviewed: a key of REVIEWED_RULES, and the coders whose file has no
+    # "reviewed, no code" row (with the codings rule their reviewed set may be too small).
+    reviewed_rule: str = REVIEWED_CODINGS
+    no_empty_rows: tuple[str, ...] = ()
+    double_coded_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,9 +365,20 @@ def _stats_from_counts(
     }
     for key in STAT_KEYS:
         table[key] = np.asarray(stats[key], dtype=float)
+    unused = (both + only_a + only_b == 0) & (n > 0)
+    reasons = {
+        k: (None if v is None else v.copy()) for k, v in (stats.get("reasons") or {}).items()
+    }
+    if unused.any():
+        for key in NOT_OBSERVED_KEYS:
+            table[key] = np.where(unused, np.nan, table[key])
+            r = reasons.get(key)
+            if r is None:
+                r = np.full(n.shape, None, dtype=object)
+            r[unused] = REASON_NOT_OBSERVED
+            reasons[key] = r
     table["rare"] = rare
     table["alpha_band"] = _band(table["krippendorff_alpha"])
-    reasons = stats.get("reasons") or {}
     table["reasons"] = [
         {k: str(r[i]) for k, r in reasons.items() if r is not None and r[i] is not None}
         for i in range(len(n))
@@ -494,6 +525,7 @@ def compare_codings(
     b_path: str | Path | None = None,
     segments_path: str | Path | None = None,
     include_facilitator: bool = False,
+    reviewed: str = REVIEWED_CODINGS,
     progress: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
@@ -505,6 +537,12 @@ def compare_codings(
     Codes come from the codebook in its order (declared categories, method.md), or without one from
     the union of codes seen, sorted. Units are the segments both coders reviewed, in segments-file
     order (or transcript, then turn). Raises a `ContractError` subclass naming the file and row.
+
+    `reviewed` says what each coder reviewed (REVIEWED_RULES): the segments in their file
+    ("codings"), every participant turn of `segments` ("all"), or every participant turn of the
+    transcripts their file touches ("transcripts"); the last two need `segments`. With "all" or
+    "transcripts" a file that lists only coded segments gives the same figures as one with a
+    "reviewed, no code" row for every other turn.
     """
     import numpy as np
     import pandas as pd
@@ -537,6 +575,22 @@ def compare_codings(
         known = pd.Index(segments["segment_id"].astype(str))
         for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
             _check_segments(df, known, path, label, seg_file)
+
+    if reviewed not in REVIEWED_RULES:
+        raise ContractError(
+            f"reviewed must be one of {', '.join(REVIEWED_RULES)}, got {reviewed!r}"
+        )
+    no_empty = tuple(
+        name for name, df in ((coder_a, a), (coder_b, b)) if not (df["code_id"] == "").any()
+    )
+    if reviewed != REVIEWED_CODINGS:
+        if segments is None:
+            raise ContractError(
+                f"what the coders reviewed ({reviewed!r}) is read from the segments file, "
+                "and none was given"
+            )
+        a = _with_reviewed_rows(a, segments, reviewed, include_facilitator)
+        b = _with_reviewed_rows(b, segments, reviewed, include_facilitator)
 
     reviewed_a = pd.Index(a["segment_id"].unique())
     reviewed_b = pd.Index(b["segment_id"].unique())
@@ -631,7 +685,36 @@ def compare_codings(
         share_unit=share.unit,
         share_reviewed=share.reviewed,
         facilitator_segments=share.facilitator_segments,
+        reviewed_rule=reviewed,
+        no_empty_rows=no_empty,
+        double_coded_ids=tuple(units.tolist()),
     )
+
+
+def _with_reviewed_rows(
+    df: pd.DataFrame, segments: pd.DataFrame, reviewed: str, include_facilitator: bool
+) -> pd.DataFrame:
+    """`df` plus a "reviewed, no code" row for every participant turn the rule says the coder
+    reviewed and the file does not list (facilitator turns too with `include_facilitator`)."""
+    import pandas as pd
+
+    seg = segments.drop_duplicates("segment_id")
+    ids = seg["segment_id"].astype(str)
+    keep = pd.Series(True, index=seg.index)
+    if not include_facilitator and "role" in seg.columns:
+        keep &= seg["role"].fillna("").astype(str).str.strip() != ROLE_FACILITATOR
+    if reviewed == REVIEWED_TRANSCRIPTS:
+        touched = seg.loc[ids.isin(df["segment_id"]), "transcript_id"].unique()
+        keep &= seg["transcript_id"].isin(touched)
+    extra = ids[keep & ~ids.isin(df["segment_id"])]
+    if not len(extra):
+        return df
+    rows = pd.DataFrame({c: "" for c in df.columns}, index=range(len(extra)))
+    rows["segment_id"] = extra.to_numpy()
+    if "coder" in df.columns:
+        names = [n for n in df["coder"].unique() if str(n).strip()]
+        rows["coder"] = names[0] if names else ""
+    return pd.concat([df, rows], ignore_index=True)
 
 
 # --- JSON form ----------------------------------------------------------------------------------
@@ -695,6 +778,8 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
             "single_coded": {"a": list(c.single_coded_a), "b": list(c.single_coded_b)},
             "thresholds": c.thresholds,
             "rare_rule": c.rare_rule,
+            "reviewed_rule": {"rule": c.reviewed_rule, "means": REVIEWED_RULES[c.reviewed_rule]},
+            "no_empty_code_rows": list(c.no_empty_rows),
         }
     )
     # The tables are converted column by column (already JSON-safe: no second walk).

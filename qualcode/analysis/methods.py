@@ -163,6 +163,7 @@ def agreement_figures(
     consensus: pd.DataFrame | None,
     *,
     files: dict[str, Any] | None = None,
+    reviewed: str = "codings",
 ) -> tuple[Comparison, list[Comparison]]:
     """A vs B (before), and each coder vs the consensus on the same double-coded segments (after),
     pooled over code x segment decisions (`qualcode.agreement.compare`)."""
@@ -178,19 +179,24 @@ def agreement_figures(
         a_path=files.get("a"),
         b_path=files.get("b"),
         include_facilitator=data.include_facilitator,
+        reviewed=reviewed,
     )
     after: list[Comparison] = []
     if consensus is not None:
-        both = set(coder_a["segment_id"]) & set(coder_b["segment_id"])
+        both = set(before.double_coded_ids)
         cons = consensus[consensus["segment_id"].isin(both)]
+        seg_both = segments[segments["segment_id"].isin(both)]
         for df, key in ((coder_a, "a"), (coder_b, "b")):
             after.append(
                 compare_codings(
                     df[df["segment_id"].isin(both)],
                     cons,
                     codebook=data.codebook,
+                    segments=seg_both,
                     a_path=files.get(key),
                     b_path=files.get("consensus"),
+                    include_facilitator=data.include_facilitator,
+                    reviewed=reviewed,
                 )
             )
     return before, after
@@ -223,6 +229,7 @@ def methods_report(
     quotes: int = 3,
     files: dict[str, Any] | None = None,
     version: str | None = None,
+    reviewed: str = "codings",
 ) -> MethodsReport:
     """COREQ items and a methods paragraph for the study in `data`.
 
@@ -358,7 +365,11 @@ def methods_report(
     # 24 coders, agreement ----------------------------------------------------------------------
     agreement_rows: list[dict[str, Any]] = []
     if coder_a is not None and coder_b is not None:
-        before, after = agreement_figures(data, coder_a, coder_b, consensus, files=files)
+        from qualcode.agreement.compare import REVIEWED_RULES
+
+        before, after = agreement_figures(
+            data, coder_a, coder_b, consensus, files=files, reviewed=reviewed
+        )
         # One definition with `compare`: the share of the codable (non-facilitator) turns.
         share = _share(before.double_coded_share)
         of = f"{before.share_double_coded} of {before.share_denominator} {before.share_unit}"
@@ -376,6 +387,26 @@ def methods_report(
                 FROM_DATA,
             )
         )
+        facts["reviewed_rule"] = before.reviewed_rule
+        sentences.append(
+            (
+                f"Each coder was taken to have reviewed {REVIEWED_RULES[before.reviewed_rule]}; "
+                "a code one coder applied and the other did not counts as a disagreement.",
+                FROM_DATA,
+            )
+        )
+        if before.reviewed_rule == "codings" and before.no_empty_rows:
+            names = " and ".join(before.no_empty_rows)
+            sentences.append(
+                (
+                    todo(
+                        f"the codings of {names} list only coded turns, so the turns reviewed and "
+                        "left uncoded are not recorded and agreement may be inflated; state what "
+                        "each coder reviewed."
+                    ),
+                    BY_HAND,
+                )
+            )
         agreement_rows.append(_pooled_row("before reconciliation", before))
         p = before.overall["pooled"]
         sentences.append(

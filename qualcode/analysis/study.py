@@ -51,6 +51,7 @@ def study_report(
     consensus: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
     files: dict[str, Any] | None = None,
+    reviewed: str = "codings",
     progress: Callable[[int], None] | None = None,
 ) -> StudyReport:
     """All sections for the study in `data`. Saturation is left out (with a warning) when the order
@@ -101,6 +102,7 @@ def study_report(
             saturation_options=saturation_options,
             quotes=quotes,
             files=files,
+            reviewed=reviewed,
         )
     )
     step(1)

@@ -16,6 +16,12 @@ BAND_STYLES = {"good": "green", "tentative": "yellow", "low": "red", "n/a": "dim
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+class ReviewedRule(StrEnum):
+    codings = "codings"
+    all = "all"
+    transcripts = "transcripts"
+
+
 class CompareFormat(StrEnum):
     table = "table"
     json = "json"
@@ -45,6 +51,16 @@ def compare(
         ),
     ] = None,
     output: OutputOption = None,
+    reviewed: Annotated[
+        ReviewedRule,
+        typer.Option(
+            "--reviewed",
+            help="What each coder reviewed: codings (the segments in their file; an empty code_id "
+            "= reviewed, no code), all (every participant turn of --segments), or transcripts "
+            "(every participant turn of the transcripts their file touches).",
+            case_sensitive=False,
+        ),
+    ] = "codings",
     limit: Annotated[
         int,
         typer.Option(
@@ -55,8 +71,11 @@ def compare(
     """Measure how far two coders agree, per code, per theme and construct, and overall, and list
     every segment where they differ.
 
-    Agreement is computed on the segments both coders reviewed (every segment_id in a codings file;
-    an empty code_id means reviewed, no code). Per code: prevalence, the 2x2 counts, percent agreement,
+    Agreement is computed on the segments both coders reviewed: by default every segment_id in a
+    codings file (an empty code_id means reviewed, no code); --reviewed all or transcripts takes
+    every participant turn of --segments (or of the transcripts a file touches), so a file that
+    lists only coded segments does not shrink the double-coded set. A code one coder applied and
+    the other did not is a disagreement. Per code: prevalence, the 2x2 counts, percent agreement,
     Cohen's kappa, Scott's pi, Krippendorff's alpha, Gwet's AC1, Brennan-Prediger, positive agreement.
 
     Example: qualcode compare codings/ana.csv codings/ben.csv --codebook codebook.yaml -o agreement.html
@@ -91,9 +110,20 @@ def compare(
     b = read_codings(coder_b)
     for note in filter(None, (coder_note(a), coder_note(b))):
         typer.echo(f"note: {note}", err=True)
+    rule = ReviewedRule(reviewed).value
+    if rule != "codings" and segments is None:
+        raise typer.BadParameter(
+            f"--reviewed {rule} reads the participant turns from --segments segments.csv",
+            param_hint="'--reviewed'",
+        )
     segs = read_segments(segments) if segments is not None else None
     kwargs = dict(
-        codebook=cb, segments=segs, a_path=coder_a, b_path=coder_b, segments_path=segments
+        codebook=cb,
+        segments=segs,
+        a_path=coder_a,
+        b_path=coder_b,
+        segments_path=segments,
+        reviewed=rule,
     )
     if len(a) + len(b) > LARGE_CODINGS_ROWS:  # seconds of work: show where it is
         from qualcode.agreement.compare import COMPARE_STEPS
@@ -103,6 +133,8 @@ def compare(
             comparison = compare_codings(a, b, progress=advance, **kwargs)
     else:
         comparison = compare_codings(a, b, **kwargs)
+    for line in reviewed_warnings(comparison):
+        typer.echo(f"warning: {line}", err=True)
 
     if chosen == "table":
         if output is None:
@@ -125,6 +157,21 @@ def compare(
         write_comparison(comparison, chosen, output)
     if output is not None:
         typer.echo(f"wrote {output} ({chosen})", err=True)
+
+
+def reviewed_warnings(comparison) -> list[str]:
+    """With the codings rule, a file without "reviewed, no code" rows cannot say what its coder
+    reviewed: the double-coded set may shrink to the coded segments and inflate agreement."""
+    if comparison.reviewed_rule != "codings":
+        return []
+    files = {comparison.coder_a: comparison.file_a, comparison.coder_b: comparison.file_b}
+    return [
+        f"{files.get(name) or name} has no rows with an empty code_id, so it cannot say which "
+        "segments were reviewed and left uncoded; agreement counts only the segments it lists. "
+        "If the coder reviewed every participant turn, pass --reviewed all --segments "
+        "segments.csv (or --reviewed transcripts)"
+        for name in comparison.no_empty_rows
+    ]
 
 
 def print_table(comparison, console, *, limit: int = 25) -> None:

@@ -488,6 +488,15 @@ DecisionsOption = Annotated[
     Path | None,
     typer.Option("--decisions", help="The reconcile decisions log (decisions.csv)."),
 ]
+ReviewedOption = Annotated[
+    str,
+    typer.Option(
+        "--reviewed",
+        help="What each coder reviewed, for the agreement figures: codings (the segments in "
+        "their file), all (every participant turn), or transcripts (every participant turn of "
+        "the transcripts their file touches).",
+    ),
+]
 BaseOption = Annotated[int, typer.Option("--base", min=1, help="Saturation base size b.")]
 RunOption = Annotated[int, typer.Option("--run", min=1, help="Saturation run length r.")]
 ThresholdOption = Annotated[
@@ -520,6 +529,14 @@ def _saturation_options(
         "denominator": denominator,
         "new": new,
     }
+
+
+def _reviewed(value: str) -> str:
+    from qualcode.agreement.compare import REVIEWED_RULES
+
+    if value not in REVIEWED_RULES:
+        raise typer.BadParameter(f"choose {', '.join(REVIEWED_RULES)}", param_hint="'--reviewed'")
+    return value
 
 
 def _agreement_inputs(
@@ -596,6 +613,7 @@ def methods(
     coder_a: CoderAFile = None,
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
+    reviewed: ReviewedOption = "codings",
     base: BaseOption = 4,
     run: RunOption = 2,
     threshold: ThresholdOption = "5%",
@@ -634,7 +652,9 @@ def methods(
     events = _order(order)
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
-    result = methods_report(data, saturation_options=sat, quotes=quotes, **agreement)
+    result = methods_report(
+        data, saturation_options=sat, quotes=quotes, reviewed=_reviewed(reviewed), **agreement
+    )
     _emit(result, chosen, output, table)
 
 
@@ -650,6 +670,7 @@ def all_reports(
     coder_a: CoderAFile = None,
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
+    reviewed: ReviewedOption = "codings",
     by: Annotated[
         str | None, typer.Option("--by", help="Add a crosstab of the codes by this attribute.")
     ] = None,
@@ -707,6 +728,7 @@ def all_reports(
             quotes=quotes,
             saturation_options={**sat, "order": events, "permutations": permutations, "seed": seed},
             by=by,
+            reviewed=_reviewed(reviewed),
             progress=advance,
             **agreement,
         )

@@ -149,9 +149,12 @@ def summary_lines(c: Comparison) -> list[str]:
     lo, hi = USUAL_DOUBLE_CODED_SHARE
     file_a = f" ({c.file_a})" if c.file_a else ""
     file_b = f" ({c.file_b})" if c.file_b else ""
+    from qualcode.agreement.compare import REVIEWED_RULES
+
     lines = [
         f"Coder A: {c.coder_a}{file_a}, reviewed {c.reviewed_a} segments",
         f"Coder B: {c.coder_b}{file_b}, reviewed {c.reviewed_b} segments",
+        f"Reviewed: {REVIEWED_RULES[c.reviewed_rule]} (rule: {c.reviewed_rule})",
         f"Double-coded: {c.share_double_coded} of {c.share_denominator} {c.share_of} = "
         f"{fmt_share(c.double_coded_share)} (usual: {lo:.0%}-{hi:.0%})",
     ]
