@@ -12,6 +12,13 @@ Conventions (decided once):
   nothing to reconcile there); the summary counts them.
 - A replayed decisions log wins over the strategy; the strategy (if any) resolves the differences the
   log does not cover. Each log row records how it was decided: `replay` or the strategy's name.
+- union, intersection, prefer-a and prefer-b are mechanical shortcuts, not negotiated agreement
+  (Campbell et al. 2013; O'Connor & Joffe 2020): their rows say `decided_by: rule:<strategy>`, and a
+  coder's agreement with a consensus that holds any such decision is inflated by construction (a
+  union contains each coder's codes), so it is never reported as post-discussion agreement.
+- The negotiated path: `disagreements_sheet` lists every difference with both coders' codes and the
+  text, with empty decision/reason columns the coders fill in discussion (keep/drop, add rows for
+  codes added); replayed as a decisions log, rows left undecided are still open.
 - Agreement before/after is computed on the double-coded segments only, pooled over code x segment
   cells (codes = the codebook's when given, else every code observed).
 """
@@ -44,6 +51,48 @@ REPLAY = "replay"
 CONSENSUS = "consensus"
 KEPT, DROPPED, ADDED = DECISIONS
 DECISION_REQUIRED: tuple[str, ...] = ("segment_id", "code_id", "decision")
+RULE_PREFIX = "rule:"
+MECHANICAL_WORDING = {
+    "union": "union of both coders' codes",
+    "intersection": "intersection of both coders' codes",
+    "prefer-a": "taking coder A's codes",
+    "prefer-b": "taking coder B's codes",
+}
+SHEET_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "code_id",
+    "code_label",
+    "coder_a",
+    "coder_b",
+    "decision",
+    "reason",
+    "decided_by",
+    "speaker",
+    "text",
+    "codes_a",
+    "codes_b",
+)
+
+
+def is_mechanical(decisions: pd.DataFrame) -> pd.Series:
+    """Per row of a decisions log: taken by a rule, not in discussion. `decided_by` "rule:<name>"
+    (this version), or a mechanical `strategy` (logs written before rules were named)."""
+    by = decisions["decided_by"].fillna("").astype(str)
+    strategy = decisions["strategy"].fillna("").astype(str)
+    return by.str.startswith(RULE_PREFIX) | strategy.isin(AUTOMATIC_STRATEGIES)
+
+
+def mechanical_rules(decisions: pd.DataFrame) -> list[str]:
+    """The rules (union, ...) that decided rows of a decisions log, in first-use order."""
+    rules = []
+    for by, strategy in zip(decisions["decided_by"], decisions["strategy"], strict=True):
+        by, strategy = str(by or ""), str(strategy or "")
+        if by.startswith(RULE_PREFIX):
+            rules.append(by[len(RULE_PREFIX) :])
+        elif strategy in AUTOMATIC_STRATEGIES:
+            rules.append(strategy)
+    return list(dict.fromkeys(rules))
+
 
 _DECISION_WORDS = {
     "kept": KEPT,
@@ -350,6 +399,11 @@ def check_decisions(
         if col not in df.columns:
             df[col] = ""
         df[col] = _stripped(df[col])
+    # File rows (0-based after the header) survive a filter of undecided sheet rows.
+    index = decisions.index
+    positions = (
+        np.asarray(index, dtype=np.int64) if index.dtype.kind in "iu" else np.arange(len(df))
+    )
     df = df[list(DECISION_COLUMNS)].reset_index(drop=True)
     if df.empty:
         return df
@@ -381,7 +435,7 @@ def check_decisions(
         cells_a = set(map(tuple, cells_a_df.to_numpy()))
         cells_b = set(map(tuple, cells_b_df.to_numpy()))
     for i, row in enumerate(df.iloc[first_bad:].itertuples(index=False), start=first_bad):
-        line = i + 2
+        line = int(positions[i]) + 2
         seg, code = row.segment_id, row.code_id
         if seg == "":
             raise ContractError("segment_id is empty", file=file, line=line)
@@ -473,7 +527,7 @@ def check_decisions(
             first = int(dup.to_numpy().nonzero()[0][0])
             key = (df["segment_id"].iat[first], df["code_id"].iat[first])
             same = (df["segment_id"] == key[0]) & (df["code_id"] == key[1])
-            rows = [str(i + 2) for i in same.to_numpy().nonzero()[0]]
+            rows = [str(int(positions[i]) + 2) for i in same.to_numpy().nonzero()[0]]
             raise ContractError(
                 f"rows {' and '.join(rows)} both decide {key[1]} on {key[0]}",
                 file=file,
@@ -623,6 +677,10 @@ class ReconcileSummary:
     by_strategy: dict[str, dict[str, int]]
     codes: int
     agreement: dict[str, dict[str, float]]  # before, a_vs_consensus, b_vs_consensus
+    # Decisions taken by a rule (decided_by "rule:<strategy>") and the rules: with any, the
+    # consensus is (partly) mechanical and coder-vs-consensus agreement is not post-discussion.
+    mechanical: int = 0
+    rules: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -682,7 +740,20 @@ def summarise(
         by_strategy=by_strategy,
         codes=len(codes),
         agreement=agreement,
+        mechanical=int(is_mechanical(decisions).sum()),
+        rules=mechanical_rules(decisions),
     )
+
+
+def _decided_rows(decisions: pd.DataFrame) -> pd.DataFrame:
+    """A filled-in disagreements sheet: rows with an empty decision are still undecided (kept out,
+    so a strategy or a later meeting decides them). Row numbers in messages stay the file's."""
+    if "decision" not in decisions.columns:
+        return decisions
+    blank = decisions["decision"].fillna("").astype(str).str.strip() == ""
+    if not blank.any():
+        return decisions
+    return decisions[~blank]
 
 
 def _missing_error(pair: CodingPair, missing: pd.DataFrame, file: str | None) -> QualcodeError:
@@ -764,7 +835,7 @@ def reconcile_pair(
     stamp = timestamp(now)
     dfile = str(decisions_file) if decisions_file is not None else None
     if decisions is not None:
-        replayed = check_decisions(pair, decisions, file=dfile)
+        replayed = check_decisions(pair, _decided_rows(decisions), file=dfile)
         if not keep_strategy:
             replayed["strategy"] = REPLAY
         replayed.loc[replayed["strategy"] == "", "strategy"] = REPLAY
@@ -783,7 +854,8 @@ def reconcile_pair(
                 "code_id": rest["code_id"],
                 "decision": _auto_decisions(rest, strategy),
                 "strategy": strategy,
-                "decided_by": decided_by,
+                # A rule, not a person: mechanical shortcuts are not negotiated agreement.
+                "decided_by": f"{RULE_PREFIX}{strategy}",
                 "reason": "",
                 "timestamp": stamp,
             }
@@ -948,3 +1020,59 @@ def append_decision(path: str | Path, row: dict[str, str]) -> None:
         fh.flush()
         with contextlib.suppress(OSError):
             os.fsync(fh.fileno())
+
+
+# --- the negotiated path: a disagreements sheet the coders fill in discussion -------------------
+SHEET_HELP: tuple[str, ...] = (
+    "One row per disagreement: a code on a segment that one coder applied and the other did not "
+    "(coder_a / coder_b: 1 applied, 0 not).",
+    "Discuss each row and write the decision: keep (the code stays in the consensus) or drop; "
+    "write the reason, and who decided in decided_by.",
+    "To add a code neither coder applied, add a row: segment_id, code_id, decision add, reason.",
+    "Rows left without a decision stay open: replaying the sheet asks for them (or a --strategy "
+    "decides them mechanically, and the reports say so).",
+    "Replay: qualcode reconcile A.csv B.csv --decisions THIS_FILE -o consensus.csv",
+)
+
+
+def disagreements_sheet(pair: CodingPair, segments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every difference of `pair` as a sheet to fill in discussion (SHEET_COLUMNS): the code and its
+    label, which coder applied it, both coders' codes on the segment and its text, and empty
+    decision / reason / decided_by cells. Replayed with `--decisions` it is a decisions log."""
+    import numpy as np
+    import pandas as pd
+
+    diffs = pair.differences
+    out = pd.DataFrame(
+        {
+            "segment_id": diffs["segment_id"].to_numpy(),
+            "code_id": diffs["code_id"].to_numpy(),
+        }
+    )
+    book = pair.codebook
+    out["code_label"] = [
+        book.code(c).label if book is not None and c in book else "" for c in out["code_id"]
+    ]
+    out["coder_a"] = np.where(diffs["in_a"].to_numpy(dtype=bool), "1", "0")
+    out["coder_b"] = np.where(diffs["in_b"].to_numpy(dtype=bool), "1", "0")
+    for col in ("decision", "reason", "decided_by"):
+        out[col] = ""
+    if segments is not None and len(out):
+        info = segments.drop_duplicates("segment_id").set_index("segment_id")
+        info = info.reindex(out["segment_id"])
+        out["speaker"] = info["speaker"].fillna("").astype(str).to_numpy()
+        out["text"] = info["text"].fillna("").astype(str).to_numpy()
+    else:
+        out["speaker"] = ""
+        out["text"] = ""
+
+    def code_sets(df: pd.DataFrame) -> dict[str, str]:
+        cells = _cells(df)
+        cells = cells[cells["segment_id"].isin(set(out["segment_id"]))]
+        ranked = _order(cells, pair.segment_rank, pair.code_rank)
+        return ranked.groupby("segment_id", sort=False)["code_id"].agg(", ".join).to_dict()
+
+    sets_a, sets_b = code_sets(pair.a), code_sets(pair.b)
+    out["codes_a"] = [sets_a.get(s, "") for s in out["segment_id"]]
+    out["codes_b"] = [sets_b.get(s, "") for s in out["segment_id"]]
+    return out[list(SHEET_COLUMNS)].reset_index(drop=True)

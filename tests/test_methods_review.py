@@ -25,6 +25,7 @@ from qualcode.analysis.hierarchy import hierarchy_report
 from qualcode.analysis.methods import methods_report
 from qualcode.codebook import load_codebook
 from qualcode.io import read_segments
+from qualcode.model import DECISION_COLUMNS
 from qualcode.report.compare_report import summary_lines, to_markdown
 
 # G1: a facilitator turn, four participant turns and one unknown speaker; G2: a facilitator turn
@@ -161,12 +162,19 @@ def test_methods_states_the_same_share_as_compare(tmp_path):
 def test_methods_names_the_consensus_once(tmp_path):
     data, cons = study(tmp_path)
     a, b = codings_frame(A_ROWS, "ana"), codings_frame(B_ROWS, "ben")
-    text = methods_report(data, coder_a=a, coder_b=b, consensus=cons).paragraph
-    assert "Agreement of each coder with the consensus on the same turns: ana kappa" in text
+    # A negotiated log (the one difference decided by the team): post-discussion agreement is shown.
+    talked = pd.DataFrame(
+        [("G1:3", "RI1", "1", "0", "kept", "replay", "ana & ben", "", "")],
+        columns=list(DECISION_COLUMNS),
+    )
+    text = methods_report(data, coder_a=a, coder_b=b, consensus=cons, decisions=talked).paragraph
+    assert (
+        "Agreement of each coder with the negotiated consensus on the same turns: ana kappa" in text
+    )
     assert "(consensus)" not in text
     data, cons = study(tmp_path, consensus_coder="final")
-    text = methods_report(data, coder_a=a, coder_b=b, consensus=cons).paragraph
-    assert "Agreement of each coder with the consensus (final) on the same turns" in text
+    text = methods_report(data, coder_a=a, coder_b=b, consensus=cons, decisions=talked).paragraph
+    assert "Agreement of each coder with the negotiated consensus (final) on the same turns" in text
 
 
 def test_methods_coding_tree_wording(tmp_path):

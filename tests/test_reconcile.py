@@ -112,7 +112,8 @@ def test_strategies(a, b, strategy, consensus, decisions):
         (*c, d, strategy) for c, d in zip(cells, decisions, strict=True)
     ]
     assert list(result.decisions.columns) == list(DECISION_COLUMNS)
-    assert set(result.decisions["decided_by"]) == {"team"}
+    # A rule decided, not the team: mechanical shortcuts are labelled (issue 12, item 1).
+    assert set(result.decisions["decided_by"]) == {f"rule:{strategy}"}
     assert set(result.decisions["timestamp"]) == {STAMP}
     s = result.summary
     assert (s.segments_both, s.segments_only_a, s.segments_only_b, s.differences) == (4, 1, 1, 4)

@@ -100,7 +100,14 @@ def test_log_option_and_replay_with_codebook(cli, study):
         ("fg1:2", "RI4", "added", "replay"),
         ("fg1:3", "RI3", "kept", "union"),
     ]
-    assert {r["decided_by"] for r in read_rows(log)} == {"team"}
+    # replayed rows: the team; the rest: the union rule (mechanical, issue 12 item 1)
+    assert [(r["strategy"], r["decided_by"]) for r in read_rows(log)] == [
+        ("union", "rule:union"),
+        ("union", "rule:union"),
+        ("replay", "team"),
+        ("replay", "team"),
+        ("union", "rule:union"),
+    ]
     assert "  replay: 0 kept, 1 dropped, 1 added" in result.stdout
     # the written log replays to the same consensus on its own
     book = study / "codebook.yaml"

@@ -307,7 +307,9 @@ ALL_TITLES = [
 
 
 def run_all(cli, d: Path, out: Path) -> None:
+    # The negotiated log: each coder's agreement with the consensus is then reported (issue 12).
     coders = ["--coder-a", d / "coder_a.csv", "--coder-b", d / "coder_b.csv"]
+    coders += ["--decisions", d / "decisions.csv"]
     sat = ["--base", "1", "--run", "1", "--threshold", "0", "--permutations", "0"]
     result = cli("report", "all", *args(d), *coders, *sat, "-o", out)
     assert result.exit_code == 0, result.stderr

@@ -197,8 +197,9 @@ def test_methods_with_coder_files_hand_checked(study_dir):
     assert before["cohen_kappa"] == pytest.approx((0.925 - 0.695) / 0.305)
     assert report.agreement.iloc[1]["cohen_kappa"] == pytest.approx(1.0)
     assert "Cohen's kappa 0.754" in report.paragraph
-    assert "3 coding decisions on differences were logged (2 kept, 1 dropped, 0 added" in (
-        report.paragraph
+    assert (
+        "3 coding decisions on differences were taken in discussion and logged (2 kept, 1 dropped, 0 added"
+        in (report.paragraph)
     )
     assert "[To complete: the number of coders" not in report.paragraph
 

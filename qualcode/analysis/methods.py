@@ -40,6 +40,12 @@ COREQ_ITEMS: dict[int, str] = {
     29: "Quotations presented",
     32: "Clarity of minor themes",
 }
+MATCH_WORDING = {
+    "union": "the union of both coders' codes",
+    "intersection": "the intersection of both coders' codes",
+    "prefer-a": "coder A's codes",
+    "prefer-b": "coder B's codes",
+}
 AGREEMENT_COLUMNS = (
     "stage",
     "pair",
@@ -202,16 +208,118 @@ def agreement_figures(
     return before, after
 
 
-def _decisions_sentence(decisions: pd.DataFrame, facts: dict[str, Any]) -> tuple[str, str]:
-    """What the reconcile log (decisions.csv) records."""
-    counts = decisions["decision"].value_counts()
+def _decisions_sentence(
+    decisions: pd.DataFrame, facts: dict[str, Any]
+) -> tuple[tuple[str, str], str]:
+    """What the reconcile log (decisions.csv) records, naming mechanical rules as such (their rows
+    say decided_by rule:<strategy>). Returns the sentence and the first rule ("" if none)."""
+    from qualcode.reconcile import MECHANICAL_WORDING, is_mechanical, mechanical_rules
+
+    mech = is_mechanical(decisions)
+    rules = mechanical_rules(decisions)
+    talked = decisions[~mech]
+    counts = talked["decision"].value_counts()
     kept, dropped, added = (int(counts.get(k, 0)) for k in ("kept", "dropped", "added"))
-    facts["decisions"] = {"kept": kept, "dropped": dropped, "added": added}
-    return (
-        f"{len(decisions)} coding decisions on differences were logged ({kept} kept, "
-        f"{dropped} dropped, {added} added in discussion).",
-        FROM_DATA,
+    n_mech = int(mech.sum())
+    facts["decisions"] = {
+        "negotiated": len(talked),
+        "kept": kept,
+        "dropped": dropped,
+        "added": added,
+        "mechanical": n_mech,
+        "rules": rules,
+    }
+    wording = " and ".join(MECHANICAL_WORDING.get(r, r) for r in rules)
+    negotiated = (
+        f"{len(talked)} coding decisions on differences were taken in discussion and logged "
+        f"({kept} kept, {dropped} dropped, {added} added in discussion)"
     )
+    if n_mech and not len(talked):
+        text = (
+            f"The consensus was formed mechanically by {wording} ({n_mech} differences decided by "
+            "rule); it was not negotiated."
+        )
+    elif n_mech:
+        text = (
+            f"{negotiated}; {n_mech} further differences were decided mechanically by {wording}, "
+            "not negotiated."
+        )
+    else:
+        text = (
+            "Disagreements were resolved by discussion (negotiated agreement, Campbell et al. "
+            f"2013): {negotiated}."
+        )
+    return (text, FROM_DATA), (rules[0] if rules else "")
+
+
+def _mechanical_consensus(
+    before: Comparison, coder_a: pd.DataFrame, coder_b: pd.DataFrame, consensus: pd.DataFrame | None
+) -> str:
+    """Without a decisions log: the mechanical rule the consensus matches exactly on the
+    double-coded turns (union, intersection, prefer-a, prefer-b), or "" (none, or the coders
+    agree everywhere so nothing tells)."""
+    if consensus is None:
+        return ""
+    units = set(before.double_coded_ids)
+
+    def cells(df: pd.DataFrame) -> set[tuple[str, str]]:
+        sub = df[df["segment_id"].isin(units) & (df["code_id"].astype(str).str.strip() != "")]
+        ids = sub["code_id"].astype(str).str.strip()
+        return set(zip(sub["segment_id"].astype(str), ids, strict=True))
+
+    a, b, c = cells(coder_a), cells(coder_b), cells(consensus)
+    if a == b:
+        return ""
+    for rule, made in (("union", a | b), ("intersection", a & b), ("prefer-a", a), ("prefer-b", b)):
+        if c == made:
+            return rule
+    return ""
+
+
+def _absent_share(pooled: dict[str, Any]) -> str:
+    """How much of the pooled figure rests on both coders leaving a code off (O'Connor & Joffe
+    2020): the share of `neither` cells among all code x turn decisions."""
+    total = sum(int(pooled[k]) for k in ("both", "only_a", "only_b", "neither"))
+    if not total:
+        return ""
+    return (
+        f" ({_percent(int(pooled['neither']) / total)} of these decisions are turns where both "
+        "coders left a code off, which dominates pooled figures)"
+    )
+
+
+def _per_code_sentence(c: Comparison, facts: dict[str, Any]) -> tuple[str, str]:
+    """Per-code range and median of kappa and alpha, and how many codes fall below 0.667, beside the
+    pooled figure (O'Connor & Joffe 2020; the kappa paradox, Feinstein & Cicchetti 1990)."""
+    from qualcode.agreement.compare import ALPHA_TENTATIVE
+
+    per = c.per_code
+    parts = []
+    summary: dict[str, Any] = {}
+    for key, name in (
+        ("cohen_kappa", "Cohen's kappa"),
+        ("krippendorff_alpha", "Krippendorff's alpha"),
+    ):
+        values = per[key].dropna()
+        if len(values):
+            lo, hi, med = float(values.min()), float(values.max()), float(values.median())
+            summary[key] = {"min": lo, "max": hi, "median": med, "codes": len(values)}
+            parts.append(f"{name} {_stat(lo)} to {_stat(hi)} (median {_stat(med)})")
+    alphas = per["krippendorff_alpha"].dropna()
+    below = int((alphas < ALPHA_TENTATIVE).sum())
+    undefined = int(per["krippendorff_alpha"].isna().sum())
+    summary.update(below_0667=below, codes=len(per), undefined=undefined)
+    facts["per_code_agreement"] = summary
+    if not parts:
+        return (todo("per-code agreement (no code has a defined kappa or alpha)."), BY_HAND)
+    text = (
+        f"Per code, over the {len(alphas)} codes with a defined value, {' and '.join(parts)}; "
+        f"{below} of {len(alphas)} codes had alpha below {ALPHA_TENTATIVE:.3f}"
+    )
+    if undefined:
+        text += f" ({undefined} code(s) undefined: not observed or without variation)"
+    text += " (O'Connor & Joffe 2020; on the kappa paradox, Feinstein & Cicchetti 1990)."
+    return (text, FROM_DATA)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -413,15 +521,52 @@ def methods_report(
             (
                 "Agreement before reconciliation, pooled over code x turn decisions on the "
                 f"double-coded turns: {_percent(p['percent_agreement'])} agreement, Cohen's kappa "
-                f"{_stat(p['cohen_kappa'])}, Krippendorff's alpha {_stat(p['krippendorff_alpha'])}.",
+                f"{_stat(p['cohen_kappa'])}, Krippendorff's alpha {_stat(p['krippendorff_alpha'])}"
+                f"{_absent_share(p)}.",
                 FROM_DATA,
             )
         )
+        sentences.append(_per_code_sentence(before, facts))
+        sentences.append(
+            (
+                todo(
+                    "whether coding was done in rounds (e.g. after each group, meeting to agree the "
+                    "codebook between rounds) and whether agreement was measured per round."
+                ),
+                BY_HAND,
+            )
+        )
+        mechanical = ""
         if decisions is not None:
-            sentences.append(_decisions_sentence(decisions, facts))
+            sentence, mechanical = _decisions_sentence(decisions, facts)
+            sentences.append(sentence)
         else:
-            sentences.append((todo("how disagreements were resolved."), BY_HAND))
-        if after:
+            mechanical = _mechanical_consensus(before, coder_a, coder_b, consensus)
+            if mechanical:
+                facts["mechanical_consensus"] = mechanical
+                sentences.append(
+                    (
+                        todo(
+                            f"how disagreements were resolved: the consensus equals "
+                            f"{MATCH_WORDING[mechanical]} on the double-coded turns, as the "
+                            f"mechanical shortcut {mechanical} would make it; the decisions log "
+                            "tells whether it was negotiated."
+                        ),
+                        BY_HAND,
+                    )
+                )
+            else:
+                sentences.append((todo("how disagreements were resolved."), BY_HAND))
+        if after and mechanical:
+            sentences.append(
+                (
+                    "Each coder's agreement with the consensus is not reported: a consensus formed "
+                    "by a mechanical rule agrees with the coders by construction, so it would not "
+                    "be post-discussion agreement.",
+                    FROM_DATA,
+                )
+            )
+        elif after:
             texts = []
             for c in after:
                 agreement_rows.append(_pooled_row("after reconciliation", c))
@@ -434,8 +579,8 @@ def methods_report(
             named = "" if name.casefold() == "consensus" else f" ({name})"
             sentences.append(
                 (
-                    f"Agreement of each coder with the consensus{named} on the same turns: "
-                    f"{'; '.join(texts)}.",
+                    f"Agreement of each coder with the negotiated consensus{named} on the same "
+                    f"turns: {'; '.join(texts)}.",
                     FROM_DATA,
                 )
             )
@@ -445,7 +590,7 @@ def methods_report(
             (todo("the number of coders, the double-coded share and agreement."), BY_HAND)
         )
         if decisions is not None:
-            sentences.append(_decisions_sentence(decisions, facts))
+            sentences.append(_decisions_sentence(decisions, facts)[0])
     agreement = pd.DataFrame(agreement_rows, columns=list(AGREEMENT_COLUMNS))
 
     # 25 coding tree, 26 derivation -------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, RequiredOutputOption, protect_inputs
+from qualcode.cli.options import OptionalCodebookOption, OutputOption, protect_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -29,14 +29,25 @@ def _same(p: Path | None, q: Path | None) -> bool:
 def reconcile(
     coder_a: Annotated[Path, typer.Argument(help="Codings of coder A (codings/<coder>.csv).")],
     coder_b: Annotated[Path, typer.Argument(help="Codings of coder B.")],
-    output: RequiredOutputOption,
+    output: OutputOption = None,
     strategy: Annotated[
         str | None,
         typer.Option(
             "--strategy",
             "-s",
-            help="How to resolve differences: union, intersection, prefer-a, prefer-b, or "
-            "interactive (walk each one). With --decisions, resolves what the log leaves open.",
+            help="How to resolve differences: interactive (walk each one and decide it in "
+            "discussion), or a mechanical shortcut, not negotiated: union, intersection, prefer-a, "
+            "prefer-b. With --decisions, resolves what the log leaves open.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--sheet",
+            help="Write a disagreements sheet (.csv or .xlsx) instead of a consensus: one row per "
+            "disagreement with both coders' codes and the text, to fill with keep/drop/add and a "
+            "reason in discussion, then replay with --decisions.",
+            dir_okay=False,
         ),
     ] = None,
     decisions: Annotated[
@@ -76,8 +87,13 @@ def reconcile(
 
     Every difference (a code on a segment that one coder applied and the other did not) gets exactly
     one decision in the log: kept, dropped, or a code added in discussion. Codes both coders applied
-    are kept; segments only one coder reviewed are carried over as coded. `interactive` walks the
-    differences and saves each decision at once; run the same command again to resume.
+    are kept; segments only one coder reviewed are carried over as coded.
+
+    Negotiated agreement (recommended): --sheet FILE.xlsx lists every disagreement to decide in a
+    meeting, replayed with --decisions FILE.xlsx; or --strategy interactive walks the differences
+    and saves each decision at once (run the same command again to resume). union, intersection,
+    prefer-a and prefer-b are mechanical shortcuts: their log says decided_by rule:<strategy> and
+    the reports say the consensus was not negotiated.
 
     Example: qualcode reconcile codings/alice.csv codings/bob.csv --strategy interactive
     --segments segments.csv --codebook codebook.yaml -o codings/consensus.csv
@@ -98,9 +114,18 @@ def reconcile(
         raise typer.BadParameter(
             f"{strategy!r} is not one of {', '.join(STRATEGY_NAMES)}", param_hint="--strategy"
         )
+    if sheet is not None:
+        _write_sheet(coder_a, coder_b, sheet, segments, codebook)
+        return
+    if output is None:
+        raise typer.BadParameter(
+            "give -o consensus.csv (or --sheet FILE to list the disagreements to decide)",
+            param_hint="'--output' / '-o'",
+        )
     if strategy is None and decisions is None:
         raise typer.BadParameter(
-            f"give a strategy ({', '.join(STRATEGY_NAMES)}) or a decisions log to replay",
+            f"give a strategy ({', '.join(STRATEGY_NAMES)}), a decisions log to replay, or "
+            "--sheet FILE to list the disagreements to decide",
             param_hint="--strategy / --decisions",
         )
     log_path = log or _default_log(output)
@@ -176,6 +201,55 @@ def reconcile(
     _print_summary(result, output, log_path)
 
 
+def _write_sheet(
+    coder_a: Path, coder_b: Path, sheet: Path, segments: Path | None, codebook: Path | None
+) -> None:
+    """The negotiated path, step 1: every disagreement in a sheet to fill in discussion."""
+    from qualcode.errors import QualcodeError
+    from qualcode.io import coder_note, read_codings, read_segments
+    from qualcode.reconcile import SHEET_HELP, disagreements_sheet, prepare_pair
+
+    suffix = sheet.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise typer.BadParameter("write the sheet as .csv or .xlsx", param_hint="'--sheet'")
+    if _same(coder_a, coder_b):
+        raise QualcodeError(
+            "A and B are the same file", file=coder_b, hint="give each coder's own codings file"
+        )
+    protect_inputs(sheet, coder_a, coder_b, segments, codebook, what="the disagreements sheet")
+    a = read_codings(coder_a)
+    b = read_codings(coder_b)
+    for note in filter(None, (coder_note(a), coder_note(b))):
+        typer.echo(f"note: {note}", err=True)
+    seg_df = read_segments(segments) if segments is not None else None
+    book = _load_codebook(codebook) if codebook is not None else None
+    pair = prepare_pair(
+        a, b, codebook=book, segments=seg_df, file_a=coder_a, file_b=coder_b,
+        segments_file=segments,
+    )  # fmt: skip
+    df = disagreements_sheet(pair, seg_df)
+    df = df.rename(columns={"codes_a": f"codes_{pair.coder_a}", "codes_b": f"codes_{pair.coder_b}"})
+    if suffix == ".xlsx":
+        import pandas as pd
+
+        from qualcode.report.tables import write_xlsx
+
+        how = pd.DataFrame({"how to fill this sheet": list(SHEET_HELP)})
+        write_xlsx(sheet, {"disagreements": df, "how to fill": how}, wrap_columns=("text",))
+    else:
+        from qualcode.report.tables import write_table_csv
+
+        write_table_csv(df, sheet)
+    typer.echo(
+        f"wrote {sheet}: {len(df)} disagreements between {pair.coder_a} and "
+        f"{pair.coder_b} to decide in discussion (decision: keep, drop or add; reason)"
+    )
+    typer.echo(
+        f"then: qualcode reconcile {coder_a} {coder_b} --decisions {sheet} -o consensus.csv",
+        err=True,
+    )
+
+
 def _progress(rows: int) -> Any:
     """A progress bar over reconcile's steps when the codings are large (seconds of work)."""
     from contextlib import nullcontext
@@ -233,6 +307,20 @@ def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> Non
             f"  {strat}: {counts['kept']} kept, {counts['dropped']} dropped, "
             f"{counts['added']} added"
         )
+    if s.mechanical:
+        from qualcode.reconcile import MECHANICAL_WORDING
+
+        rules = " and ".join(MECHANICAL_WORDING.get(r, r) for r in s.rules)
+        whole = (
+            ""
+            if s.mechanical == s.differences
+            else (f" for {s.mechanical} of {_n(s.differences, 'difference')}")
+        )
+        out(
+            f"Consensus formed mechanically by {rules}{whole}; not negotiated "
+            "(decided_by rule:<strategy> in the log). For negotiated agreement use --sheet or "
+            "--strategy interactive."
+        )
     out(
         f"Agreement on the {s.segments_both} double-coded segments, pooled over "
         f"{s.codes} codes x {s.segments_both} segments:"
@@ -243,12 +331,19 @@ def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> Non
         "b_vs_consensus": f"after   {s.coder_b} vs consensus",
     }
     width = max(len(label) for label in labels.values())
+    if s.mechanical:
+        del labels["a_vs_consensus"], labels["b_vs_consensus"]
     out(f"  {'':<{width}}  {'agreement':>9}  {'kappa':>6}")
     for key, label in labels.items():
         row = s.agreement[key]
         out(
             f"  {label:<{width}}  {_pct(row['percent_agreement']):>9}  "
             f"{_kappa(row['cohen_kappa']):>6}"
+        )
+    if s.mechanical:
+        out(
+            "  (each coder's agreement with a mechanical consensus is not shown: it is inflated "
+            "by construction, not post-discussion agreement)"
         )
     out(
         f"wrote {output} ({len(result.consensus)} rows) and {log_path} "
