@@ -198,7 +198,7 @@ def test_xlsx_codings_through_compare_reconcile_and_report(cli, study):
     assert figures(compare_json(cli, study, xlsx, study["b"])) == expected
 
     out = study["dir"] / "consensus.csv"
-    args = ("-s", "union", "--codebook", study["cb"], "--segments", study["seg"])
+    args = ("--strategy", "union", "--codebook", study["cb"], "--segments", study["seg"])
     from_csv = cli("reconcile", study["a"], study["b"], *args, "-o", out)
     assert from_csv.exit_code == 0, from_csv.stderr
     consensus_csv = read_codings(out)[["segment_id", "code_id"]].values.tolist()
@@ -334,7 +334,7 @@ def test_empty_coder_column_is_the_file_stem_too(cli, study):
     blank.write_text(csv_text(MARIA, ""), encoding="utf-8")
     assert read_codings(blank)["coder"].unique().tolist() == ["ana"]
     out = study["dir"] / "consensus.csv"
-    result = cli("reconcile", blank, study["b"], "-s", "union", "-o", out)
+    result = cli("reconcile", blank, study["b"], "--strategy", "union", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert f"note: {blank} has an empty coder column: coder 'ana' is the file name" in result.stderr
     assert "Reconciled ana (A) and ben (B)" in result.stdout
@@ -382,7 +382,7 @@ def test_unknown_code_hints_in_compare(cli, study, value, hint):
 def test_unknown_code_hints_in_reconcile(cli, study, value, hint):
     path = with_code_at_row_4(study, value)
     out = study["dir"] / "consensus.csv"
-    result = cli("reconcile", path, study["b"], "-s", "union", "--codebook", study["cb"], "-o", out)
+    result = cli("reconcile", path, study["b"], "--strategy", "union", "--codebook", study["cb"], "-o", out)
     error, got = failure(result)
     assert error.startswith(f"error: {path}:4: code ids not in the codebook: ")
     assert got == hint
@@ -444,7 +444,7 @@ def test_unknown_segment_hints_in_compare(cli, study, value, hint):
 def test_unknown_segment_hints_in_reconcile_and_report(cli, study, value, hint):
     path = with_segment_at_row_3(study, value)
     out = study["dir"] / "consensus.csv"
-    rec = cli("reconcile", path, study["b"], "-s", "union", "--segments", study["seg"], "-o", out)
+    rec = cli("reconcile", path, study["b"], "--strategy", "union", "--segments", study["seg"], "-o", out)
     error, got = failure(rec)
     assert error == f"error: {path}:3: segment {value!r} is not in {study['seg']}"
     assert got == hint

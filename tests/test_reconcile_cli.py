@@ -73,7 +73,7 @@ def test_existing_outputs_are_backed_up(cli, study):
     out = study / "consensus.csv"
     out.write_text("old consensus\n")
     (study / "consensus.decisions.csv").write_text("old log\n")
-    result = run(cli, study, "-s", "union", "-o", out)
+    result = run(cli, study, "--strategy", "union", "-o", out)
     assert result.exit_code == 0, result.stderr
     backups = sorted(p.name for p in study.glob("*.bak"))
     assert len(backups) == 2
@@ -90,7 +90,7 @@ def test_log_option_and_replay_with_codebook(cli, study):
         "fg1:2,RI4,added,one-stop care\n"
     )
     log = study / "audit" / "log.csv"
-    result = run(cli, study, "-s", "union", "--decisions", decisions, "--log", log,
+    result = run(cli, study, "--strategy", "union", "--decisions", decisions, "--log", log,
                  "--codebook", study / "codebook.yaml", "--decided-by", "team", "-o", study / "c.csv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert decided(log) == [
@@ -123,7 +123,7 @@ def test_usage_errors(cli, study):
     result = run(cli, study, "-o", study / "c.csv")
     assert result.exit_code == 2
     assert "give a strategy" in result.stderr
-    result = run(cli, study, "-s", "majority", "-o", study / "c.csv")
+    result = run(cli, study, "--strategy", "majority", "-o", study / "c.csv")
     assert result.exit_code == 2
     assert "'majority' is not one of union, intersection" in result.stderr
 
@@ -131,13 +131,13 @@ def test_usage_errors(cli, study):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-s", "union", "--decisions", "{d}"], "error: {d}:3: rows 2 and 3 both decide RI2 on fg1:1"),
+        (["--strategy", "union", "--decisions", "{d}"], "error: {d}:3: rows 2 and 3 both decide RI2 on fg1:1"),
         (["--decisions", "{u}"],
          "error: {u}: 3 of 4 differences have no decision: RI1 on fg1:2, RI2 on fg1:2, RI3 on fg1:3"),
-        (["-s", "union", "--decisions", "{u}", "--log", "{u}"], "error: {u}: the decisions log would overwrite the input file {u}"),
-        (["-s", "union", "--log", "{o}"], "error: {o}: the decisions log and the consensus are the same file"),
-        (["-s", "union", "--decisions", "{x}"], "error: {x}:2: unknown code 'RI9': not in the codebook"),
-        (["-s", "union", "--decisions", "{y}"], "error: {y}:2: unknown segment 'fg2:1': neither coder reviewed it"),
+        (["--strategy", "union", "--decisions", "{u}", "--log", "{u}"], "error: {u}: the decisions log would overwrite the input file {u}"),
+        (["--strategy", "union", "--log", "{o}"], "error: {o}: the decisions log and the consensus are the same file"),
+        (["--strategy", "union", "--decisions", "{x}"], "error: {x}:2: unknown code 'RI9': not in the codebook"),
+        (["--strategy", "union", "--decisions", "{y}"], "error: {y}:2: unknown segment 'fg2:1': neither coder reviewed it"),
     ],
 )  # fmt: skip
 def test_decisions_errors(cli, study, args, message):
@@ -168,7 +168,7 @@ def test_missing_decisions_hint_names_the_flags(cli, study):
 
 def test_mismatched_files(cli, study):
     result = cli(
-        "reconcile", study / "alice.csv", study / "alice.csv", "-s", "union", "-o", study / "c.csv"
+        "reconcile", study / "alice.csv", study / "alice.csv", "--strategy", "union", "-o", study / "c.csv"
     )
     assert result.exit_code == 1
     assert (
@@ -177,7 +177,7 @@ def test_mismatched_files(cli, study):
 
     other = study / "zoe.csv"
     other.write_text("segment_id,code_id,coder\nfg9:1,RI1,zoe\n")
-    result = cli("reconcile", study / "alice.csv", other, "-s", "union", "-o", study / "c.csv")
+    result = cli("reconcile", study / "alice.csv", other, "--strategy", "union", "-o", study / "c.csv")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"error: {other}: the two codings share no segment: they look like codings of different studies"
@@ -185,21 +185,21 @@ def test_mismatched_files(cli, study):
 
     segments = study / "segments.csv"
     segments.write_text("\n".join(segments.read_text().splitlines()[:-1]) + "\n")  # drop fg1:6
-    result = run(cli, study, "-s", "union", "--segments", segments, "-o", study / "c.csv")
+    result = run(cli, study, "--strategy", "union", "--segments", segments, "-o", study / "c.csv")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"error: {study / 'bob.csv'}:6: segment 'fg1:6' is not in {segments}"
     )
 
     result = run(
-        cli, study, "-s", "union", "-o", study / "c.csv", "--decisions", study / "nope.csv"
+        cli, study, "--strategy", "union", "-o", study / "c.csv", "--decisions", study / "nope.csv"
     )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"error: {study / 'nope.csv'}: decisions file not found"
 
 
 def interactive_args(study: Path) -> list[str]:
-    return ["-s", "interactive", "--segments", str(study / "segments.csv"),
+    return ["--strategy", "interactive", "--segments", str(study / "segments.csv"),
             "--codebook", str(study / "codebook.yaml"), "-o", str(study / "c.csv")]  # fmt: skip
 
 
@@ -250,7 +250,7 @@ def test_interactive_records_reason_and_rejects_bad_added_code(cli, study):
 
 
 def test_interactive_without_segments_warns(cli, study):
-    result = run(cli, study, "-s", "interactive", "-o", study / "c.csv", input="k\nk\nk\nk\n")
+    result = run(cli, study, "--strategy", "interactive", "-o", study / "c.csv", input="k\nk\nk\nk\n")
     assert result.exit_code == 0, result.stderr
     assert "warning: no --segments given: showing segment ids only" in result.stderr
     assert "wrote" in result.stdout
@@ -324,7 +324,7 @@ def test_consensus_and_log_land_together_or_not_at_all(cli, study, existing):
     if existing:
         out.write_text("the old consensus\n")
     before = {p.name: p.read_bytes() for p in study.iterdir()}
-    result = run(cli, study, "-s", "union", "-o", out, "--log", blocker / "log.csv")
+    result = run(cli, study, "--strategy", "union", "-o", out, "--log", blocker / "log.csv")
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"error: {blocker / 'log.csv'}: cannot create folder")
     # no consensus without its audit trail, no backup, no temp file left behind

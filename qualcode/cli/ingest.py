@@ -45,6 +45,14 @@ def ingest(
     text_column: Annotated[
         str | None, typer.Option("--text-column", help="Text column of CSV/XLSX transcripts.")
     ] = None,
+    strict_roster: Annotated[
+        bool,
+        typer.Option(
+            "--strict-roster",
+            help="A participant the roster does not map is an error (default: a warning), so "
+            "nobody drops out of the participant counts unnoticed.",
+        ),
+    ] = False,
 ) -> None:
     """Read transcripts (.txt, Otter.ai, .docx, .vtt, .srt, .csv/.xlsx) into speaker turns.
 
@@ -75,6 +83,8 @@ def ingest(
     from qualcode.ingest.text import NoSpeakerLabelsError
     from qualcode.io import refuse_overwriting_inputs, write_segments
 
+    if strict_roster and roster is None:
+        raise typer.BadParameter("--strict-roster checks a roster: add --roster roster.csv")
     count = 0
     if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
         count = len(collect_sources(paths)[0])
@@ -90,6 +100,7 @@ def ingest(
                 progress=advance,
                 speaker_column=speaker_column,
                 text_column=text_column,
+                strict_roster=strict_roster,
             )
     except QualcodeError as exc:
         if isinstance(exc, NoSpeakerLabelsError):

@@ -78,9 +78,12 @@ def _apply_project_defaults(ctx: typer.Context) -> None:
         out: dict = {}
         for name, sub in getattr(command, "commands", {}).items():
             out[name] = defaults_for(sub)
-        for param in getattr(command, "params", []):
-            if param.name in values:
-                out[param.name] = values[param.name]
+        names = {param.name for param in getattr(command, "params", [])}
+        for name in names & values.keys():
+            out[name] = values[name]
+        # `code SOURCES`: with no --segments option, the study's segments.csv is what it codes.
+        if "segments" in values and "sources" in names and "segments" not in names:
+            out["sources"] = [values["segments"]]
         return out
 
     ctx.default_map = defaults_for(ctx.command)

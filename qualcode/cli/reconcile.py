@@ -34,7 +34,6 @@ def reconcile(
         str | None,
         typer.Option(
             "--strategy",
-            "-s",
             help="How to resolve differences: interactive (walk each one and decide it in "
             "discussion), or a mechanical shortcut, not negotiated: union, intersection, prefer-a, "
             "prefer-b. With --decisions, resolves what the log leaves open.",
@@ -71,6 +70,7 @@ def reconcile(
         Path | None,
         typer.Option(
             "--segments",
+            "-s",
             help="segments.csv the coders coded: checks the ids, shows text when interactive.",
             dir_okay=False,
         ),
@@ -110,6 +110,11 @@ def reconcile(
     from qualcode.model import DECISION_COLUMNS
     from qualcode.reconcile import prepare_pair, read_decisions, reconcile_pair
 
+    if segments is not None and str(segments) in STRATEGY_NAMES and not segments.exists():
+        raise typer.BadParameter(  # `-s union`: -s is --segments in every command
+            f"no segments file {str(segments)!r}; give the strategy as --strategy {segments}",
+            param_hint="-s / --segments",
+        )
     if strategy is not None and strategy not in STRATEGY_NAMES:
         raise typer.BadParameter(
             f"{strategy!r} is not one of {', '.join(STRATEGY_NAMES)}", param_hint="--strategy"

@@ -570,6 +570,19 @@ def _agreement_inputs(
     return out
 
 
+def _agreement_left_out(codings: Path | None, decisions: Path | None) -> str:
+    """What `report all` says when no coder files were given: agreement is not in the report, and
+    the options that add it (naming a decisions log found beside the consensus)."""
+    text = (
+        "agreement left out: add --coder-a A.csv --coder-b B.csv (the two coders' codings "
+        "before reconciliation) for agreement before and after"
+    )
+    beside = codings.with_name(f"{codings.stem}.decisions.csv") if codings is not None else None
+    if decisions is None and beside is not None and beside.is_file():
+        text += f", and --decisions {beside} (the reconcile log beside the codings)"
+    return text
+
+
 @report_app.command("narrative")
 def narrative(
     sources: SourcesOption = None,
@@ -734,6 +747,8 @@ def all_reports(
         )
     for warning in result.warnings:
         typer.echo(f"note: {warning}", err=True)
+    if coder_a is None:
+        typer.echo(f"note: {_agreement_left_out(codings, decisions)}", err=True)
     if output is None:
         typer.echo(render_study(result, chosen), nl=False)
         return

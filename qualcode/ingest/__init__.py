@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.errors import InputFormatError, QualcodeError
+from qualcode.errors import ContractError, InputFormatError, QualcodeError
 from qualcode.ingest.blocks import ParsedTranscript, RawBlock
 from qualcode.ingest.detect import (
     EXTENSIONS,
@@ -32,7 +32,7 @@ from qualcode.ingest.turns import (
     role_from_name,
     speaker_key,
 )
-from qualcode.model import ROLE_UNKNOWN, SEGMENT_COLUMNS, Segment
+from qualcode.model import ROLE_FACILITATOR, ROLE_UNKNOWN, SEGMENT_COLUMNS, Segment
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -361,16 +361,16 @@ def _roster_index(roster_df: pd.DataFrame) -> dict[str, dict[str, RosterEntry]]:
     return index
 
 
-def _roster_warnings(
-    transcript_id: str, speakers: list[str], entries: dict[str, RosterEntry] | None
-) -> list[str]:
-    if entries is None:
-        return [f"transcript {transcript_id!r} is not in the roster: no participant ids mapped"]
+def _roster_gaps(
+    speakers: list[str], entries: dict[str, RosterEntry]
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Roster speakers missing from a transcript, transcript speakers missing from the roster
+    (not the unknown-by-design ones), and the near-misses among them paired one to one
+    (`Jmaes` in the roster, `James` in the transcript): (missing, unmapped, pairs)."""
+    import difflib
+
     present = {speaker_key(s) for s in speakers}
-    out: list[str] = []
     missing = [e.speaker for k, e in entries.items() if k not in present]
-    if missing:
-        out.append(f"roster speaker(s) not found in the transcript: {', '.join(missing)}")
     seen: set[str] = set()
     unmapped = []
     for s in speakers:
@@ -380,9 +380,54 @@ def _roster_warnings(
         if k not in entries and k not in seen:
             seen.add(k)
             unmapped.append(s)
+    pairs: list[tuple[str, str]] = []
+    candidates = {speaker_key(s): s for s in unmapped}
+    for name in missing:
+        key = speaker_key(name)
+        # Swapped letters (`Rya`/`Ray`) score low in short names: an anagram is a near-miss too.
+        close = [k for k in candidates if sorted(k) == sorted(key)] or difflib.get_close_matches(
+            key, list(candidates), n=1, cutoff=0.75
+        )
+        if close:
+            pairs.append((name, candidates.pop(close[0])))
+    paired = {a for a, _ in pairs} | {b for _, b in pairs}
+    return (
+        [m for m in missing if m not in paired],
+        [u for u in unmapped if u not in paired],
+        pairs,
+    )
+
+
+def _roster_warnings(
+    transcript_id: str, speakers: list[str], entries: dict[str, RosterEntry] | None
+) -> list[str]:
+    if entries is None:
+        return [f"transcript {transcript_id!r} is not in the roster: no participant ids mapped"]
+    missing, unmapped, pairs = _roster_gaps(speakers, entries)
+    out: list[str] = [
+        f"roster speaker {a!r} is not in the transcript: did you mean {b!r}? ({b} is not in "
+        "the roster, so no participant id is mapped to them)"
+        for a, b in pairs
+    ]
+    if missing:
+        out.append(f"roster speaker(s) not found in the transcript: {', '.join(missing)}")
     if unmapped:
         out.append(f"speaker(s) not in the roster: {', '.join(unmapped)}")
     return out
+
+
+def _unmapped_participants(
+    transcript_id: str, segments: list[Segment], entries: dict[str, RosterEntry] | None
+) -> list[str]:
+    """`--strict-roster`: the participants of a transcript the roster does not map, each with its
+    near-miss roster speaker, if any (facilitators and unknown-by-design speakers aside)."""
+    speakers = [s.speaker for s in segments if s.role not in (ROLE_FACILITATOR, ROLE_UNKNOWN)]
+    if entries is None:
+        return [f"{transcript_id}: {name}" for name in dict.fromkeys(speakers)]
+    _, unmapped, pairs = _roster_gaps(speakers, entries)
+    return [f"{transcript_id}: {b} (did you mean roster speaker {a!r}?)" for a, b in pairs] + [
+        f"{transcript_id}: {name}" for name in unmapped
+    ]
 
 
 def _frame(segments: list[Segment]) -> pd.DataFrame:
@@ -401,11 +446,13 @@ def load_sources(
     progress: Callable[[int], None] | None = None,
     speaker_column: str | None = None,
     text_column: str | None = None,
+    strict_roster: bool = False,
 ) -> IngestResult:
     """Transcripts, folders or one segments.csv -> segments (file order, then turn order).
 
     Any unreadable file raises (nothing is returned half-done) unless `skip_bad`, which skips it
-    and lists it in `.skipped`.
+    and lists it in `.skipped`. `strict_roster`: a participant the roster does not map is an
+    error, not a warning (so nobody silently drops out of the participant counts).
     """
     from qualcode.roster import read_roster, require_speaker_mapping
 
@@ -477,6 +524,19 @@ def load_sources(
             f"none of the {len(files)} file(s) could be read"
             + (f"; first problem: {first}" if first else ""),
         )
+    if strict_roster and index is not None:
+        unmapped = [
+            name
+            for r in results
+            for name in _unmapped_participants(r.transcript_id, r.segments, index.get(r.transcript_id))
+        ]
+        if unmapped:
+            raise ContractError(
+                f"{len(unmapped)} participant(s) not in the roster: {'; '.join(unmapped)}",
+                file=roster,
+                hint="add them to the roster (transcript_id, speaker, participant_id), or fix "
+                "the spelling on either side",
+            )
     warnings = list(notes)
     if index is not None:
         unknown = sorted(

@@ -1,0 +1,166 @@
+"""The first hour of a new user (issue 17 item 6): what they met, and what they get now."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+CODEBOOK = "codebooks/bup_group_visits.yaml"
+
+
+@pytest.fixture
+def bundled(repo, tmp_path):
+    for folder in ("sample_transcripts", "codebooks"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _misspelled_roster(bundled):
+    """Group 1 alone, with a roster in which Luis and Ray are mistyped (Lusi, Rya)."""
+    (bundled / "g").mkdir()
+    shutil.copy(bundled / "sample_transcripts" / "group1.txt", bundled / "g" / "group1.txt")
+    text = (bundled / "sample_transcripts" / "roster.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.startswith(("transcript_id", "group1,"))]
+    roster = (
+        "\n".join(lines)
+        .replace("group1,Luis,", "group1,Lusi,")
+        .replace("group1,Ray,", "group1,Rya,")
+    )
+    (bundled / "g" / "roster.csv").write_text(roster + "\n", encoding="utf-8")
+    return bundled / "g"
+
+
+def test_a_near_miss_roster_speaker_is_paired_with_did_you_mean(cli, bundled):
+    g = _misspelled_roster(bundled)
+    result = cli("ingest", g / "group1.txt", "--roster", g / "roster.csv", "-o", g / "s.csv")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    source = g / "group1.txt"
+    assert warnings[1:] == [
+        f"warning: {source}: roster speaker 'Lusi' is not in the transcript: did you mean "
+        "'Luis'? (Luis is not in the roster, so no participant id is mapped to them)",
+        f"warning: {source}: roster speaker 'Rya' is not in the transcript: did you mean "
+        "'Ray'? (Ray is not in the roster, so no participant id is mapped to them)",
+    ]
+    assert "ignored heading/title lines" in warnings[0]
+
+
+def test_strict_roster_makes_unmapped_participants_an_error_and_writes_nothing(cli, bundled):
+    g = _misspelled_roster(bundled)
+    result = cli(
+        "ingest",
+        g / "group1.txt",
+        "--roster",
+        g / "roster.csv",
+        "-o",
+        g / "s.csv",
+        "--strict-roster",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"error: {g / 'roster.csv'}: 2 participant(s) not in the roster: group1: Luis (did you "
+        "mean roster speaker 'Lusi'?); group1: Ray (did you mean roster speaker 'Rya'?)",
+        "hint: add them to the roster (transcript_id, speaker, participant_id), or fix the "
+        "spelling on either side",
+    ]
+    assert not (g / "s.csv").exists()
+
+
+def test_strict_roster_passes_the_bundled_study_and_needs_a_roster(cli, bundled):
+    ok = cli(
+        "ingest",
+        bundled / "sample_transcripts",
+        "--roster",
+        bundled / "sample_transcripts" / "roster.csv",
+        "-o",
+        bundled / "s.csv",
+        "--strict-roster",
+    )
+    assert ok.exit_code == 0, ok.output  # the intended Unknown Speaker is no roster gap
+    refused = cli(
+        "ingest", bundled / "sample_transcripts", "-o", bundled / "t.csv", "--strict-roster"
+    )
+    assert refused.exit_code == 2
+    assert "--strict-roster checks a roster: add --roster roster.csv" in refused.output
+
+
+def test_short_s_is_segments_in_every_command(cli, bundled):
+    """`-s` meant --segments in compare, report and export but --strategy in reconcile."""
+    codings = bundled / "sample_transcripts" / "codings"
+    seg = bundled / "s.csv"
+    cli("ingest", bundled / "sample_transcripts", "-o", seg)
+    done = cli(
+        "reconcile",
+        codings / "coder_a.csv",
+        codings / "coder_b.csv",
+        "--strategy",
+        "union",
+        "-s",
+        seg,
+        "-o",
+        bundled / "c.csv",
+    )
+    assert done.exit_code == 0, done.output
+    old_habit = cli(
+        "reconcile",
+        codings / "coder_a.csv",
+        codings / "coder_b.csv",
+        "-s",
+        "union",
+        "-o",
+        bundled / "d.csv",
+    )
+    assert old_habit.exit_code == 2
+    assert "no segments file 'union'; give the strategy as --strategy union" in old_habit.output
+
+
+def test_code_takes_the_segments_default_of_qualcode_yaml(cli, bundled, monkeypatch):
+    study = bundled / "study"
+    assert cli("init", study).exit_code == 0
+    shutil.copy(bundled / CODEBOOK, study / "codebook.yaml")
+    shutil.copy(bundled / "sample_transcripts" / "roster.csv", study / "roster.csv")
+    monkeypatch.chdir(study)
+    assert cli("ingest", bundled / "sample_transcripts", "-o", "segments.csv").exit_code == 0
+    result = cli("code", "--coder", "auto", "--auto", "-o", "codings/auto.csv")
+    assert result.exit_code == 0, result.output
+    assert "wrote codings/auto.csv: 181 of 310 reviewed segments coded" in result.stdout
+
+
+def test_report_all_without_the_coders_says_agreement_was_left_out(cli, bundled):
+    codings = bundled / "sample_transcripts" / "codings"
+    seg, consensus = bundled / "s.csv", bundled / "consensus.csv"
+    cli("ingest", bundled / "sample_transcripts", "-o", seg)
+    cli(
+        "reconcile",
+        codings / "coder_a.csv",
+        codings / "coder_b.csv",
+        "--strategy",
+        "union",
+        "-o",
+        consensus,
+    )
+    args = (
+        "report",
+        "all",
+        "--segments",
+        seg,
+        "--codings",
+        consensus,
+        "--codebook",
+        bundled / CODEBOOK,
+        "-o",
+        bundled / "r.html",
+    )
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: agreement left out: add --coder-a A.csv --coder-b B.csv (the two coders' codings "
+        "before reconciliation) for agreement before and after, and --decisions "
+        f"{bundled / 'consensus.decisions.csv'} (the reconcile log beside the codings)"
+    ) in result.stderr.splitlines()
+    with_coders = cli(
+        *args, "--coder-a", codings / "coder_a.csv", "--coder-b", codings / "coder_b.csv"
+    )
+    assert with_coders.exit_code == 0, with_coders.output
+    assert "agreement left out" not in with_coders.stderr
