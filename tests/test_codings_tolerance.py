@@ -382,7 +382,9 @@ def test_unknown_code_hints_in_compare(cli, study, value, hint):
 def test_unknown_code_hints_in_reconcile(cli, study, value, hint):
     path = with_code_at_row_4(study, value)
     out = study["dir"] / "consensus.csv"
-    result = cli("reconcile", path, study["b"], "--strategy", "union", "--codebook", study["cb"], "-o", out)
+    result = cli(
+        "reconcile", path, study["b"], "--strategy", "union", "--codebook", study["cb"], "-o", out
+    )
     error, got = failure(result)
     assert error.startswith(f"error: {path}:4: code ids not in the codebook: ")
     assert got == hint
@@ -444,7 +446,9 @@ def test_unknown_segment_hints_in_compare(cli, study, value, hint):
 def test_unknown_segment_hints_in_reconcile_and_report(cli, study, value, hint):
     path = with_segment_at_row_3(study, value)
     out = study["dir"] / "consensus.csv"
-    rec = cli("reconcile", path, study["b"], "--strategy", "union", "--segments", study["seg"], "-o", out)
+    rec = cli(
+        "reconcile", path, study["b"], "--strategy", "union", "--segments", study["seg"], "-o", out
+    )
     error, got = failure(rec)
     assert error == f"error: {path}:3: segment {value!r} is not in {study['seg']}"
     assert got == hint

@@ -168,7 +168,13 @@ def test_missing_decisions_hint_names_the_flags(cli, study):
 
 def test_mismatched_files(cli, study):
     result = cli(
-        "reconcile", study / "alice.csv", study / "alice.csv", "--strategy", "union", "-o", study / "c.csv"
+        "reconcile",
+        study / "alice.csv",
+        study / "alice.csv",
+        "--strategy",
+        "union",
+        "-o",
+        study / "c.csv",
     )
     assert result.exit_code == 1
     assert (
@@ -177,7 +183,9 @@ def test_mismatched_files(cli, study):
 
     other = study / "zoe.csv"
     other.write_text("segment_id,code_id,coder\nfg9:1,RI1,zoe\n")
-    result = cli("reconcile", study / "alice.csv", other, "--strategy", "union", "-o", study / "c.csv")
+    result = cli(
+        "reconcile", study / "alice.csv", other, "--strategy", "union", "-o", study / "c.csv"
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"error: {other}: the two codings share no segment: they look like codings of different studies"
@@ -250,7 +258,9 @@ def test_interactive_records_reason_and_rejects_bad_added_code(cli, study):
 
 
 def test_interactive_without_segments_warns(cli, study):
-    result = run(cli, study, "--strategy", "interactive", "-o", study / "c.csv", input="k\nk\nk\nk\n")
+    result = run(
+        cli, study, "--strategy", "interactive", "-o", study / "c.csv", input="k\nk\nk\nk\n"
+    )
     assert result.exit_code == 0, result.stderr
     assert "warning: no --segments given: showing segment ids only" in result.stderr
     assert "wrote" in result.stdout

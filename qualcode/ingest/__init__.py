@@ -528,7 +528,9 @@ def load_sources(
         unmapped = [
             name
             for r in results
-            for name in _unmapped_participants(r.transcript_id, r.segments, index.get(r.transcript_id))
+            for name in _unmapped_participants(
+                r.transcript_id, r.segments, index.get(r.transcript_id)
+            )
         ]
         if unmapped:
             raise ContractError(
