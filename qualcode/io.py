@@ -17,7 +17,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +33,252 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- writing ------------------------------------------------------------------------------------
+# What a run leaves beside an output while it writes, all named so that any later run can tell
+# whose they are (docs: README "Files, backups and locks"):
+#   .<name>.qc-<host>-<pid>.<random>.tmp   the new content (or a backup copy) before its rename
+#   .<name>.lock                           the advisory lock of the run writing <name> (its pid)
+#   .<name>.pair.json                      the manifest of a consensus and its decisions log
+#   <name>.<YYYYmmdd-HHMMSS-micro>.bak     the replaced file (the last KEEP_BACKUPS are kept)
+KEEP_BACKUPS = 5  # backups kept per file; QUALCODE_KEEP_BACKUPS=N changes it (0 keeps all)
+DERIVED_KEEP = 1  # reports and figures keep only the version they last replaced
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.qc-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[^.]+\.tmp$")
+_CRASH_ENV = "QUALCODE_CRASH_AT"  # tests: kill -9 this process at a named point of the write path
+
+
+def _crash_point(name: str) -> None:
+    """A test hook: `QUALCODE_CRASH_AT=<name>` kills this process here, as a power cut would."""
+    if os.environ.get(_CRASH_ENV) == name:  # pragma: no cover - the process dies
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# --- notices: what the write path did that a user should hear about (the CLI prints them) -------
+_NOTICES: list[tuple[str, str]] = []
+_NOTICE_SINK: list[Callable[[str, str], None]] = []
+
+
+def notice(message: str, level: str = "note") -> None:
+    """Pass `message` to the sink the CLI set (`note: ...` or `warning: ...` on stderr), else keep
+    it for `take_notices()`: the core never prints."""
+    if _NOTICE_SINK:
+        _NOTICE_SINK[-1](level, message)
+    else:
+        _NOTICES.append((level, message))
+
+
+def take_notices() -> list[tuple[str, str]]:
+    """The (level, message) notices kept since the last call (library use, without a sink)."""
+    out = list(_NOTICES)
+    _NOTICES.clear()
+    return out
+
+
+@contextlib.contextmanager
+def notices_to(sink: Callable[[str, str], None]) -> Iterator[None]:
+    """Send notices to `sink` inside the block; on leaving it, release every output lock still
+    held and forget which folders were swept (one CLI command = one run)."""
+    _NOTICE_SINK.append(sink)
+    try:
+        yield
+    finally:
+        _NOTICE_SINK.pop()
+        release_locks()
+        _SWEPT.clear()
+
+
+# --- run ownership: temp files and locks name the process that made them ------------------------
+def _host_tag() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+_HOST = _host_tag()
+
+
+def _owner_tag() -> str:
+    return f"qc-{_HOST}-{os.getpid()}"  # the pid at call time (a forked worker has its own)
+
+
+def pid_running(pid: int) -> bool:
+    """Whether process `pid` exists on this machine (in doubt: yes, so nothing live is removed)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists but is another user's (EPERM), or we cannot tell
+    return True
+
+
+def _temp_prefix(path: Path) -> str:
+    name = path.name
+    if len(name.encode("utf-8", "surrogateescape")) > 200:  # keep the temp name under NAME_MAX
+        name = name.encode("utf-8", "surrogateescape")[:150].decode("utf-8", "ignore")
+    return f".{name}.{_owner_tag()}."
+
+
+_SWEPT: set[str] = set()
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Remove the temp files an interrupted qualcode run (kill -9, power loss) left in `folder`:
+    those named by a process of this machine that no longer runs. They are partial copies of
+    study data nobody sees. Says so (a notice) and returns what it removed."""
+    folder = Path(folder)
+    removed: list[tuple[Path, int, int]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        m = _TEMP_NAME.match(entry.name)
+        if not m or m["host"] != _HOST or pid_running(int(m["pid"])):
+            continue
+        try:
+            size = entry.stat(follow_symlinks=False).st_size
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append((Path(entry.path), int(m["pid"]), size))
+    if removed:
+        pids = sorted({pid for _, pid, _ in removed})
+        listing = ", ".join(f"{p.name} ({_size(size)})" for p, _, size in removed)
+        notice(
+            f"removed {len(removed)} temp file{'s' if len(removed) != 1 else ''} left in "
+            f"{folder} by an interrupted qualcode run (pid {', '.join(map(str, pids))}): {listing}"
+        )
+    return [p for p, _, _ in removed]
+
+
+def _sweep_once(folder: Path) -> None:
+    key = os.path.abspath(folder)
+    if key not in _SWEPT:
+        _SWEPT.add(key)
+        remove_stale_temp_files(folder)
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+# --- advisory locks: one writer per output --------------------------------------------------------
+_LOCKS: dict[str, list] = {}  # lock file -> [fd, count]
+
+
+def lock_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+def lock_output(path: str | Path) -> bool:
+    """Take the advisory lock of output `path` (`.<name>.lock` beside it, holding our pid), for
+    this process: a second qualcode writing the same file fails with `another qualcode is writing
+    <name> (pid N)` instead of one run silently replacing the other's result. Re-entrant. The
+    kernel releases it when the process ends, however it ends, so a lock file left by a crash is
+    recognised as stale and taken over. Returns False where no lock can be taken (no folder yet,
+    a read-only folder, a device, no flock on this system): the write then goes on unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        return False
+    path = Path(path)
+    try:
+        if path.is_symlink():
+            path = Path(os.path.realpath(path))
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            return False
+    except OSError:  # a name too long, a folder we may not read: the write itself will say
+        return False
+    target = lock_path(path)
+    key = os.path.abspath(target)
+    if key in _LOCKS:
+        _LOCKS[key][1] += 1
+        return True
+    for _attempt in range(20):  # only repeats when another run removed the file we opened
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            raise OutputError(
+                f"another qualcode is writing {path.name}" + (f" (pid {holder})" if holder else ""),
+                file=path,
+                hint=f"wait until it has finished; if no qualcode is running, remove {target.name}",
+            ) from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(target))
+        except OSError:
+            same = False
+        if not same:  # the previous holder removed it after we opened it: lock the new one
+            os.close(fd)
+            continue
+        old = _read_pid(fd)
+        if old and old != os.getpid():
+            notice(f"{target.name} was left by an interrupted qualcode run (pid {old}): taken over")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _LOCKS[key] = [fd, 1]
+        return True
+    return False  # pragma: no cover - twenty removals in a row
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def unlock_output(path: str | Path) -> None:
+    """Release one `lock_output(path)`; the last release removes the lock file."""
+    path = Path(path)
+    with contextlib.suppress(OSError):
+        if path.is_symlink():
+            path = Path(os.path.realpath(path))
+    _release(os.path.abspath(lock_path(path)))
+
+
+def _release(key: str, *, all_counts: bool = False) -> None:
+    held = _LOCKS.get(key)
+    if held is None:
+        return
+    held[1] = 0 if all_counts else held[1] - 1
+    if held[1] > 0:
+        return
+    del _LOCKS[key]
+    # Removed while still locked: a run waiting on the old file sees it is gone and retries.
+    with contextlib.suppress(OSError):
+        os.unlink(key)
+    with contextlib.suppress(OSError):
+        os.close(held[0])
+
+
+def release_locks() -> None:
+    """Release every output lock this process holds (the CLI does at the end of a command)."""
+    for key in list(_LOCKS):
+        _release(key, all_counts=True)
+
+
+# --- backups ----------------------------------------------------------------------------------
 def backup_path(path: Path, when: datetime | None = None) -> Path:
-    """`name.YYYYmmdd-HHMMSS.bak` beside the file (with a counter if that exists already)."""
-    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    """`name.YYYYmmdd-HHMMSS-micro.bak` beside the file (a counter when that exists already)."""
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     candidate = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
     while candidate.exists():
@@ -44,21 +287,129 @@ def backup_path(path: Path, when: datetime | None = None) -> Path:
     return candidate
 
 
-def backup_existing(path: str | Path) -> Path | None:
-    """Copy an existing file to a timestamped backup; returns the backup path (None if no file)."""
+def backups_of(path: str | Path) -> list[Path]:
+    """The backups of `path` beside it, oldest first (by the time in their names)."""
+    path = Path(path)
+    pattern = re.compile(
+        re.escape(path.name) + r"\.(\d{8}-\d{6})(?:-(\d{6}))?(?:-(\d{1,5}))?\.bak$"
+    )
+    found = []
+    try:
+        names = os.listdir(path.parent if str(path.parent) else ".")
+    except OSError:
+        return []
+    for name in names:
+        m = pattern.match(name)
+        if m:
+            found.append(((m[1], m[2] or "", int(m[3] or 0)), path.with_name(name)))
+    return [p for _, p in sorted(found)]
+
+
+def keep_backups() -> int:
+    """How many backups to keep per file: QUALCODE_KEEP_BACKUPS, else KEEP_BACKUPS (0 = all)."""
+    value = os.environ.get("QUALCODE_KEEP_BACKUPS", "").strip()
+    return int(value) if value.isdigit() else KEEP_BACKUPS
+
+
+def backup_existing(path: str | Path, *, keep: int | None = None) -> Path | None:
+    """Keep an existing file as a timestamped backup, atomically; returns the backup path (None if
+    no file). The backup appears whole or not at all: a hard link to the file (instant, whatever
+    its size), or where links are not possible a copy to a temp file renamed into place. Names
+    cannot collide: the name is claimed exclusively (a counter when two runs share a microsecond).
+    Older backups beyond `keep` (default `keep_backups()`) are removed."""
     path = Path(path)
     if not path.exists():
         return None
     if path.is_dir():
         raise OutputError("output path is a folder, not a file", file=path)
-    target = backup_path(path)
-    shutil.copy2(path, target)
+    target = _link_backup(path)
+    if target is None:
+        target = _copy_backup(path)
+    _prune_backups(path, keep_backups() if keep is None else keep)
     return target
+
+
+def _link_backup(path: Path) -> Path | None:
+    for _ in range(1000):
+        target = backup_path(path)
+        try:
+            os.link(path, target, follow_symlinks=False)
+        except FileExistsError:
+            continue  # another run took this name between our check and the link
+        except OSError:
+            return None  # no hard links here (FAT, some network drives): copy instead
+        return target
+    return None  # pragma: no cover
+
+
+def _copy_backup(path: Path) -> Path:
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(path, tmp)
+        while True:
+            target = backup_path(path)
+            try:  # claim the name exclusively, then fill it in one rename
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            os.replace(tmp, target)
+            return target
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _prune_backups(path: Path, keep: int) -> None:
+    if keep <= 0:
+        return
+    for old in backups_of(path)[:-keep]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def same_content(a: str | Path, b: str | Path) -> bool:
+    """Whether two files hold the same bytes (sizes first, then 1 MB blocks)."""
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                block = fa.read(1 << 20)
+                if block != fb.read(1 << 20):
+                    return False
+                if not block:
+                    return True
+    except OSError:
+        return False
+
+
+def _back_up_before_replacing(tmp: Path, path: Path, keep: int | None, shown: Path) -> None:
+    """Back up `path` before `tmp` replaces it, unless it holds the same bytes (no new version)."""
+    if not path.exists() or same_content(tmp, path):
+        return
+    target = backup_existing(path, keep=keep)
+    if target is not None:
+        notice(f"kept the replaced {shown} as {shown.with_name(target.name)}")
 
 
 # Write failures that are about the output (disk full, read-only, no permission), not a bug.
 _OUTPUT_ERRNOS = frozenset(
-    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EIO,
+        errno.ENAMETOOLONG,
+    }
 )
 
 
@@ -66,26 +417,54 @@ def _output_error(exc: OSError, path: Path) -> OutputError:
     return OutputError(f"cannot write: {exc.strerror or exc}", file=path)
 
 
+class _Pending:
+    """One file of a `written_together` group, written and synced, waiting for its rename."""
+
+    __slots__ = ("tmp", "path", "backup", "keep", "shown")
+
+    def __init__(self, tmp: Path, path: Path, backup: bool, keep: int | None, shown: Path):
+        self.tmp, self.path, self.backup, self.keep, self.shown = tmp, path, backup, keep, shown
+
+
+class _Group:
+    def __init__(self, manifest: bool) -> None:
+        self.pending: list[_Pending] = []
+        self.created: list[Path] = []  # folders made for the group, removed again on failure
+        self.locked: list[Path] = []
+        self.manifest = manifest
+
+
 @contextlib.contextmanager
 def atomic_open(
-    path: str | Path, mode: str = "w", *, backup: bool = True, encoding: str | None = "utf-8"
+    path: str | Path,
+    mode: str = "w",
+    *,
+    backup: bool = True,
+    encoding: str | None = "utf-8",
+    keep: int | None = None,
 ) -> Iterator[io.IOBase]:
     """Open a temp file beside `path`; on success fsync and rename it over `path`.
 
     On any exception (including KeyboardInterrupt) the temp file is removed and `path` is untouched.
-    With `backup`, an existing `path` is copied to a timestamped `.bak` first. A symlinked output is
-    written through (the link stays); a device or pipe (`/dev/stdout`, `/dev/null`, a FIFO) is
-    written straight to: it cannot be backed up or replaced (copying `/dev/zero` never ends, and
-    renaming over `/dev/null` would replace the device). Inside `written_together()` the rename
-    waits until every file of the group is written.
+    With `backup`, an existing `path` is kept as a timestamped `.bak` first (unless the new content
+    is the same; `keep` backups per file, default `keep_backups()`), and a notice names it. The
+    output is locked for the write (`lock_output`), and stale temp files of interrupted runs in
+    its folder are removed (`remove_stale_temp_files`). A symlinked output is written through
+    (the link stays); a device or pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written straight
+    to: it cannot be backed up or replaced (copying `/dev/zero` never ends, and renaming over
+    `/dev/null` would replace the device). Inside `written_together()` the rename waits until
+    every file of the group is written.
     """
     path = Path(path)
-    if path.is_dir():
-        raise OutputError("output path is a folder, not a file", file=path)
+    shown = path
     try:
         mode_bits = path.stat().st_mode
-    except OSError:
+    except OSError as exc:
+        if exc.errno in _OUTPUT_ERRNOS:  # a name too long for the file system
+            raise _output_error(exc, path) from exc
         mode_bits = None
+    if mode_bits is not None and stat.S_ISDIR(mode_bits):
+        raise OutputError("output path is a folder, not a file", file=path)
     if mode_bits is not None and not stat.S_ISREG(mode_bits):
         with _direct_open(path, mode, encoding) as handle:
             yield handle
@@ -93,87 +472,223 @@ def atomic_open(
     if mode_bits is not None and path.is_symlink():
         path = Path(os.path.realpath(path))
     parent = path.parent if str(path.parent) else Path(".")
+    group = _GROUPS[-1] if _GROUPS else None
+    missing = [p for p in (parent, *parent.parents) if not p.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create folder {parent}: {exc.strerror}", file=path) from exc
+    if group is not None:
+        group.created.extend(reversed(missing))
+    _sweep_once(parent)
+    locked = lock_output(path)
+    if locked and group is not None:
+        group.locked.append(path)
     binary = "b" in mode
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write here: {exc.strerror}", file=path) from exc
-    tmp = Path(tmp_name)
-    try:
-        if binary:
-            handle = os.fdopen(fd, mode)
-        else:
-            handle = os.fdopen(fd, mode, encoding=encoding, newline="")
         try:
-            with handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-            # mkstemp makes the file 0600; give it the mode a plain open() would (or the old one's).
-            os.chmod(tmp, _target_mode(path))
-            if _GROUPS:  # inside written_together(): the rename waits for the whole group
-                _GROUPS[-1].append((tmp, path, backup))
-            else:
-                _commit(tmp, path, backup)
+            fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
         except OSError as exc:
-            if exc.errno in _OUTPUT_ERRNOS:
-                raise _output_error(exc, path) from exc
+            raise OutputError(f"cannot write here: {exc.strerror}", file=path) from exc
+        tmp = Path(tmp_name)
+        try:
+            if binary:
+                handle = os.fdopen(fd, mode)
+            else:
+                handle = os.fdopen(fd, mode, encoding=encoding, newline="")
+            try:
+                with handle:
+                    yield handle
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                # mkstemp makes the file 0600; give it the mode a plain open() would (or the old one's).
+                os.chmod(tmp, _target_mode(path))
+                _crash_point("temp-written")
+                if group is not None:  # inside written_together(): the rename waits for the group
+                    group.pending.append(_Pending(tmp, path, backup, keep, shown))
+                else:
+                    if backup:
+                        _back_up_before_replacing(tmp, path, keep, shown)
+                    os.replace(tmp, path)
+            except OSError as exc:
+                if exc.errno in _OUTPUT_ERRNOS:
+                    raise _output_error(exc, path) from exc
+                raise
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             raise
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _commit(tmp: Path, path: Path, backup: bool) -> None:
-    if backup:
-        backup_existing(path)
-    os.replace(tmp, path)
+    finally:
+        if locked and group is None:
+            unlock_output(path)
 
 
 # Groups of writes that land together (written_together); the innermost is last.
-_GROUPS: list[list[tuple[Path, Path, bool]]] = []
+_GROUPS: list[_Group] = []
 
 
 @contextlib.contextmanager
-def written_together() -> Iterator[None]:
+def written_together(*, manifest: bool = False) -> Iterator[None]:
     """Files written (with `atomic_open` and the writers here) inside the block land together or
     not at all: each is written and synced to its temp file as usual, but the renames over the
-    outputs wait until the block ends without error, then run in the order written. On an error
-    (an unwritable folder for the second file, a full disk, Ctrl-C) every temp file is removed and
-    no output is touched, so a consensus never lands without its decisions log. A device or pipe
-    output is written straight away, as always. A group inside a group joins the outer one."""
+    outputs wait until the block ends without error. On an error (an unwritable folder for the
+    second file, a full disk, Ctrl-C) every temp file is removed, folders made for the group are
+    removed again, and no output is touched, so a consensus never lands without its decisions log.
+
+    Then, in this order: every backup is taken (before any rename, so a kill cannot leave a new
+    file whose old version was not kept yet); with `manifest`, a small manifest beside each file
+    names the group with the content hashes of both the new and the replaced files
+    (`.<name>.pair.json`, see `pair_problem`); then the renames run in the order written. POSIX
+    has no rename of two files at once: a kill -9 between two renames leaves one new and one old
+    file, and the manifest is how a reader finds out. A device or pipe output is written straight
+    away, as always. A group inside a group joins the outer one."""
     if _GROUPS:
         yield
         return
-    pending: list[tuple[Path, Path, bool]] = []
-    _GROUPS.append(pending)
+    group = _Group(manifest)
+    _GROUPS.append(group)
     try:
-        yield
-    except BaseException:
-        _discard(pending)
-        raise
-    finally:
-        _GROUPS.pop()
-    # Everything is on disk; only the renames remain (they fail only on a vanished folder).
-    for i, (tmp, path, backup) in enumerate(pending):
         try:
-            _commit(tmp, path, backup)
-        except BaseException as exc:
-            _discard(pending[i:])
-            if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
-                raise _output_error(exc, path) from exc
+            yield
+        except BaseException:
+            _discard(group)
+            raise
+        finally:
+            _GROUPS.pop()
+        _commit_group(group)
+    finally:
+        for path in group.locked:
+            unlock_output(path)
+
+
+def _commit_group(group: _Group) -> None:
+    current: Path | None = None
+    try:
+        entries = []
+        for item in group.pending:
+            current = item.path
+            old = file_sha256(item.path) if group.manifest and item.path.exists() else None
+            entries.append((item, old))
+            if item.backup:
+                _back_up_before_replacing(item.tmp, item.path, item.keep, item.shown)
+        _crash_point("after-backups")
+        if group.manifest and len(entries) > 1:
+            _write_manifests([(i.path, file_sha256(i.tmp), old) for i, old in entries])
+        _crash_point("after-manifest")
+        for n, item in enumerate(group.pending):
+            current = item.path
+            if n:
+                _crash_point("between-renames")
+            os.replace(item.tmp, item.path)
+            item.tmp = None  # landed
+    except BaseException as exc:
+        _discard(group)
+        if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS and current is not None:
+            raise _output_error(exc, current) from exc
+        raise
+
+
+def _discard(group: _Group) -> None:
+    for item in group.pending:
+        if item.tmp is not None:
+            with contextlib.suppress(OSError):
+                item.tmp.unlink()
+    for path in group.locked:  # lock files first, so the folders are empty again
+        unlock_output(path)
+    group.locked.clear()
+    for folder in reversed(group.created):  # deepest first; only folders still empty
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+# --- the manifest of a pair (a consensus and its decisions log) --------------------------------
+def file_sha256(path: str | Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.pair.json")
+
+
+def _write_manifests(files: list[tuple[Path, str, str | None]]) -> None:
+    import json
+
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    for path, _new, _old in files:
+        here = path.parent
+        body = {
+            "qualcode_pair": 1,
+            "written": stamp,
+            "files": [
+                {"path": os.path.relpath(p, here), "sha256": new, "replaced_sha256": old}
+                for p, new, old in files
+            ],
+        }
+        target = manifest_path(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=here)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(body, fh, indent=1)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp_name, _target_mode(path))
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
             raise
 
 
-def _discard(pending: list[tuple[Path, Path, bool]]) -> None:
-    for tmp, _path, _backup in pending:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+def pair_problem(path: str | Path) -> str | None:
+    """Why `path` and the file(s) written with it (a consensus and its decisions log) are not from
+    the same run, or None. Reads the manifest `written_together(manifest=True)` left beside it: a
+    file that holds the new content of that run beside one that still holds the content it
+    replaced means the run was cut off between its renames. A file edited since (neither hash) is
+    not a mismatch: a log corrected by hand is the user's to replay."""
+    import json
+
+    path = Path(path)
+    target = manifest_path(path)
+    try:
+        body = json.loads(target.read_text(encoding="utf-8"))
+        entries = [
+            (path.parent / f["path"], f["sha256"], f.get("replaced_sha256")) for f in body["files"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    newer, older = [], []
+    for file, new, old in entries:
+        try:
+            digest = file_sha256(file)
+        except OSError:
+            digest = None
+        is_new, is_old = digest == new, digest == old
+        if is_new and not is_old:
+            newer.append(file)
+        elif is_old and not is_new:
+            older.append(file)
+    if not (newer and older):
+        return None
+    return (
+        f"{', '.join(map(str, newer))} and {', '.join(map(str, older))} are not from the same "
+        f"run: the run of {body.get('written', '?')} was cut off between its renames, so "
+        f"{', '.join(p.name for p in older)} is still the previous one; run reconcile again"
+    )
+
+
+def warn_if_split(path: str | Path) -> None:
+    """A warning notice when `path` belongs to a pair cut apart by a crash (`pair_problem`)."""
+    problem = pair_problem(path)
+    if problem:
+        notice(problem, "warning")
 
 
 @contextlib.contextmanager
@@ -229,14 +744,18 @@ def refuse_overwriting_inputs(
             )
 
 
-def atomic_write_text(path: str | Path, text: str, *, backup: bool = True) -> Path:
-    with atomic_open(path, "w", backup=backup) as fh:
+def atomic_write_text(
+    path: str | Path, text: str, *, backup: bool = True, keep: int | None = None
+) -> Path:
+    with atomic_open(path, "w", backup=backup, keep=keep) as fh:
         fh.write(text)
     return Path(path)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, backup: bool = True) -> Path:
-    with atomic_open(path, "wb", backup=backup, encoding=None) as fh:
+def atomic_write_bytes(
+    path: str | Path, data: bytes, *, backup: bool = True, keep: int | None = None
+) -> Path:
+    with atomic_open(path, "wb", backup=backup, encoding=None, keep=keep) as fh:
         fh.write(data)
     return Path(path)
 
@@ -272,7 +791,12 @@ def write_csv_rows(
 
 
 def write_dataframe_csv(
-    df: pd.DataFrame, path: str | Path, *, backup: bool = True, neutralise: bool = False
+    df: pd.DataFrame,
+    path: str | Path,
+    *,
+    backup: bool = True,
+    neutralise: bool = False,
+    keep: int | None = None,
 ) -> Path:
     """Write a DataFrame as CSV atomically (no index)."""
     frame = df
@@ -280,7 +804,7 @@ def write_dataframe_csv(
         frame = (
             df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
         )
-    with atomic_open(path, "w", backup=backup) as fh:
+    with atomic_open(path, "w", backup=backup, keep=keep) as fh:
         frame.to_csv(fh, index=False, lineterminator="\n")
     return Path(path)
 
@@ -656,6 +1180,7 @@ def read_codings(path: str | Path) -> pd.DataFrame:
         synonyms=CODING_SYNONYMS,
     )
     require_columns(df, CODING_FILE_REQUIRED, path, "codings")
+    warn_if_split(path)  # a consensus whose decisions log is from another run
     note = None
     if "coder" not in df.columns:
         note = "has no coder column"
@@ -715,6 +1240,136 @@ def _take(distinct: list[str], codes: np.ndarray) -> np.ndarray:
     import numpy as np
 
     return np.asarray(distinct, dtype=object)[codes]
+
+
+# --- what an existing output holds (a coder's work is never replaced by another kind of file) ----
+PROTECTED_KINDS = ("manual codings", "consensus", "decisions log", "codebook", "roster")
+
+
+def file_kind(path: str | Path) -> tuple[str, str | None] | None:
+    """What a study file holds, read from its header (and origin column): `("manual codings",
+    coder)`, `("consensus", None)`, `("decisions log", None)`, `("codebook", None)`, `("roster",
+    None)`, `("segments", None)`, `("codings", origin)` for auto/imported codings; None for anything
+    else (a report, a sheet, an unreadable file). A codings file without an origin column was made
+    by hand: manual."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            return None
+        suffix = path.suffix.lower()
+        if suffix in (".yaml", ".yml"):
+            return _yaml_kind(path)
+        if suffix in XLSX_SUFFIXES:
+            return _rows_kind(path, _xlsx_rows(path))
+        if suffix in (".csv", ".tsv", ".txt"):
+            return _rows_kind(path, _csv_rows(path))
+    except (OSError, ValueError, csv.Error, ContractError):
+        return None
+    return None
+
+
+def _yaml_kind(path: Path) -> tuple[str, str | None] | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return None
+    if isinstance(data, dict) and any(k in data for k in ("codes", "themes", "constructs")):
+        return ("codebook", None)
+    return None
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head:
+        return
+    encoding = "utf-8-sig"
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not a character cut at the end of the sample
+            encoding = "cp1252"
+    first = head.decode(encoding, errors="replace").split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first.count)
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        yield from csv.reader(fh, delimiter=delimiter)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    df = read_table(path, what="codings")
+    yield [str(c) for c in df.columns]
+    yield from df.astype(str).values.tolist()
+
+
+def _rows_kind(path: Path, rows: Iterator[list[str]]) -> tuple[str, str | None] | None:
+    header = next(rows, None)
+    if not header:
+        return None
+    keys = [column_key(c) for c in header]
+    cols = {CODING_SYNONYMS.get(k, k) for k in keys}
+    if {"segment_id", "code_id", "decision"} <= cols:
+        return ("decisions log", None)
+    if {"segment_id", "text"} <= cols:
+        return ("segments", None)
+    if {"segment_id", "code_id"} <= cols:
+        names = [CODING_SYNONYMS.get(k, k) for k in keys]
+        origin = names.index("origin") if "origin" in names else None
+        coder = names.index("coder") if "coder" in names else None
+        manual: set[str] = set()
+        origins: set[str] = set()
+        for row in rows:
+            if len(row) < len(header) or not any(c.strip() for c in row):
+                continue  # a torn last row (a killed editor) or a blank line says nothing
+            value = row[origin].strip() if origin is not None else ""
+            if value == "consensus":
+                return ("consensus", None)
+            if value in ("manual", ""):
+                manual.add((row[coder].strip() if coder is not None else "") or path.stem)
+            origins.add(value)
+        if manual or (origin is None and not origins):
+            return ("manual codings", "|".join(sorted(manual)) or path.stem)
+        return ("codings", ", ".join(sorted(origins)) or None)
+    if "participant_id" in cols and "segment_id" not in cols:
+        return ("roster", None)
+    return None
+
+
+def describe_kind(kind: tuple[str, str | None]) -> str:
+    name, detail = kind
+    if name == "manual codings":
+        who = " and ".join(detail.split("|")) if detail else ""
+        return f"{who}'s manual codings (origin manual)" if who else "manual codings"
+    if name == "codings" and detail:
+        return f"codings (origin {detail})"
+    return {"report": "a report", "coding sheet": "a coding sheet"}.get(name, f"a {name}")
+
+
+def check_replace(
+    path: str | Path, writing: tuple[str, str | None], *, force: bool = False, what: str = ""
+) -> None:
+    """Refuse to replace a file that holds a coder's work (manual codings), a consensus, a
+    decisions log, a codebook or a roster with a different kind of output, unless `force`. The
+    same kind (alice's codings read back again from her sheet, a consensus reconciled again) is
+    replaced, with a backup. `writing` is the new file's kind as `file_kind` names it."""
+    if force:
+        return
+    existing = file_kind(path)
+    if existing is None or existing[0] not in PROTECTED_KINDS:
+        return
+    if existing[0] == writing[0] and (
+        existing[0] != "manual codings"
+        or not writing[1]
+        or writing[1] in (existing[1] or "").split("|")
+    ):
+        return
+    raise OutputError(
+        f"holds {describe_kind(existing)}; {what or 'this command'} would replace it with "
+        f"{describe_kind(writing)}",
+        file=path,
+        hint="write to another path, or add --force to replace it (the old file is kept as a .bak)",
+    )
 
 
 def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:

@@ -349,9 +349,10 @@ def find_differences(
 # --- decisions logs -----------------------------------------------------------------------------
 def read_decisions(path: str | Path) -> pd.DataFrame:
     """Read a decisions log (CSV, or XLSX from a meeting's spreadsheet) as all-string columns."""
-    from qualcode.io import read_table
+    from qualcode.io import read_table, warn_if_split
 
     df = read_table(path, what="decisions", columns=DECISION_COLUMNS, required=DECISION_REQUIRED)
+    warn_if_split(path)  # a log whose consensus is from another run
     missing = [c for c in DECISION_REQUIRED if c not in df.columns]
     if missing:
         raise ContractError(

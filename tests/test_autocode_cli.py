@@ -100,6 +100,9 @@ def test_default_output_is_codings_coder_csv_with_backup(cli, tmp_path, monkeypa
     args = ("code", segments, "--codebook", codebook, "--coder", "kim", "--auto")
     assert cli(*args).exit_code == 0
     target = tmp_path / "codings" / "kim.csv"
+    assert cli(*args).exit_code == 0  # the same codings again: no new version, no backup
+    assert not list((tmp_path / "codings").glob("kim.csv.*.bak"))
+    target.write_bytes(target.read_bytes() + b"g1:1,,kim,auto,,,\n")  # an older version
     first = target.read_bytes()
     assert cli(*args).exit_code == 0
     backups = list((tmp_path / "codings").glob("kim.csv.*.bak"))

@@ -13,6 +13,7 @@ import typer
 
 from qualcode.cli.options import (
     CoderOption,
+    ForceOption,
     OptionalCodebookOption,
     OutputOption,
     RosterOption,
@@ -71,6 +72,7 @@ def code(
             help="Seconds a codebook pattern may take on one turn before the run stops.",
         ),
     ] = 1.0,
+    force: ForceOption = False,
 ) -> None:
     """Code transcripts (files, folders or a segments.csv) with the codebook; write the codings.
 
@@ -107,7 +109,14 @@ def code(
     # In --interactive, -o is the coder's own file, resumed: written, so not protected.
     written, what = (sheet, "the sheet") if sheet is not None else (target, "the codings")
     prefill = target if sheet is not None else None
-    protect_inputs(written, sources, codebook, roster, from_sheet, prefill, what=what)
+    # A file holding other work (alice's manual codings under --auto) is replaced only with --force.
+    if sheet is not None:
+        kind: tuple[str, str | None] = ("coding sheet", None)
+    else:
+        kind = ("codings", "auto") if auto else ("manual codings", name)
+    protect_inputs(
+        written, sources, codebook, roster, from_sheet, prefill, what=what, writes=kind, force=force
+    )
     if from_sheet is not None:
         from qualcode.cli.code_sheet import read_sheet
 

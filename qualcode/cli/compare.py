@@ -146,11 +146,11 @@ def compare(
 
             from rich.console import Console
 
-            from qualcode.io import atomic_write_text
+            from qualcode.io import DERIVED_KEEP, atomic_write_text
 
             buffer = io.StringIO()
             print_table(comparison, Console(file=buffer, width=160, no_color=True), limit=0)
-            atomic_write_text(output, buffer.getvalue())
+            atomic_write_text(output, buffer.getvalue(), keep=DERIVED_KEEP)
     elif output is None:
         typer.echo(render_text(comparison, chosen), nl=False)
     else:

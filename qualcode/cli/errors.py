@@ -57,8 +57,13 @@ class QualcodeGroup(TyperGroup):
             closed_pipe(ctx)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        from qualcode.io import notices_to
+
         try:
-            return super().invoke(ctx)
+            # What the write path did on the side (a backup kept, stale temp files removed) is
+            # said on stderr; output locks are released when the command ends.
+            with notices_to(_echo_note):
+                return super().invoke(ctx)
         except USAGE_ERRORS as exc:
             plain_usage_error(exc)
             raise
@@ -93,3 +98,7 @@ def closed_pipe(ctx: click.Context) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     ctx.exit(0)
+
+
+def _echo_note(level: str, message: str) -> None:
+    typer.echo(f"{level}: {message}", err=True)

@@ -21,8 +21,17 @@ OutDirOption = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Folder to write into (existing files are backed up).",
+        help="Folder to write into (a new one, or one without study files unless --force).",
         file_okay=False,
+    ),
+]
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that already holds study files (replaced files are kept as .bak).",
     ),
 ]
 
@@ -33,7 +42,7 @@ def _warn(warnings: list[str]) -> None:
 
 
 @import_app.command("qdpx")
-def qdpx(file: FileArgument, output: OutDirOption) -> None:
+def qdpx(file: FileArgument, output: OutDirOption, force: ForceOption = False) -> None:
     """Read a .qdpx into segments.csv, codings/<user>.csv and codebook.yaml under the folder.
 
     Sources are split into speaker turns; each coded selection is mapped to the turns it overlaps
@@ -46,7 +55,7 @@ def qdpx(file: FileArgument, output: OutDirOption) -> None:
     from qualcode.cli.render import stdout_console
     from qualcode.interop.refi_import import import_qdpx
 
-    result, files = import_qdpx(file, output)
+    result, files = import_qdpx(file, output, force=force)
     s = result.summary
     _warn(s.warnings)
     table = Table(title=f"Imported {file.name}" + (f" ({s.origin})" if s.origin else ""))
@@ -87,7 +96,7 @@ def qdpx(file: FileArgument, output: OutDirOption) -> None:
 
 
 @import_app.command("qdc")
-def qdc(file: FileArgument, output: OutDirOption) -> None:
+def qdc(file: FileArgument, output: OutDirOption, force: ForceOption = False) -> None:
     """Read a .qdc codebook into codebook.yaml under the folder (nested codes become the
     constructs > themes > repeating ideas levels).
 
@@ -95,7 +104,7 @@ def qdc(file: FileArgument, output: OutDirOption) -> None:
     """
     from qualcode.interop.refi_import import import_qdc
 
-    summary, files = import_qdc(file, output)
+    summary, files = import_qdc(file, output, force=force)
     _warn(summary.warnings)
     typer.echo(f"{summary.codes} codes" + (f" from {summary.origin}" if summary.origin else ""))
     for path in files:

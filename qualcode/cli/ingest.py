@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import RequiredOutputOption, RosterOption, SourcesArgument
+from qualcode.cli.options import (
+    ForceOption,
+    RequiredOutputOption,
+    RosterOption,
+    SourcesArgument,
+    protect_inputs,
+)
 
 PROGRESS_FILES = 20  # show a progress bar from this many files on
 
@@ -53,6 +59,7 @@ def ingest(
             "nobody drops out of the participant counts unnoticed.",
         ),
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Read transcripts (.txt, Otter.ai, .docx, .vtt, .srt, .csv/.xlsx) into speaker turns.
 
@@ -85,6 +92,9 @@ def ingest(
 
     if strict_roster and roster is None:
         raise typer.BadParameter("--strict-roster checks a roster: add --roster roster.csv")
+    protect_inputs(
+        output, paths, roster, what="the segments", writes=("segments", None), force=force
+    )
     count = 0
     if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
         count = len(collect_sources(paths)[0])

@@ -36,13 +36,36 @@ SourcesArgument = Annotated[
 ]
 
 
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an output that holds other work (a coder's manual codings, a consensus, a "
+        "decisions log, a codebook or a roster); the old file is kept as a .bak.",
+    ),
+]
+
+
 def protect_inputs(
-    output: Path | None, *inputs: Path | list[Path] | None, what: str = "the output"
+    output: Path | None,
+    *inputs: Path | list[Path] | None,
+    what: str = "the output",
+    writes: tuple[str, str | None] = ("report", None),
+    force: bool = False,
 ) -> None:
-    """Refuse to write `output` over one of the command's input files (`qualcode.io.
-    refuse_overwriting_inputs`): call it once per command, before any work, with every path the
-    command reads. A list counts each of its paths; a folder counts each transcript it holds."""
-    if output is None or not output.exists():
+    """Before any work: refuse to write `output` over one of the command's input files
+    (`qualcode.io.refuse_overwriting_inputs`), or over a file holding another kind of work than
+    `writes` without `force` (`qualcode.io.check_replace`), and lock `output` until the command
+    ends (`qualcode.io.lock_output`: a second qualcode writing it fails). Call it once per output,
+    with every path the command reads. A list counts each of its paths; a folder counts each
+    transcript it holds."""
+    if output is None:
+        return
+    from qualcode.io import check_replace, lock_output
+
+    if output.parent.is_dir():
+        lock_output(output)  # released when the command ends (cli.errors.QualcodeGroup)
+    if not output.exists():
         return  # a new file cannot be an input
     from qualcode.io import refuse_overwriting_inputs
 
@@ -53,6 +76,7 @@ def protect_inputs(
                 continue
             files.extend(_transcripts_in(path) if path.is_dir() else [path])
     refuse_overwriting_inputs(output, files, what=what)
+    check_replace(output, writes, force=force, what=what)
 
 
 def _transcripts_in(folder: Path) -> list[Path]:

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, OutputOption, protect_inputs
+from qualcode.cli.options import (
+    ForceOption,
+    OptionalCodebookOption,
+    OutputOption,
+    protect_inputs,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -82,6 +87,7 @@ def reconcile(
             "--decided-by", help="Who decides (the log's decided_by) [interactive: 'A & B']."
         ),
     ] = "",
+    force: ForceOption = False,
 ) -> None:
     """Reconcile two coders' codings into consensus codings (coder and origin `consensus`).
 
@@ -139,8 +145,21 @@ def reconcile(
             "A and B are the same file", file=coder_b, hint="give each coder's own codings file"
         )
     # Both outputs, checked before any work (an interactive session resumes its own log: written).
-    for name, path in (("the decisions log", log_path), ("the consensus", output)):
-        protect_inputs(path, coder_a, coder_b, segments, decisions, codebook, what=name)
+    for name, path, kind in (
+        ("the decisions log", log_path, "decisions log"),
+        ("the consensus", output, "consensus"),
+    ):
+        protect_inputs(
+            path,
+            coder_a,
+            coder_b,
+            segments,
+            decisions,
+            codebook,
+            what=name,
+            writes=(kind, None),
+            force=force,
+        )
     if _same(log_path, output):
         raise QualcodeError(
             "the decisions log and the consensus are the same file",
@@ -177,7 +196,7 @@ def reconcile(
         )
         if not _walk(session, seg_df, segments is not None):
             return
-        with written_together():  # the log's final rewrite and the consensus land together
+        with written_together(manifest=True):  # the log's final rewrite and the consensus
             result = session.finish()
             write_codings(result.consensus, output)
         _print_summary(result, output, log_path)
@@ -200,7 +219,7 @@ def reconcile(
                 "intersection|prefer-a|prefer-b for the rest, or add a row for each to the log"
             )
         raise
-    with written_together():  # a consensus never lands without its decisions log
+    with written_together(manifest=True):  # a consensus never lands without its decisions log
         write_codings(result.consensus, output)
         write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
     _print_summary(result, output, log_path)
@@ -221,7 +240,11 @@ def _write_sheet(
         raise QualcodeError(
             "A and B are the same file", file=coder_b, hint="give each coder's own codings file"
         )
-    protect_inputs(sheet, coder_a, coder_b, segments, codebook, what="the disagreements sheet")
+    # A sheet to fill in is a decisions log to be: it keeps its backups like one.
+    protect_inputs(
+        sheet, coder_a, coder_b, segments, codebook, what="the disagreements sheet",
+        writes=("decisions log", None),
+    )  # fmt: skip
     a = read_codings(coder_a)
     b = read_codings(coder_b)
     for note in filter(None, (coder_note(a), coder_note(b))):
@@ -240,11 +263,13 @@ def _write_sheet(
         from qualcode.report.tables import write_xlsx
 
         how = pd.DataFrame({"how to fill this sheet": list(SHEET_HELP)})
-        write_xlsx(sheet, {"disagreements": df, "how to fill": how}, wrap_columns=("text",))
+        write_xlsx(
+            sheet, {"disagreements": df, "how to fill": how}, keep=None, wrap_columns=("text",)
+        )
     else:
         from qualcode.report.tables import write_table_csv
 
-        write_table_csv(df, sheet)
+        write_table_csv(df, sheet, keep=None)
     typer.echo(
         f"wrote {sheet}: {len(df)} disagreements between {pair.coder_a} and "
         f"{pair.coder_b} to decide in discussion (decision: keep, drop or add; reason)"

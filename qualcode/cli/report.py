@@ -188,11 +188,11 @@ def _emit(result, fmt: str, output: Path | None, table: str | None) -> None:
 
             from rich.console import Console
 
-            from qualcode.io import atomic_write_text
+            from qualcode.io import DERIVED_KEEP, atomic_write_text
 
             buffer = io.StringIO()
             print_result(result, Console(file=buffer, width=160, no_color=True), width=None)
-            atomic_write_text(output, buffer.getvalue())
+            atomic_write_text(output, buffer.getvalue(), keep=DERIVED_KEEP)
             typer.echo(f"wrote {output} (table)", err=True)
         return
     from qualcode.report.analysis_export import render_analysis, write_analysis

@@ -620,11 +620,11 @@ def export_date(paths: list[str | Path]) -> str:
 def export_qdc(codebook_path: str | Path, output: str | Path) -> int:
     """Write the codebook file as `.qdc`; returns the number of codes written."""
     from qualcode.codebook import load_codebook
-    from qualcode.io import atomic_write_bytes
+    from qualcode.io import DERIVED_KEEP, atomic_write_bytes
 
     codebook = load_codebook(codebook_path)
     data = codebook_to_qdc(codebook)
-    atomic_write_bytes(output, data)
+    atomic_write_bytes(output, data, keep=DERIVED_KEEP)
     return len(codebook.codes()) + len(codebook.all_themes()) + len(codebook.constructs)
 
 
@@ -640,7 +640,7 @@ def export_qdpx(
 ) -> ExportSummary:
     """Read the study files, write the `.qdpx` atomically; returns the summary."""
     from qualcode.codebook import load_codebook
-    from qualcode.io import atomic_write_bytes, read_codings, read_segments
+    from qualcode.io import DERIVED_KEEP, atomic_write_bytes, read_codings, read_segments
     from qualcode.roster import read_roster
 
     segments = read_segments(segments_path)
@@ -654,5 +654,5 @@ def export_qdpx(
     data, summary = study_to_qdpx(
         segments, codings, codebook, roster, name=name, date=date, progress=progress
     )
-    atomic_write_bytes(output, data)
+    atomic_write_bytes(output, data, keep=DERIVED_KEEP)
     return summary

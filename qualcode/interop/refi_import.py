@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -867,28 +868,73 @@ def codebook_yaml(data: dict, source: str) -> str:
     )
 
 
-def write_import(result: ImportResult, out_dir: str | Path) -> list[Path]:
-    """Write segments.csv, codings/<coder>.csv and codebook.yaml under `out_dir` (atomic, backups)."""
-    from qualcode.io import atomic_write_text, write_codings, write_segments
+def write_import(result: ImportResult, out_dir: str | Path, *, force: bool = False) -> list[Path]:
+    """Write segments.csv, codings/<coder>.csv and codebook.yaml under `out_dir`, together or not
+    at all (`written_together`: a failure leaves no partial study). A folder that already holds
+    study files is refused unless `force` (replaced files are kept as backups)."""
+    from qualcode.io import atomic_write_text, write_codings, write_segments, written_together
 
     out = Path(out_dir)
-    written = [write_segments(result.segments, out / "segments.csv")]
     taken: set[str] = set()
-    for coder, frame in result.codings.items():
-        written.append(write_codings(frame, out / "codings" / coder_file_name(coder, taken)))
+    targets = [out / "segments.csv"]
+    targets += [out / "codings" / coder_file_name(c, taken) for c in result.codings]
     if result.codebook is not None:
-        text = codebook_yaml(result.codebook, result.summary.file)
-        written.append(atomic_write_text(out / "codebook.yaml", text))
+        targets.append(out / "codebook.yaml")
+    if not force:
+        refuse_study_folder(out, targets)
+    written: list[Path] = []
+    with written_together():
+        written.append(write_segments(result.segments, targets[0]))
+        for target, frame in zip(targets[1:], result.codings.values(), strict=False):
+            written.append(write_codings(frame, target))
+        if result.codebook is not None:
+            text = codebook_yaml(result.codebook, result.summary.file)
+            written.append(atomic_write_text(targets[-1], text))
     return written
 
 
-def import_qdpx(path: str | Path, out_dir: str | Path, *, limits: ZipLimits | None = None):
+STUDY_FILES = ("segments.csv", "codebook.yaml", "roster.csv", "qualcode.yaml")
+
+
+def refuse_study_folder(out: Path, targets: list[Path], *, whole_study: bool = True) -> None:
+    """An import writes a whole study: into a folder that holds one already (files it would
+    replace, or a codebook, roster, segments, settings or codings of its own), only with --force.
+    A codebook alone (`whole_study=False`) is refused only where it would replace one."""
+    from qualcode.errors import OutputError
+
+    found = [t for t in targets if os.path.exists(t)]  # False for a name too long, too
+    if whole_study:
+        found += [out / n for n in STUDY_FILES if (out / n).exists() and out / n not in found]
+    codings = out / "codings"
+    if whole_study and codings.is_dir():
+        found += sorted(p for p in codings.glob("*.csv") if p not in found)
+    if found:
+        names = ", ".join(p.relative_to(out).as_posix() for p in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise OutputError(
+            f"the folder already holds study files ({names}{more}); importing would replace or "
+            "mix with them",
+            file=out,
+            hint="import into a new folder, or add --force to write there anyway (replaced files "
+            "are kept as .bak)",
+        )
+
+
+def import_qdpx(
+    path: str | Path,
+    out_dir: str | Path,
+    *,
+    limits: ZipLimits | None = None,
+    force: bool = False,
+):
     """Read a `.qdpx` and write it as a qualcode study under `out_dir`; returns (result, files)."""
     result = read_qdpx(path, limits=limits)
-    return result, write_import(result, out_dir)
+    return result, write_import(result, out_dir, force=force)
 
 
-def import_qdc(path: str | Path, out_dir: str | Path) -> tuple[ImportSummary, list[Path]]:
+def import_qdc(
+    path: str | Path, out_dir: str | Path, *, force: bool = False
+) -> tuple[ImportSummary, list[Path]]:
     """Read a `.qdc` and write `out_dir/codebook.yaml`; returns (summary, files)."""
     from qualcode.io import atomic_write_text
 
@@ -898,5 +944,7 @@ def import_qdc(path: str | Path, out_dir: str | Path) -> tuple[ImportSummary, li
             "the codebook has no codes", file=path, hint="export the codebook again with its codes"
         )
     target = Path(out_dir) / "codebook.yaml"
+    if not force:
+        refuse_study_folder(Path(out_dir), [target], whole_study=False)
     atomic_write_text(target, codebook_yaml(data, str(path)))
     return summary, [target]

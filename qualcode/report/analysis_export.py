@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import OutputError
-from qualcode.io import atomic_write_bytes, atomic_write_text, neutralise_formula
+from qualcode.io import DERIVED_KEEP, atomic_write_bytes, atomic_write_text, neutralise_formula
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -80,18 +80,22 @@ def write_analysis(
             from qualcode.report.figures import discovery_curve_png
 
             png = path.with_name(f"{path.stem}.discovery.png")
-            written.append(atomic_write_bytes(png, discovery_curve_png(result)))  # type: ignore[arg-type]
+            written.append(atomic_write_bytes(png, discovery_curve_png(result), keep=DERIVED_KEEP))  # type: ignore[arg-type]
             figure = png.name
-        written.insert(0, atomic_write_text(path, result_markdown(result, figure=figure)))
+        written.insert(
+            0, atomic_write_text(path, result_markdown(result, figure=figure), keep=DERIVED_KEEP)
+        )
     elif fmt == "json":
-        written.append(atomic_write_text(path, json_text(result)))
+        written.append(atomic_write_text(path, json_text(result), keep=DERIVED_KEEP))
     elif fmt == "csv":
         if table is not None:
-            written.append(atomic_write_text(path, csv_text(pick_table(result, table)[1])))
+            written.append(
+                atomic_write_text(path, csv_text(pick_table(result, table)[1]), keep=DERIVED_KEEP)
+            )
         else:
             for i, (name, df) in enumerate(result.tables().items()):
                 target = path if i == 0 else path.with_name(f"{path.stem}.{name}.csv")
-                written.append(atomic_write_text(target, csv_text(df)))
+                written.append(atomic_write_text(target, csv_text(df), keep=DERIVED_KEEP))
     elif fmt == "xlsx":
         from qualcode.report.tables import write_xlsx
 

@@ -21,7 +21,7 @@ from qualcode.agreement.compare import (
     USUAL_DOUBLE_CODED_SHARE,
     comparison_to_dict,
 )
-from qualcode.io import atomic_write_text, neutralise_formula
+from qualcode.io import DERIVED_KEEP, atomic_write_text, neutralise_formula
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -530,4 +530,4 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
         from qualcode.report.tables import write_table_csv
 
         return write_table_csv(per_code_frame(c), path)
-    return atomic_write_text(path, render_text(c, fmt))
+    return atomic_write_text(path, render_text(c, fmt), keep=DERIVED_KEEP)

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.io import atomic_write_bytes
+from qualcode.io import DERIVED_KEEP, atomic_write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.result import ReportResult
@@ -267,4 +267,4 @@ def docx_bytes(
 
 def write_docx(results: list[ReportResult], path: str | Path, *, title: str | None = None) -> Path:
     """Write `docx_bytes(results)` atomically (backup of a replaced file)."""
-    return atomic_write_bytes(path, docx_bytes(results, title=title))
+    return atomic_write_bytes(path, docx_bytes(results, title=title), keep=DERIVED_KEEP)

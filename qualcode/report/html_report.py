@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.io import atomic_write_text
+from qualcode.io import DERIVED_KEEP, atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.result import ReportResult
@@ -31,4 +31,4 @@ def render_html(
 
 def write_html(results: list[ReportResult], path: str | Path, *, title: str | None = None) -> Path:
     """Write `render_html(results)` atomically (backup of a replaced file)."""
-    return atomic_write_text(path, render_html(results, title=title))
+    return atomic_write_text(path, render_html(results, title=title), keep=DERIVED_KEEP)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import OutputError
-from qualcode.io import atomic_write_bytes, atomic_write_text
+from qualcode.io import DERIVED_KEEP, atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.study import StudyReport
@@ -53,10 +53,14 @@ def write_study(report: StudyReport, fmt: str, path: str | Path) -> list[Path]:
             from qualcode.report.figures import discovery_curve_png
 
             png = path.with_name(f"{path.stem}.discovery.png")
-            written.append(atomic_write_bytes(png, discovery_curve_png(saturation[0])))  # type: ignore[arg-type]
+            written.append(
+                atomic_write_bytes(png, discovery_curve_png(saturation[0]), keep=DERIVED_KEEP)
+            )  # type: ignore[arg-type]
             figure = png.name
-        written.insert(0, atomic_write_text(path, study_markdown(report, figure=figure)))
+        written.insert(
+            0, atomic_write_text(path, study_markdown(report, figure=figure), keep=DERIVED_KEEP)
+        )
         return written
     if fmt in ("html", "json"):
-        return [atomic_write_text(path, render_study(report, fmt))]
+        return [atomic_write_text(path, render_study(report, fmt), keep=DERIVED_KEEP)]
     raise OutputError(f"cannot write a study report as {fmt!r}", file=path)

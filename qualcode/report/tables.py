@@ -11,7 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualcode.io import atomic_write_bytes, neutralise_formula, write_dataframe_csv
+from qualcode.io import (
+    DERIVED_KEEP,
+    atomic_write_bytes,
+    neutralise_formula,
+    write_dataframe_csv,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -34,9 +39,10 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def write_table_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """A report table as CSV, formula-neutralised, atomic, with backup."""
-    return write_dataframe_csv(df, path, neutralise=True)
+def write_table_csv(df: pd.DataFrame, path: str | Path, *, keep: int | None = DERIVED_KEEP) -> Path:
+    """A report table as CSV, formula-neutralised, atomic, with a backup of the version it
+    replaces (`keep`: how many; None = as many as a study file)."""
+    return write_dataframe_csv(df, path, neutralise=True, keep=keep)
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, wrap_columns: tuple[str, ...] = ()) -> bytes:
@@ -87,6 +93,13 @@ def _xlsx_value(value: object) -> object:
     return value
 
 
-def write_xlsx(path: str | Path, sheets: Mapping[str, pd.DataFrame], **kwargs) -> Path:
-    """Write `xlsx_bytes(sheets)` atomically (backup of an existing file)."""
-    return atomic_write_bytes(path, xlsx_bytes(sheets, **kwargs))
+def write_xlsx(
+    path: str | Path,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    keep: int | None = DERIVED_KEEP,
+    **kwargs,
+) -> Path:
+    """Write `xlsx_bytes(sheets)` atomically, with a backup of the version it replaces (`keep`:
+    how many; None = as many as a study file)."""
+    return atomic_write_bytes(path, xlsx_bytes(sheets, **kwargs), keep=keep)
