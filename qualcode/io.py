@@ -1368,7 +1368,9 @@ def check_replace(
         f"holds {describe_kind(existing)}; {what or 'this command'} would replace it with "
         f"{describe_kind(writing)}",
         file=path,
-        hint="write to another path, or add --force to replace it (the old file is kept as a .bak)",
+        hint="write it to another path (a report or export never replaces a study file)"
+        if writing[0] == "report"
+        else "write to another path, or add --force to replace it (the old file is kept as a .bak)",
     )
 
 

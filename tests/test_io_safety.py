@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from refi_helpers import export_args, write_study
+from typer.testing import CliRunner
 
+from qualcode.cli.main import app
 from qualcode.io import (
     atomic_write_text,
     backup_existing,
@@ -57,15 +59,23 @@ def _auto(cli, study: Path, out: Path, *extra: str):
     )  # fmt: skip
 
 
-def _reconcile(study: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    args = [
-        sys.executable, "-m", "qualcode", "reconcile", "codings/alice.csv", "codings/bob.csv",
-        "-o", "consensus.csv", *extra,
-    ]  # fmt: skip
-    return subprocess.run(
-        args, cwd=study, capture_output=True, text=True, env={**os.environ, **(env or {})},
-        timeout=60,
-    )  # fmt: skip
+def _reconcile(study: Path, *extra: str, env: dict | None = None):
+    """reconcile alice and bob into consensus.csv: killed at a crash point in a subprocess (env),
+    else in-process. Returns (exit code, stderr)."""
+    args = ["reconcile", "codings/alice.csv", "codings/bob.csv", "-o", "consensus.csv", *extra]
+    if env:
+        done = subprocess.run(
+            [sys.executable, "-m", "qualcode", *args],
+            cwd=study, capture_output=True, text=True, env={**os.environ, **env}, timeout=60,
+        )  # fmt: skip
+        return done.returncode, done.stderr
+    cwd = os.getcwd()
+    os.chdir(study)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        os.chdir(cwd)
+    return result.exit_code, result.stderr
 
 
 # --- 13.5: a coder's file is never replaced with no word ----------------------------------------
@@ -199,10 +209,10 @@ def test_backup_names_never_collide_even_in_the_same_microsecond(tmp_path: Path)
 # --- 15.0: a consensus and its decisions log are never silently from different runs ------------
 @pytest.mark.parametrize("point", ["after-backups", "after-manifest", "between-renames"])
 def test_a_kill_in_the_write_path_never_leaves_an_unnoticed_split_pair(study: Path, point: str):
-    assert _reconcile(study, "-s", "union").returncode == 0
+    assert _reconcile(study, "-s", "union")[0] == 0
     union = {n: (study / n).read_bytes() for n in ("consensus.csv", "consensus.decisions.csv")}
     killed = _reconcile(study, "-s", "intersection", env={"QUALCODE_CRASH_AT": point})
-    assert killed.returncode == -9
+    assert killed[0] == -9
     consensus = (study / "consensus.csv").read_bytes()
     log = (study / "consensus.decisions.csv").read_bytes()
     # Every backup was taken before any rename: the old pair is whole among the backups.
@@ -214,17 +224,17 @@ def test_a_kill_in_the_write_path_never_leaves_an_unnoticed_split_pair(study: Pa
         assert problem is not None and "are not from the same run" in problem
         # a reader says so: a report on the consensus, a replay of the log
         replay = _reconcile(study, "--decisions", "consensus.decisions.csv", "-o", "again.csv")
-        assert "warning: " in replay.stderr and "not from the same run" in replay.stderr
+        assert "warning: " in replay[1] and "not from the same run" in replay[1]
     else:
         assert (consensus, log) == tuple(union.values()) and problem is None
     rerun = _reconcile(study, "-s", "intersection")
-    assert rerun.returncode == 0, rerun.stderr
+    assert rerun[0] == 0, rerun[1]
     assert pair_problem(study / "consensus.csv") is None
     assert not [p for p in study.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_a_hand_edited_log_is_not_called_a_split_pair(study: Path):
-    assert _reconcile(study, "-s", "union").returncode == 0
+    assert _reconcile(study, "-s", "union")[0] == 0
     log = study / "consensus.decisions.csv"
     log.write_text(log.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert pair_problem(study / "consensus.csv") is None
