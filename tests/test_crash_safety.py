@@ -128,7 +128,7 @@ def base(tmp_path_factory) -> dict:
     new_auto = (folder / "auto.csv").read_bytes()
     old_auto = new_auto[: len(new_auto) // 2].rsplit(b"\n", 1)[0] + b"\n"  # an older, shorter run
     (folder / "auto.csv").write_bytes(old_auto)
-    rec = ["reconcile", "alice.csv", "bob.csv", "-o", "consensus.csv", "-s"]
+    rec = ["reconcile", "alice.csv", "bob.csv", "-o", "consensus.csv", "--strategy"]
     rec_seconds = _timed(folder, [*rec, "intersection"])
     inter = {n: (folder / n).read_bytes() for n in ("consensus.csv", "consensus.decisions.csv")}
     _check_rerun(folder, [*rec, "union"], {})

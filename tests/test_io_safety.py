@@ -114,13 +114,13 @@ def test_reconcile_onto_a_coders_file_needs_force_but_replaces_its_own_consensus
     a, b = study / "codings" / "alice.csv", study / "codings" / "bob.csv"
     bob_file = study / "codings" / "bob2.csv"
     bob_file.write_text(BOB, encoding="utf-8")
-    result = cli("reconcile", a, b, "-s", "union", "-o", bob_file)
+    result = cli("reconcile", a, b, "--strategy", "union", "-o", bob_file)
     assert result.exit_code == 1
     assert "holds bob's manual codings" in result.stderr
     assert "the consensus would replace it with a consensus" in result.stderr
     out = study / "consensus.csv"
-    assert cli("reconcile", a, b, "-s", "union", "-o", out).exit_code == 0
-    result = cli("reconcile", a, b, "-s", "intersection", "-o", out)  # same kind: replaced
+    assert cli("reconcile", a, b, "--strategy", "union", "-o", out).exit_code == 0
+    result = cli("reconcile", a, b, "--strategy", "intersection", "-o", out)  # same kind: replaced
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("note: kept the replaced") == 2  # the consensus and its log
 
@@ -209,9 +209,9 @@ def test_backup_names_never_collide_even_in_the_same_microsecond(tmp_path: Path)
 # --- 15.0: a consensus and its decisions log are never silently from different runs ------------
 @pytest.mark.parametrize("point", ["after-backups", "after-manifest", "between-renames"])
 def test_a_kill_in_the_write_path_never_leaves_an_unnoticed_split_pair(study: Path, point: str):
-    assert _reconcile(study, "-s", "union")[0] == 0
+    assert _reconcile(study, "--strategy", "union")[0] == 0
     union = {n: (study / n).read_bytes() for n in ("consensus.csv", "consensus.decisions.csv")}
-    killed = _reconcile(study, "-s", "intersection", env={"QUALCODE_CRASH_AT": point})
+    killed = _reconcile(study, "--strategy", "intersection", env={"QUALCODE_CRASH_AT": point})
     assert killed[0] == -9
     consensus = (study / "consensus.csv").read_bytes()
     log = (study / "consensus.decisions.csv").read_bytes()
@@ -227,14 +227,14 @@ def test_a_kill_in_the_write_path_never_leaves_an_unnoticed_split_pair(study: Pa
         assert "warning: " in replay[1] and "not from the same run" in replay[1]
     else:
         assert (consensus, log) == tuple(union.values()) and problem is None
-    rerun = _reconcile(study, "-s", "intersection")
+    rerun = _reconcile(study, "--strategy", "intersection")
     assert rerun[0] == 0, rerun[1]
     assert pair_problem(study / "consensus.csv") is None
     assert not [p for p in study.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_a_hand_edited_log_is_not_called_a_split_pair(study: Path):
-    assert _reconcile(study, "-s", "union")[0] == 0
+    assert _reconcile(study, "--strategy", "union")[0] == 0
     log = study / "consensus.decisions.csv"
     log.write_text(log.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert pair_problem(study / "consensus.csv") is None
@@ -285,7 +285,7 @@ def test_a_second_writer_fails_naming_the_first_and_a_stale_lock_is_taken_over(c
     try:
         assert holder.stdout.readline() == "locked\n"
         a, b = study / "codings" / "alice.csv", study / "codings" / "bob.csv"
-        result = cli("reconcile", a, b, "-s", "union", "-o", study / "consensus.csv")
+        result = cli("reconcile", a, b, "--strategy", "union", "-o", study / "consensus.csv")
         assert result.exit_code == 1
         assert f"another qualcode is writing consensus.csv (pid {holder.pid})" in result.stderr
         assert not (study / "consensus.csv").exists()
@@ -295,7 +295,7 @@ def test_a_second_writer_fails_naming_the_first_and_a_stale_lock_is_taken_over(c
     # the holder ended (as a crash would end it): its lock file is stale, and taken over
     lock = study / ".consensus.csv.lock"
     lock.write_text(f"{holder.pid}\n")
-    result = cli("reconcile", a, b, "-s", "union", "-o", study / "consensus.csv")
+    result = cli("reconcile", a, b, "--strategy", "union", "-o", study / "consensus.csv")
     assert result.exit_code == 0, result.stderr
     assert f"left by an interrupted qualcode run (pid {holder.pid}): taken over" in result.stderr
     assert not lock.exists()  # released when the command ended
