@@ -37,7 +37,7 @@ CODING_COLUMNS: tuple[str, ...] = (
     "end_char",
 )
 CODING_REQUIRED: tuple[str, ...] = ("segment_id", "code_id", "coder")
-ORIGINS: tuple[str, ...] = ("manual", "auto", "import", "consensus")
+ORIGINS: tuple[str, ...] = ("manual", "auto", "import", "consensus", "suggest")
 
 # --- roster.csv ---------------------------------------------------------------------------------
 ROSTER_REQUIRED: tuple[str, ...] = ("transcript_id", "speaker", "participant_id")

