@@ -69,18 +69,30 @@ def test_a_whole_session(cli, study):
 def test_quit_and_resume(cli, study):
     result = session(cli, study, "1\nn\n2\nq\n")
     assert result.exit_code == 0, result.stderr
-    assert "unsaved marks on g1:3 were not saved" in result.stdout
+    assert "saved g1:3 before quitting" in result.stdout  # q saves the marks on screen
     assert result.stdout.rstrip().endswith(
-        f"saved 1 of 5 segments in {study / 'alice.csv'}; 4 left. "
+        f"saved 2 of 5 segments in {study / 'alice.csv'}; 3 left. "
         "Run the same command again to resume."
     )
-    assert rows(study / "alice.csv") == [("g1:2", "RI1", "")]
+    assert rows(study / "alice.csv") == [("g1:2", "RI1", ""), ("g1:3", "RI2", "")]
     result = session(cli, study, "n\n")  # end of input quits, like Ctrl-D
     assert result.exit_code == 0, result.stderr
-    assert f"Resuming: 1 of 5 segments already coded in {study / 'alice.csv'}" in result.stdout
-    assert "segment 2 of 5 (g1: 2 of 3)" in result.stdout
+    assert f"Resuming: 2 of 5 segments already coded in {study / 'alice.csv'}" in result.stdout
+    assert "segment 3 of 5 (g1: 3 of 3)" in result.stdout
     assert "segment 1 of 5" not in result.stdout
-    assert rows(study / "alice.csv") == [("g1:2", "RI1", ""), ("g1:3", "", "")]
+    assert rows(study / "alice.csv") == [
+        ("g1:2", "RI1", ""),
+        ("g1:3", "RI2", ""),
+        ("g1:4", "", ""),
+    ]
+
+
+def test_quit_on_an_untouched_segment_leaves_it_uncoded(cli, study):
+    """Only marks or a memo are saved on quit: a segment nobody touched is not 'reviewed'."""
+    result = session(cli, study, "1\nn\nq\n")
+    assert result.exit_code == 0, result.stderr
+    assert "before quitting" not in result.stdout
+    assert rows(study / "alice.csv") == [("g1:2", "RI1", "")]
 
 
 def test_back_redecides_in_place_and_each_segment_stays_once(cli, study):
@@ -269,6 +281,32 @@ def test_in_a_real_terminal_kill_9_and_resume(study):
         ("g2:2", "", ""),
         ("g2:3", "RI3", ""),
     ]
+
+
+def test_in_a_real_terminal_q_saves_the_segment_on_screen(study):
+    """Issue 13.6: `q` keeps the marks and memo on screen (autosave), then quits."""
+    pexpect = pytest.importorskip("pexpect")
+    cmd = [sys.executable, "-m", "qualcode", *args(study)]
+    env = {
+        "COLUMNS": "100",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(Path(__file__).parents[1]),
+    }
+    child = pexpect.spawn(cmd[0], cmd[1:], env=env, encoding="utf-8", timeout=15)
+    child.expect_exact("segment 1 of 5 (g1: 1 of 3)")
+    child.expect_exact("choice> ")
+    child.sendline("2 3")
+    child.expect_exact("codes: RI2, RI3")
+    child.expect_exact("choice> ")
+    child.sendline("m quote for T2")
+    child.expect_exact("memo: quote for T2")
+    child.expect_exact("choice> ")
+    child.sendline("q")
+    child.expect_exact("saved g1:2 before quitting")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows(study / "alice.csv") == [("g1:2", "RI2", "quote for T2"), ("g1:2", "RI3", "")]
 
 
 def test_long_turns_wrap_in_the_panel(cli, study):

@@ -19,7 +19,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PROMPT = "choice> "
 CONTEXT_CHARS = 400  # the previous turn is context: long ones are cut
-KEYS = "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · ? help · q quit"
+KEYS = (
+    "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · ? help · "
+    "q save and quit"
+)
 HELP = """\
   1 3 / RI2   toggle codes by number or id (several at once)
   n           save this segment and go to the next one not yet coded
@@ -28,7 +31,7 @@ HELP = """\
   s           skip: leave this segment uncoded for now and go on
   j N         jump to segment number N, or to a segment id (j group2:14)
   ? N         show the definition of code N
-  q           quit; every saved segment is in the file, run the same command to resume"""
+  q           save the marks on screen (if any) and quit; run the same command to resume"""
 
 
 def _ask(prompt: str) -> str | None:
@@ -207,8 +210,12 @@ def _loop(session: CodingSession, console: Console) -> None:
                 else:
                     say(HELP)
             elif key == "q" and not rest:
+                # Quitting loses nothing (autosave, as NVivo, ATLAS.ti and MAXQDA users expect):
+                # marks or a memo on screen are saved. A segment left untouched stays uncoded.
                 if session.dirty:
-                    say(f"unsaved marks on {session.current} were not saved")
+                    current = session.current
+                    session.save()
+                    say(f"saved {current} before quitting")
                 return
             else:
                 session.toggle(words)

@@ -38,14 +38,62 @@ _CLICK_EXCEPTIONS = sys.modules[typer.BadParameter.__module__]
 USAGE_ERRORS = _CLICK_EXCEPTIONS.UsageError
 
 
+def single_value_options(command: click.Command) -> list[click.Option]:
+    """The options of `command` that take one value (not flags, counts or repeatable options)."""
+    return [
+        p
+        for p in command.params
+        # typer carries its own copy of click: compare by kind, not by class
+        if getattr(p, "param_type_name", "") == "option"
+        and not p.is_flag
+        and not p.multiple
+        and not p.count
+        and p.nargs == 1
+    ]
+
+
+def _refuse_repeated_options(command: click.Command) -> None:
+    """Make `command` (and every command under it) refuse a single-value option given twice.
+
+    click keeps the last value of a repeated option (`--codings a.csv --codings b.csv` read only
+    b.csv, silently); here that is a usage error (exit 2). Done once for the whole tree, so every
+    command, present and future, gets it without a check of its own.
+    """
+    if getattr(command, "_qualcode_once", False):
+        return
+    command._qualcode_once = True  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        _refuse_repeated_options(sub)
+    single = single_value_options(command)
+    if not single:
+        return
+    original = command.parse_args
+
+    def parse_args(ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            _opts, _rest, order = command.make_parser(ctx).parse_args(args=list(args))
+            for option in single:
+                times = sum(p is option for p in order)
+                if times > 1:
+                    ctx.fail(
+                        f"option {'/'.join(option.opts)} was given {times} times; it takes one "
+                        "value (give it once)"
+                    )
+        return original(ctx, args)
+
+    command.parse_args = parse_args  # type: ignore[method-assign]
+
+
 class QualcodeGroup(TyperGroup):
-    """The top-level group: catches `QualcodeError` from any subcommand (exit 1, no traceback)."""
+    """The top-level group: catches `QualcodeError` from any subcommand (exit 1, no traceback);
+    a single-value option given twice is a usage error on every command."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         from qualcode.cli.metavars import readable_metavars
 
         readable_metavars(self)
+        _refuse_repeated_options(self)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:

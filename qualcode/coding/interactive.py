@@ -12,7 +12,8 @@ The codings file itself is the session's state. Decided once:
   the first undecided segment after the furthest decided one (then wraps to earlier gaps).
 - `skip` leaves a segment undecided (not reviewed) and moves on; skipped segments come back only
   after a wrap-around in a later run, or by jumping to them.
-- Leaving a segment by back / jump / skip / quit discards its unsaved marks.
+- Leaving a segment by back / jump / skip discards its unsaved marks; quitting (`q`, or the end
+  of input) saves them first (the CLI calls `save`), so quitting normally loses nothing.
 - At the end (or on quit) the file is rewritten in segment order if jumping made it out of order.
 - Rows of the output for segments outside this session (other sources, facilitator turns coded in a
   sheet) are kept as they are. An output holding another coder's rows is refused.
