@@ -18,7 +18,7 @@ from qualcode.io import read_codings, read_segments
 
 DATA = Path(__file__).parent / "data" / "code_modes"
 # Columns of the tiny study's sheet: A segment_id, B check, C transcript, D turn, E speaker,
-# F role, G text, H RI1, I RI2, J RI3, K memo, L skip. Header in row 2; data rows 3-9:
+# F role, G text, H RI1, I RI2, J RI3, K memo, L none. Header in row 2; data rows 3-9:
 # 3 g1:1 (facilitator), 4 g1:2, 5 g1:3, 6 g1:4, 7 g2:1 (facilitator), 8 g2:2, 9 g2:3.
 
 
@@ -72,8 +72,12 @@ def test_xlsx_sheet_layout(cli, study):
     assert [c.value for c in ws[2]] == [
         "segment_id", "check", "transcript", "turn", "speaker", "role", "text",
         "RI1\nThe pill takes care of the body", "RI2\nNot what's up here", "RI3\nNot alone",
-        "memo", "skip",
+        "memo", "none",
     ]  # fmt: skip
+    assert ws["C1"].value == (
+        "Coder: alice. Mark codes with x; mark 'none' when no code applies. "
+        "Rows left blank are not reviewed."
+    )
     assert ws["H1"].value == "T1 Medication" and ws["J1"].value == "T2 Groups"
     assert "H1:I1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.column_dimensions["A"].hidden and ws.column_dimensions["B"].hidden
@@ -84,9 +88,11 @@ def test_xlsx_sheet_layout(cli, study):
     # Facilitator turns are grey context; participant turns are not.
     assert ws["G3"].fill.fgColor.rgb.endswith("F2F2F2") and ws["G3"].font.i
     assert not ws["G4"].font.i
-    # Text that looks like a formula is stored as text, never as a formula.
-    assert ws["G5"].data_type == "s" and ws["G5"].value.startswith("=SUM(A1)")
-    assert ws["B5"].value == f"3/7 {text_hash(ws['G5'].value)}"
+    # Text that looks like a formula is neutralised as in every xlsx output (issue 15.5): a string
+    # cell becomes a live formula once a coder edits it or saves the sheet as csv.
+    assert ws["G5"].data_type == "s" and ws["G5"].value.startswith("'=SUM(A1)")
+    assert ws["G9"].value == "'-Not for me."
+    assert ws["B5"].value == f"3/7 {text_hash(ws['G5'].value[1:])}"
     validation = ws.data_validations.dataValidation[0]
     assert validation.formula1 == '"x,✓"'
     assert "H3:J9" in str(validation.sqref) and "L3:L9" in str(validation.sqref)
@@ -110,7 +116,8 @@ def test_xlsx_round_trip_as_a_coder_edits_it(cli, study):
             "J4": "✓",  # g1:2 RI3
             "K4": "strong quote",
             "I6": "X",  # g1:4 RI2
-            "L8": "x",  # g2:2 skipped: not reviewed
+            "L5": "x",  # g1:3 reviewed, no code applies
+            # g2:2 (row 8) left blank: not reviewed
             "J9": 1,  # g2:3 RI3, typed as a number
             "K7": "facilitator reframes",  # a memo on context: reviewed, no code
         },
@@ -118,7 +125,8 @@ def test_xlsx_round_trip_as_a_coder_edits_it(cli, study):
     result = read_sheet(cli, study)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        f"read {study / 'coding.xlsx'}: 5 segments reviewed, 3 with codes (4 codes applied)",
+        f"read {study / 'coding.xlsx'}: 5 segments reviewed, 3 with codes (4 codes applied); "
+        "2 rows left untouched (1 of them facilitator context), not counted as reviewed",
         f"wrote {study / 'alice.csv'}",
     ]
     assert rows(study / "alice.csv") == [
@@ -147,10 +155,12 @@ def test_sorted_sheet_reads_back_in_segment_order(study):
             if isinstance(value, str):
                 cell.data_type = "s"  # as a spreadsheet moves text: "=SUM(A1) ..." stays text
     ws["H3"] = "x"  # now g2:3
+    ws["L5"] = "x"  # now g2:1: reviewed, no code
+    ws["L7"] = "x"  # now g1:3
     wb.save(path)
     out = read_coding_sheet(path, coder="alice", codebook=book, segments=segments)
-    assert list(out["segment_id"]) == ["g1:2", "g1:3", "g1:4", "g2:2", "g2:3"]
-    assert list(out["code_id"]) == ["", "", "", "", "RI1"]
+    assert list(out["segment_id"]) == ["g1:3", "g2:1", "g2:3"]
+    assert list(out["code_id"]) == ["", "", "RI1"]
 
 
 def test_xlsx_errors_name_every_cell(cli, study):
@@ -207,7 +217,7 @@ def test_duplicated_row_skip_with_codes_and_transcript_changes(study):
     with pytest.raises(FindingsError) as err:
         read_coding_sheet(path, coder="alice", codebook=book, segments=changed)
     assert [str(f) for f in err.value.findings] == [
-        f"{path}:Coding!L6: segment 'g1:4' is marked skip but has codes",
+        f"{path}:Coding!L6: segment 'g1:4' is marked none but has codes",
         f"{path}:Coding!G8: the text of segment 'g2:2' changed in the transcripts since the sheet "
         "was written",
         f"{path}:Coding!A10: segment 'g1:2' appears twice (also at row 4)",
@@ -224,7 +234,7 @@ def test_csv_sheet_round_trip(cli, study):
     assert table[0] == [
         "segment_id", "check", "transcript", "turn", "speaker", "role", "text",
         "RI1: The pill takes care of the body", "RI2: Not what's up here", "RI3: Not alone",
-        "memo", "skip",
+        "memo", "none",
     ]  # fmt: skip
     assert table[2][6] == "The withdrawal is gone. Café every morning."
     assert table[3][6] == "'=SUM(A1) is how I count days.\nSecond line."  # neutralised
@@ -233,6 +243,7 @@ def test_csv_sheet_round_trip(cli, study):
     table[2][7] = "yes"
     table[4][8] = "✔"
     table[4][10] = "=not a formula"
+    table[3][11] = "x"  # g1:3 reviewed, no code (the none column)
     table[7][9] = "x"
     with open(study / "coding.csv", "w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(table)
@@ -242,9 +253,8 @@ def test_csv_sheet_round_trip(cli, study):
         ("g1:2", "RI1", "alice", "manual", ""),
         ("g1:3", "", "alice", "manual", ""),
         ("g1:4", "RI2", "alice", "manual", "=not a formula"),
-        ("g2:2", "", "alice", "manual", ""),
         ("g2:3", "RI3", "alice", "manual", ""),
-    ]
+    ]  # g2:2 left blank: not reviewed
 
 
 def test_csv_saved_by_excel_in_cp1252_with_semicolons(study):
@@ -255,6 +265,7 @@ def test_csv_saved_by_excel_in_cp1252_with_semicolons(study):
     with open(path, encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh))
     table[2][9] = "X"
+    table[3][11] = "x"  # g1:3: none
     with open(path, "w", encoding="cp1252", newline="") as fh:
         csv.writer(fh, delimiter=";").writerows(table)
     out = read_coding_sheet(path, coder="alice", codebook=book, segments=segments)
@@ -337,7 +348,7 @@ def test_sheet_is_prefilled_from_the_coders_codings_and_backed_up(cli, study):
     edit_xlsx(study / "coding.xlsx", {"I6": "x"})
     result = write_sheet(cli, study)
     assert result.exit_code == 0, result.stderr
-    assert "pre-filled 2 marks on 1 segments from" in result.stdout
+    assert "pre-filled 2 marks on 2 segments from" in result.stdout
     backups = sorted(study.glob("coding.xlsx.*.bak"))
     assert len(backups) == 1
     assert (
@@ -345,7 +356,8 @@ def test_sheet_is_prefilled_from_the_coders_codings_and_backed_up(cli, study):
     )  # the coder's marks are kept
     assert f"warning: {study / 'coding.xlsx'} existed: the old sheet" in result.stderr
     ws = load_workbook(study / "coding.xlsx")["Coding"]
-    assert [ws[f"{c}4"].value for c in "HIJK"] == ["x", None, "x", "first pass"]
+    assert [ws[f"{c}4"].value for c in "HIJKL"] == ["x", None, "x", "first pass", None]
+    assert ws["L9"].value == "x"  # g2:3 was reviewed with no code: pre-filled as none
     result = read_sheet(cli, study)
     assert result.exit_code == 0, result.stderr
     assert rows(study / "alice.csv")[:2] == [

@@ -42,8 +42,17 @@ def test_the_report_that_silently_used_the_last_codings_file(cli, tmp_path):
 def test_repeatable_options_and_flags_still_repeat(cli, tmp_path):
     """`export qdpx --codings A --codings B` takes several files: not refused."""
     result = cli(
-        "export", "qdpx", "--segments", tmp_path / "s.csv", "--codings", tmp_path / "a.csv",
-        "--codings", tmp_path / "b.csv", "--codebook", tmp_path / "cb.yaml", "-o",
+        "export",
+        "qdpx",
+        "--segments",
+        tmp_path / "s.csv",
+        "--codings",
+        tmp_path / "a.csv",
+        "--codings",
+        tmp_path / "b.csv",
+        "--codebook",
+        tmp_path / "cb.yaml",
+        "-o",
         tmp_path / "p.qdpx",
     )
     assert result.exit_code == 1, result.output  # got as far as reading the files

@@ -81,8 +81,10 @@ def code(
     plus an empty-code row for each reviewed turn without codes (origin "auto").
 
     --sheet FILE writes a coding sheet (.xlsx, or .csv without Excel): one row per turn, one column
-    per repeating idea under its theme, a memo column; --from-sheet FILE reads it back (checking
-    every cell) into -o. --interactive codes in the terminal and saves each segment as it goes:
+    per repeating idea under its theme, a memo column and a `none` column; --from-sheet FILE reads
+    it back (checking every cell) into -o. A row counts as reviewed only with a code mark, a `none`
+    mark (reviewed, no code applies) or a memo: blank rows are not reviewed. Give the segments
+    (SOURCES) with --from-sheet too, so turns that changed since the sheet was written are found. --interactive codes in the terminal and saves each segment as it goes:
     run the same command again to resume.
 
     Example: qualcode code transcripts/ --codebook codebook.yaml --coder auto --auto -o codings/auto.csv

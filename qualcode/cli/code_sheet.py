@@ -66,9 +66,15 @@ def write_sheet(
             f"pre-filled {info.prefilled_marks} marks on {info.prefilled_segments} segments "
             f"from {codings}"
         )
+    import shlex
+
+    # The segments go with the read-back: the sheet's text hashes are checked against them, so
+    # turns that moved since (a re-ingested transcript) are found, not silently mis-joined.
+    given = " ".join(shlex.quote(str(p)) for p in sources)
     typer.echo(
-        "mark codes with x, then read it back: "
-        f"qualcode code --from-sheet {sheet} --coder {coder} -o {codings}"
+        "mark codes with x (and 'none' where no code applies; blank rows are not reviewed), "
+        f"then read it back: qualcode code {given} --from-sheet {shlex.quote(str(sheet))} "
+        f"--coder {shlex.quote(coder)} -o {shlex.quote(str(codings))}"
     )
 
 
@@ -106,10 +112,19 @@ def read_sheet(
         )
     _print_warnings(warnings)
     write_codings(codings, output)
+    from qualcode.coding.sheet import sheet_counts
+
+    counts = sheet_counts(codings)
     reviewed = codings["segment_id"].nunique()
     coded = codings.loc[codings["code_id"] != "", "segment_id"].nunique()
     applied = int((codings["code_id"] != "").sum())
+    untouched = ""
+    if counts is not None:
+        context = counts["untouched_context"]
+        among = f" ({context} of them facilitator context)" if context else ""
+        untouched = f"; {counts['untouched']} rows left untouched{among}, not counted as reviewed"
     typer.echo(
-        f"read {sheet}: {reviewed} segments reviewed, {coded} with codes ({applied} codes applied)"
+        f"read {sheet}: {reviewed} segments reviewed, {coded} with codes ({applied} codes "
+        f"applied){untouched}"
     )
     typer.echo(f"wrote {output}")

@@ -1,9 +1,9 @@
 """Coding in a spreadsheet: write a coding sheet (xlsx or csv), read the coder's marks back.
 
 The sheet has one row per segment and one column per code (repeating idea), grouped under theme
-headers, plus a memo and a skip column. Columns, left to right:
+headers, plus a memo and a `none` column. Columns, left to right:
 
-    segment_id | check | transcript | turn | speaker | role | text | <codes...> | memo | skip
+    segment_id | check | transcript | turn | speaker | role | text | <codes...> | memo | none
 
 `segment_id` and `check` are machine columns (hidden in xlsx). `check` is "n/N hash": the row's
 position when written (so deleted rows are found even if the coder sorted the sheet) and a short
@@ -14,16 +14,20 @@ definitions for the coder to read.
 Reading back (`read_coding_sheet`), decided once:
 - A mark is one of x, X, 1, ✓, ✔, yes, y, true (any case); empty, 0, no, n, false mean "not
   applied"; anything else is an error naming the cell (`coding.xlsx:Coding!F12`).
-- Every participant (and unknown-speaker) row counts as reviewed: a row without marks becomes an
-  empty-code row. A mark in `skip` means "not reviewed" (no rows). Facilitator rows are context:
-  they count as reviewed only when they carry a mark or a memo.
+- A row counts as reviewed only when the coder says so: a code mark, a mark in `none` ("reviewed,
+  no code applies": an empty-code row) or a memo. A row left blank is untouched: not reviewed, no
+  rows (a second coder who double-codes 10-25% of a study fills in only those rows). Facilitator
+  rows (greyed context) follow the same rule. A `none` mark beside code marks is an error. Sheets
+  written before the `none` column had a `skip` column: a mark there still means "not reviewed".
+  The counts of reviewed and untouched rows are in `sheet_counts(codings)`.
 - The memo goes on the first codings row of its segment (as in the bundled study's codings).
 - Edited text, edited machine cells, deleted or duplicated rows, code columns not in the codebook and
   bad marks are all errors, reported together (`FindingsError`), each with its cell reference.
 
-Text cells that a spreadsheet would run as a formula (= + - @ ...) are stored as plain strings in
-xlsx and prefixed with an apostrophe in csv (`qualcode.io.neutralise_formula`); the apostrophe is
-accepted on reading. The csv sheet is UTF-8 with a BOM (so Excel shows accents); on reading, a sheet
+Text cells that a spreadsheet would run as a formula (= + - @ ...) are prefixed with an apostrophe
+(`qualcode.io.neutralise_formula`), in xlsx as in csv: a string cell is safe only until a coder
+edits it or saves the sheet as csv. The apostrophe is taken off again on reading, so the text hash
+still matches. The csv sheet is UTF-8 with a BOM (so Excel shows accents); on reading, a sheet
 saved back by Excel as cp1252 or with ";" separators is accepted too.
 """
 
@@ -61,7 +65,13 @@ FIXED_COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("segment_id", "check", "text")
 MEMO = "memo"
-SKIP = "skip"
+NONE = "none"  # "reviewed, no code applies"
+SKIP = "skip"  # sheets written before the none column: a mark meant "not reviewed"
+COUNTS_ATTR = "qualcode.sheet_counts"
+INSTRUCTION = (
+    "Coder: {coder}. Mark codes with x; mark 'none' when no code applies. "
+    "Rows left blank are not reviewed."
+)
 MARKS_TRUE = frozenset({"x", "1", "✓", "✔", "yes", "y", "true"})
 MARKS_FALSE = frozenset({"", "0", "no", "n", "false"})
 MAX_FINDINGS = 25
@@ -132,7 +142,9 @@ def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> 
 def _prefill(
     existing: pd.DataFrame | None, codebook: Codebook
 ) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
-    """Marks and memos per segment from existing codings; the segments they reviewed."""
+    """Marks and memos per segment from existing codings; the segments they reviewed.
+
+    A reviewed segment without codes has an empty set of marks (its `none` cell is marked)."""
     if existing is None or existing.empty:
         return {}, {}, set()
     known = set(codebook.code_ids())
@@ -142,6 +154,7 @@ def _prefill(
     frame = existing.reindex(columns=["segment_id", "code_id", "memo"]).fillna("").astype(str)
     for i, (sid, code, memo) in enumerate(frame.itertuples(index=False, name=None)):
         reviewed.add(sid)
+        marks.setdefault(sid, set())
         if code:
             if code not in known:
                 raise ContractError(
@@ -149,7 +162,7 @@ def _prefill(
                     line=i + 2,
                     hint="a sheet has one column per codebook code; fix the code id or the codebook",
                 )
-            marks.setdefault(sid, set()).add(code)
+            marks[sid].add(code)
         if memo.strip() and memo not in memos.setdefault(sid, []):
             memos[sid].append(memo)
     return marks, {k: "\n".join(v) for k, v in memos.items() if v}, reviewed
@@ -198,18 +211,19 @@ def write_coding_sheet(
 
 
 def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos) -> list:
-    applied = marks.get(row["segment_id"], set())
+    """One row's cells; text cells neutralised (a leading = + - @ gets an apostrophe)."""
+    applied = marks.get(row["segment_id"])
     return [
         row["segment_id"],
         f"{n}/{total} {text_hash(row['text'])}",
-        row["transcript_id"],
+        neutralise_formula(row["transcript_id"]),
         row["turn"],
-        row["speaker"],
+        neutralise_formula(row["speaker"]),
         row["role"],
-        _clean(row["text"]),
-        *("x" if c.id in applied else "" for c in codebook.codes()),
-        memos.get(row["segment_id"], ""),
-        "",
+        neutralise_formula(_clean(row["text"])),
+        *("x" if applied and c.id in applied else "" for c in codebook.codes()),
+        neutralise_formula(memos.get(row["segment_id"], "")),
+        "x" if applied is not None and not applied else "",
     ]
 
 
@@ -217,7 +231,7 @@ def _csv_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # what Excel writes and expects
     headers = [_code_header(c.id, c.label, csv_style=True) for c in codebook.codes()]
-    writer.writerow([*FIXED_COLUMNS, *headers, MEMO, SKIP])
+    writer.writerow([*FIXED_COLUMNS, *headers, MEMO, NONE])
     for n, row in enumerate(rows, start=1):
         values = _row_values(row, n, len(rows), codebook, marks, memos)
         writer.writerow([neutralise_formula(v) for v in values])
@@ -250,7 +264,7 @@ def _xlsx_bytes(
     centre = Alignment(horizontal="center", vertical="top")
 
     # Row 1: a note for the coder over the text columns, theme names over their codes.
-    note = ws.cell(row=1, column=3, value=f"Coder: {coder}. Mark codes with x; leave empty if not.")
+    note = ws.cell(row=1, column=3, value=_string(INSTRUCTION.format(coder=coder)))
     note.font = Font(italic=True)
     ws.merge_cells(start_row=1, start_column=3, end_row=1, end_column=n_fixed)
     col = first_code
@@ -272,7 +286,7 @@ def _xlsx_bytes(
         col += width
     ws.row_dimensions[1].height = 45
 
-    headers = [*FIXED_COLUMNS, *(f"{c.id}\n{c.label}" for c in codes), MEMO, SKIP]
+    headers = [*FIXED_COLUMNS, *(f"{c.id}\n{c.label}" for c in codes), MEMO, NONE]
     for ci, value in enumerate(headers, start=1):
         cell = ws.cell(row=header_row, column=ci, value=_string(value))
         cell.font = bold
@@ -340,7 +354,7 @@ def _xlsx_bytes(
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle="qualcode",
-        error="Mark with x (or leave the cell empty).",
+        error="Mark with x (or leave the cell empty; mark none when no code applies).",
     )
     ws.add_data_validation(tick)
     tick.add(
@@ -673,7 +687,7 @@ def read_coding_sheet(
     columns: dict[str, int] = {}
     code_cols: list[tuple[int, str]] = []
     for ci, name in enumerate(header):
-        if name in FIXED_COLUMNS or name in (MEMO, SKIP):
+        if name in FIXED_COLUMNS or name in (MEMO, NONE, SKIP):
             if name in columns:
                 error(header_at, ci, "duplicate-column", f"column {name!r} appears twice")
             columns.setdefault(name, ci)
@@ -742,13 +756,14 @@ def read_coding_sheet(
         return row[ci] if ci is not None and ci < len(row) else ""
 
     decided: dict[int, tuple[str, list[str], str]] = {}  # n -> (segment_id, codes, memo)
+    untouched = {False: 0, True: 0}  # rows nobody marked: participant rows, context rows
     seen: dict[int, int] = {}
     total: int | None = None
     for r in range(header_at + 1, len(grid.rows)):
         row = grid.rows[r]
         if not any(v.strip() for v in row):
             continue
-        sid = get(row, "segment_id").strip()
+        sid = _unneutralise(get(row, "segment_id").strip())
         check = _CHECK.match(get(row, "check").strip())
         if not sid:
             error(r, columns["segment_id"], "edited-id", "segment_id is empty (machine column)")
@@ -830,25 +845,32 @@ def read_coding_sheet(
                 bad = True
             elif mark:
                 applied.append(code_id)
-        skip = _mark(get(row, SKIP))
-        if skip is None:
-            error(
-                r,
-                columns[SKIP],
-                "unknown-mark",
-                f"unknown mark {get(row, SKIP).strip()!r} (use x or leave empty)",
-            )
-            bad = True
-        elif skip and applied:
-            error(
-                r, columns[SKIP], "skip-and-codes", f"segment {sid!r} is marked skip but has codes"
-            )
-            bad = True
-        if bad or skip:
+        flags: dict[str, bool] = {}
+        for name in (NONE, SKIP):
+            flag = _mark(get(row, name))
+            if flag is None:
+                error(
+                    r,
+                    columns[name],
+                    "unknown-mark",
+                    f"unknown mark {get(row, name).strip()!r} (use x or leave empty)",
+                )
+                bad = True
+            elif flag and applied:
+                error(
+                    r,
+                    columns[name],
+                    f"{name}-and-codes",
+                    f"segment {sid!r} is marked {name} but has codes",
+                )
+                bad = True
+            flags[name] = bool(flag)
+        if bad:
             continue
         memo = _unneutralise(get(row, MEMO)).strip()
         context = get(row, "role").strip() == ROLE_FACILITATOR
-        if context and not applied and not memo:
+        if flags[SKIP] or not (applied or flags[NONE] or memo):
+            untouched[context] += 1  # not reviewed: the coder said nothing about this row
             continue
         decided[n] = (sid, applied, memo)
     if total is not None:
@@ -881,7 +903,21 @@ def read_coding_sheet(
         sid, applied, memo = decided[n]
         for i, code_id in enumerate(applied or [""]):
             out_rows.append((sid, code_id, coder, ORIGIN_MANUAL, memo if i == 0 else "", "", ""))
-    return pd.DataFrame(out_rows, columns=list(CODING_COLUMNS))
+    out = pd.DataFrame(out_rows, columns=list(CODING_COLUMNS))
+    out.attrs[COUNTS_ATTR] = {
+        "rows": len(decided) + untouched[False] + untouched[True],
+        "reviewed": len(decided),
+        "with_codes": sum(bool(v[1]) for v in decided.values()),
+        "untouched": untouched[False] + untouched[True],
+        "untouched_context": untouched[True],
+    }
+    return out
+
+
+def sheet_counts(codings: pd.DataFrame) -> dict[str, int] | None:
+    """Rows of the sheet read by `read_coding_sheet`: rows, reviewed, with_codes, untouched (not
+    reviewed), untouched_context (facilitator rows among them). None for other codings."""
+    return codings.attrs.get(COUNTS_ATTR)
 
 
 def _mark(value: str) -> bool | None:
