@@ -171,3 +171,21 @@ def scaffold(folder: Path) -> tuple[list[Path], list[Path]]:
             atomic_write_text(target, text, backup=False)
             created.append(target)
     return created, kept
+
+
+def study_relative(path: str | Path, root: str | Path | None = None) -> str:
+    """How a report names a file: its path relative to the study folder, never an absolute path.
+
+    Reports get shared; an absolute path (`/home/maria/interviews/codings/ana.csv`) tells readers a
+    researcher's user name and folder layout. The study folder is `root`, else the folder of the
+    nearest qualcode.yaml above the current folder, else the current folder. A file outside it is
+    named by its file name alone. Slashes are `/` on every system, so reports compare across them.
+    """
+    given = Path(path)
+    if root is None:
+        found = find_project_file(Path.cwd())
+        root = found.parent if found is not None else Path.cwd()
+    try:
+        return given.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return given.name

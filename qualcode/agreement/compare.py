@@ -658,13 +658,16 @@ def compare_codings(
     disagreements = _disagreements(ma, mb, units, code_arr, segments)
     step(1)
 
+    from qualcode.project import study_relative
+
     total = int(segments["segment_id"].nunique()) if segments is not None else None
     share = double_coded_share(units, either, segments, include_facilitator=include_facilitator)
     return Comparison(
         coder_a=coder_a,
         coder_b=coder_b,
-        file_a=str(a_path) if a_path is not None else None,
-        file_b=str(b_path) if b_path is not None else None,
+        # Reports are shared: never an absolute path from the researcher's machine (15.14).
+        file_a=study_relative(a_path) if a_path is not None else None,
+        file_b=study_relative(b_path) if b_path is not None else None,
         reviewed_a=len(reviewed_a),
         reviewed_b=len(reviewed_b),
         double_coded=len(units),
