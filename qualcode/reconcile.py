@@ -555,7 +555,6 @@ def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
 
 def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     """The consensus codings (contract columns) from a complete, checked decisions table."""
-    import numpy as np
     import pandas as pd
 
     a, b = pair.a, pair.b
@@ -568,21 +567,6 @@ def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     # A's rows for cells A applied and the consensus keeps; B's rows for cells only B applied.
     rows_a = in_both_a[_pairs_in(in_both_a, in_both_b) | _pairs_in(in_both_a, kept)]
     rows_b = in_both_b[_pairs_in(in_both_b, kept) & ~_pairs_in(in_both_b, in_both_a)]
-
-    # Where both coders applied a code and wrote different memos, keep both, labelled.
-    memo_b = (
-        in_both_b.loc[in_both_b["memo"] != "", ["segment_id", "code_id", "memo"]]
-        .drop_duplicates(["segment_id", "code_id"])
-        .rename(columns={"memo": "memo_b"})
-    )
-    rows_a = rows_a.merge(memo_b, on=["segment_id", "code_id"], how="left")
-    other = rows_a["memo_b"].fillna("").astype(str)
-    memo = rows_a["memo"]
-    labelled_b = f"{pair.coder_b}: " + other
-    merged = np.where(memo == "", labelled_b, f"{pair.coder_a}: " + memo + "; " + labelled_b)
-    change = ((other != "") & (other != memo)).to_numpy()
-    rows_a["memo"] = np.where(change, merged, memo)
-    rows_a = rows_a.drop(columns=["memo_b"])
 
     added_rows = added.assign(memo="", start_char="", end_char="")
     carried = pd.concat(
@@ -602,10 +586,60 @@ def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     out = out[(out["code_id"] != "") | ~out["segment_id"].isin(coded_segs)]
     out["coder"] = CONSENSUS
     out["origin"] = CONSENSUS
+    out["memo"] = ""  # set below, every memo with its author
     out = out.drop_duplicates(ignore_index=True)
     # Empty-code rows sort first within a segment: the rank of "" is -1.
     rank = {"": -1, **pair.code_rank}
-    return _order(out, pair.segment_rank, rank)
+    out = _order(out, pair.segment_rank, rank)
+    out["memo"] = _consensus_memos(out, ((pair.coder_a, a), (pair.coder_b, b)))
+    return out
+
+
+def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
+    """Every memo of both coders, labelled with its author, on the consensus rows.
+
+    A memo is where A&S coders note new or leftover ideas, so none is dropped: it stays on its
+    (segment, code) row when the consensus keeps that code; a memo on a code the consensus dropped
+    (`alice, on RI9: ...`) or on a "reviewed, no code" row goes to the segment's first consensus
+    row. The same text from both coders is written once (`alice & bob: ...`); memos on one row are
+    joined with "; ", A's first, each in file order."""
+    memos = [""] * len(out)
+    records = []
+    for name, df in coders:
+        has = df["memo"].astype(str).str.strip() != ""
+        for seg, code, memo in df.loc[has, ["segment_id", "code_id", "memo"]].itertuples(
+            index=False, name=None
+        ):
+            records.append((seg, code, name, str(memo).strip()))
+    if not records:
+        return memos
+    wanted = {r[0] for r in records}
+    first_of_segment: dict[str, int] = {}
+    first_of_cell: dict[tuple[str, str], int] = {}
+    segs = out["segment_id"].tolist()
+    codes = out["code_id"].tolist()
+    for i, (seg, code) in enumerate(zip(segs, codes, strict=True)):
+        if seg in wanted:
+            first_of_segment.setdefault(seg, i)
+            first_of_cell.setdefault((seg, code), i)
+    notes: dict[int, dict[tuple[str, str], list[str]]] = {}  # row -> (where, text) -> authors
+    for seg, code, name, memo in records:
+        row = first_of_cell.get((seg, code)) if code else None
+        where = ""
+        if row is None:
+            row = first_of_segment.get(seg)
+            if row is None:  # pragma: no cover - every reviewed segment has a consensus row
+                continue
+            where = code if code and code != codes[row] else ""
+        authors = notes.setdefault(row, {}).setdefault((where, memo), [])
+        if name not in authors:
+            authors.append(name)
+    for row, by_text in notes.items():
+        memos[row] = "; ".join(
+            f"{' & '.join(authors)}{f', on {where}' if where else ''}: {memo}"
+            for (where, memo), authors in by_text.items()
+        )
+    return memos
 
 
 # --- agreement before and after -----------------------------------------------------------------

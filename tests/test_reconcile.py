@@ -79,26 +79,26 @@ def test_find_differences(a, b):
     [
         (
             "union",
-            [("fg1:1", "RI1", ""), ("fg1:1", "RI2", ""), ("fg1:2", "RI1", "a memo"),
+            [("fg1:1", "RI1", ""), ("fg1:1", "RI2", ""), ("fg1:2", "RI1", "alice: a memo"),
              ("fg1:2", "RI2", ""), ("fg1:3", "RI3", ""), ("fg1:4", "RI3", MEMO), *CARRIED],
             ["kept", "kept", "kept", "kept"],
         ),
         (
             "intersection",
-            [("fg1:1", "RI1", ""), ("fg1:2", "", ""), ("fg1:3", "", ""),
+            [("fg1:1", "RI1", ""), ("fg1:2", "", "alice, on RI1: a memo"), ("fg1:3", "", ""),
              ("fg1:4", "RI3", MEMO), *CARRIED],
             ["dropped", "dropped", "dropped", "dropped"],
         ),
         (
             "prefer-a",
-            [("fg1:1", "RI1", ""), ("fg1:1", "RI2", ""), ("fg1:2", "RI1", "a memo"),
+            [("fg1:1", "RI1", ""), ("fg1:1", "RI2", ""), ("fg1:2", "RI1", "alice: a memo"),
              ("fg1:3", "", ""), ("fg1:4", "RI3", MEMO), *CARRIED],
             ["kept", "kept", "dropped", "dropped"],
         ),
         (
             "prefer-b",
-            [("fg1:1", "RI1", ""), ("fg1:2", "RI2", ""), ("fg1:3", "RI3", ""),
-             ("fg1:4", "RI3", MEMO), *CARRIED],
+            [("fg1:1", "RI1", ""), ("fg1:2", "RI2", "alice, on RI1: a memo"),
+             ("fg1:3", "RI3", ""), ("fg1:4", "RI3", MEMO), *CARRIED],
             ["dropped", "dropped", "kept", "kept"],
         ),
     ],
@@ -118,6 +118,38 @@ def test_strategies(a, b, strategy, consensus, decisions):
     s = result.summary
     assert (s.segments_both, s.segments_only_a, s.segments_only_b, s.differences) == (4, 1, 1, 4)
     assert (s.kept, s.dropped, s.added) == (decisions.count("kept"), decisions.count("dropped"), 0)
+
+
+def test_every_memo_reaches_the_consensus_with_its_author(tmp_path):
+    """Issue 13.4: memos on uncoded turns, on dropped codes, identical memos, carried segments."""
+    from qualcode.io import read_codings
+
+    (tmp_path / "a.csv").write_text(
+        "segment_id,code_id,coder,memo\n"
+        "g:1,,ana,cost of parking - new idea?\n"  # a memo on a turn with no code
+        "g:2,RI1,ana,same note\n"
+        "g:3,RI2,ana,only ana applied this\n"
+        "g:4,RI1,ana,\n"  # single-coded by ana
+    )
+    (tmp_path / "b.csv").write_text(
+        "segment_id,code_id,coder,memo\n"
+        "g:1,RI3,ben,\n"
+        "g:2,RI1,ben,same note\n"
+        "g:3,,ben,ben read it\n"
+        "g:5,,ben,leftover idea\n"  # single-coded by ben, no code
+    )
+    a, b = read_codings(tmp_path / "a.csv"), read_codings(tmp_path / "b.csv")
+    got = consensus_rows(reconcile(a, b, strategy="intersection", now=NOW))
+    assert got == [
+        ("g:1", "", "ana: cost of parking - new idea?"),
+        ("g:2", "RI1", "ana & ben: same note"),
+        ("g:3", "", "ana, on RI2: only ana applied this; ben: ben read it"),
+        ("g:4", "RI1", ""),
+        ("g:5", "", "ben: leftover idea"),
+    ]
+    got = consensus_rows(reconcile(a, b, strategy="union", now=NOW))
+    assert ("g:1", "RI3", "ana: cost of parking - new idea?") in got
+    assert ("g:3", "RI2", "ana: only ana applied this; ben: ben read it") in got
 
 
 def test_summary_agreement_before_and_after(a, b):
@@ -175,7 +207,7 @@ def test_replay_complete_log_with_an_added_code(a, b):
     assert set(result.decisions["decided_by"]) == {"me"}
     assert set(result.decisions["timestamp"]) == {"2024-04-30T15:00:00+00:00"}
     assert consensus_rows(result) == [
-        ("fg1:1", "RI1", ""), ("fg1:2", "RI1", "a memo"), ("fg1:2", "RI2", ""), ("fg1:3", "", ""),
+        ("fg1:1", "RI1", ""), ("fg1:2", "RI1", "alice: a memo"), ("fg1:2", "RI2", ""), ("fg1:3", "", ""),
         ("fg1:4", "RI3", MEMO), ("fg1:4", "RI4", ""), *CARRIED,
     ]  # fmt: skip
     assert (result.summary.kept, result.summary.dropped, result.summary.added) == (2, 2, 1)

@@ -74,7 +74,7 @@ def test_qdpx_validates_and_reexports_identically(cli, study, tmp_path):
     assert out1.read_bytes() == out2.read_bytes()
     assert result.stdout.strip() == (
         f"wrote {out1}: 2 sources, 5 turns, 2 users (coder_a, coder_b), 7 codes, "
-        "7 coded selections, 1 memos, 3 cases, 2 variables"
+        "7 coded selections, 2 memos, 3 cases, 2 variables"
     )
     root, members = _project(out1)
     schema("Project-mrt2019.xsd").validate(members["project.qde"].decode("utf-8"))

@@ -14,7 +14,8 @@ Layout of a qualcode `.qdpx` (what import reverses exactly):
 - Users: one per coder; every selection and coding carries its coder, so both coders' work survives.
 - Cases: one per participant_id, with the roster's attribute columns as Text variables.
 - Memos: each coding memo is the selection's `<Description>` (where QualCoder, MAXQDA and others
-  read a coding memo) and also a Note referenced from the selection; one more Note, "qualcode data",
+  read a coding memo) and also a Note referenced from the selection; a memo on a turn with no code,
+  which has no selection, is a Note of its own named for the turn; one more Note, "qualcode data",
   holds what REFI cannot (turn metadata: speaker, role, participant_id, times, source, line; the
   codings' order, origins, explicit spans and reviewed-but-uncoded turns; the codebook title and
   research concerns) as JSON.
@@ -350,6 +351,7 @@ def study_to_qdpx(
     users: list[str] = []
     rows_of: dict[str, list[dict]] = {}
     selections: dict[str, list[dict]] = {tid: [] for tid in transcripts}
+    uncoded_memos: list[tuple[str, str, str]] = []  # (segment, coder, memo) on turns with no code
     seen: dict[str, int] = {}
     for label, frame in codings.items():
         for i, row in enumerate(frame.itertuples(index=False), start=2):
@@ -373,6 +375,7 @@ def study_to_qdpx(
                 entry["seg"] = seg
                 if str(row.memo):
                     entry["memo"] = str(row.memo)
+                    uncoded_memos.append((seg, coder, str(row.memo)))
                 if str(row.start_char).strip() or str(row.end_char).strip():
                     entry["span"] = [str(row.start_char).strip(), str(row.end_char).strip()]
                 rows_of.setdefault(coder, []).append(entry)
@@ -535,6 +538,17 @@ def study_to_qdpx(
         "sources": data_sources,
         "coders": {coder: rows for coder, rows in rows_of.items()},
     }
+    # A memo on a turn with no code has no selection to hang on: it is a Note of its own (it is
+    # where A&S coders note new or leftover ideas; dropping it lost them, issue 13.4).
+    for n, (seg, coder, text) in enumerate(uncoded_memos):
+        memo_notes.append(
+            (
+                stable_guid("memo", "uncoded", coder, seg, str(n)),
+                f"Memo: {seg} ({coder})",
+                text,
+                coder,
+            )
+        )
     notes = sub(root, "Notes")
     for guid, note_name, text, coder in memo_notes:
         note = sub(
