@@ -38,7 +38,7 @@ def _export(cli, study, out):
 def test_every_note_selection_and_coding_has_a_date(cli, study, tmp_path):
     root = _export(cli, study, tmp_path / "s.qdpx")
     notes = list(root.iter(f"{P}Note"))
-    assert len(notes) == 2  # the memo and the qualcode data note
+    assert len(notes) == 3  # two memos (one on a turn with no code) and the qualcode data note
     for el in [root, *notes]:
         assert DATE.match(el.get("creationDateTime")), el.attrib
         assert DATE.match(el.get("modifiedDateTime")), el.attrib
