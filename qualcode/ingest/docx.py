@@ -32,11 +32,11 @@ _ENDS_WITH_TIME = re.compile(r"[\[(]?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[
 def _open_document(path: Path):
     import docx
     from docx.opc.exceptions import OpcError
-    from lxml import etree
 
+    # lxml's XMLSyntaxError (a damaged document.xml) is a SyntaxError: no lxml import needed.
     try:
         return docx.Document(str(path))
-    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
         raise InputFormatError(
             f"cannot read as a Word .docx file ({type(exc).__name__}: {exc})"
             if str(exc)
