@@ -78,3 +78,12 @@ def test_suite_runs_on_the_pandas_and_numpy_majors_users_get():
             f"the tests run on {package} {ours}, a plain install gets {theirs}: a test-only "
             "dependency pins the stack; freeze its values instead"
         )
+
+
+def test_readme_quick_start_names_what_the_main_command_installs(repo):
+    quick_start = (repo / "README.md").read_text(encoding="utf-8").split("## Quick start", 1)[1]
+    quick_start = quick_start.split("<!-- ci:main-command -->", 1)[0].lower()
+    project = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    missing = [d for d in map(_name, project["dependencies"]) if d not in quick_start]
+    assert not missing, f"the README's quick start does not say it installs {missing}"
+    assert "python 3.11" in quick_start
