@@ -219,8 +219,8 @@ def test_google_meet_transcript(tmp_path):
     ]
     assert result.warnings == [
         "ignored heading/title lines (4): line 1 'Peer support focus group (2023-05-12 14:02 GMT+1)"
-        "\u2026'; "
-        "line 2 'Attendees'; line 3 'Dana Whitfield, Marcus Lee, Priya Nair'; and 1 more"
+        " - Transcript'; line 2 'Attendees'; line 3 'Dana Whitfield, Marcus Lee, Priya Nair'; "
+        "line 4 'Transcript'"
     ]
 
 

@@ -91,7 +91,8 @@ P2: Peers helped.
     ]
     assert result.warnings == [
         "ignored heading/title lines (4): line 1 'Focus Group 2 - Clinic B'; line 2 'Date: 12 May "
-        "2023'; line 4 'Question 1: How did you find support?'; and 1 more"
+        "2023'; line 4 'Question 1: How did you find support?'; line 14 'Section 2 \u2014 Peer "
+        "support'"
     ]
 
 

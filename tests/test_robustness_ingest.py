@@ -103,8 +103,9 @@ def test_docx_paragraphs_before_first_label_are_header_notes(tmp_path: Path):
     ]
     assert result.warnings == [
         "ignored heading/title lines (3): line 1 'Focus group 3'; "
-        "line 2 '17 November 2021. Transcribed from the audio reco\u2026'; "
-        "line 3 'Present were the facilitator, two nurses and a pa\u2026'"
+        "line 2 '17 November 2021. Transcribed from the audio recording.'; "
+        "line 3 'Present were the facilitator, two nurses and a patient representative; all "
+        "consented.'"
     ]
 
 

@@ -408,6 +408,8 @@ def label_strength(label: str) -> bool | None:
     name = normalise_speaker(label).strip("*_ ")
     if not name or len(name) > MAX_LABEL:
         return None
+    if name.count(",") == 1 and "(" not in name:
+        return _last_first_strength(name)
     m = _PAREN.match(name)
     if not m:
         return None
@@ -422,7 +424,8 @@ def label_strength(label: str) -> bool | None:
     for i, word in enumerate(words):
         if not _WORD.match(word):
             return None
-        capital = not word[0].islower()
+        # `iPhone`, `deJesus`: a capital inside the word (Zoom names devices "Ramon's iPhone")
+        capital = not word[0].islower() or any(ch.isupper() for ch in word[1:])
         if i and not capital and word.casefold() not in _PARTICLES:
             return None
     first = words[0].casefold().rstrip(".")
@@ -441,10 +444,34 @@ def label_strength(label: str) -> bool | None:
     )
 
 
+# Words that open a sentence with a comma ("Sure, Tom: ..."), never the surname of "Last, First".
+_COMMA_OPENERS = frozenset(
+    ["sure", "right", "fine", "oh", "ah", "um", "uh", "hey", "hi", "hello", "thanks", "thank"]
+    + ["please", "sorry", "good", "great", "alright", "wait", "see", "again", "dear", "guys"]
+    + ["everyone", "folks", "friends", "doctor", "doc", "mate", "sir", "madam", "mom", "mum"]
+    + ["dad", "hmm", "wow", "ok", "okay", "yes", "no", "yeah", "well", "so", "now", "then"]
+)
+
+
+def _last_first_strength(name: str) -> bool | None:
+    """`Vega, Marisol` (rosters and Teams write "Last, First"): each side a name, the first
+    side not a word that opens a sentence ("Well, Anna: ..." is speech)."""
+    last, first = (part.strip() for part in name.split(","))
+    if not last or not first or last.split()[0].casefold() in _COMMA_OPENERS:
+        return None
+    if len(last.split()) + len(first.split()) > 5 or last.split()[0] in _FUNCTION_WORDS:
+        return None
+    if label_strength(last) is None or label_strength(first) is None:
+        return None
+    return True
+
+
 def _is_note(content: str) -> bool:
+    """`[laughter]`, `[inaudible 00:12:31]`, `[sounds of traffic]`: a transcriber's note. A
+    caseless script (`[李]`) has no lower case to tell a note by: only the words above count."""
     key = normalise_speaker(content).casefold()
     first = key.split()[0] if key.split() else ""
-    return not content[:1].isupper() or first.rstrip(".:,") in _NOTES or bool(re.match(_TS, key))
+    return content[:1].islower() or first.rstrip(".:,") in _NOTES or bool(re.match(_TS, key))
 
 
 def find_label(line: str) -> _Label | None:
@@ -628,16 +655,42 @@ class _PatternMatcher:
         return _Label(m.group("speaker").strip(), text.strip(), start, True, "pattern")
 
 
-def _is_heading(text: str) -> bool:
+def _is_heading(text: str, *, in_turn: bool = False) -> bool:
+    """`Question 3:`, `Section 2 - Peer support`, `-----`; a `## Part B` only before the first
+    turn: inside a turn a line starting with `#` is speech ("# 1 reason is the trust we built")."""
     head = text[:_HEAD]
-    return bool(_HEADING.match(head) or _SEPARATOR.match(head))
+    if _SEPARATOR.match(head):
+        return True
+    if in_turn and head.startswith("#"):
+        return False
+    return bool(_HEADING.match(head))
+
+
+# Single words that title a document, not a turn.
+_DOCUMENT_WORDS = frozenset(
+    ["transcript", "transcription", "attendees", "participants", "present", "absent", "agenda"]
+    + ["introduction", "interview", "notes", "contents", "summary", "appendix", "speakers"]
+    + ["recording", "minutes", "abstract", "background", "methods", "discussion", "conclusion"]
+)
 
 
 def _is_preamble_heading(text: str) -> bool:
-    """Title or metadata before the first turn: short and not a sentence, or `Date: ...`."""
+    """Title or metadata before the first turn: `Date: ...`, a heading, or a short unpunctuated
+    line that reads as a title (digits, capitals, Title Case, a document word). Anything else
+    there is speech whose speaker was not written ("Never again", "Yeah"): it is kept."""
     if _is_heading(text) or _METADATA.match(text[:_HEAD]):
         return True
-    return len(text) <= 80 and not text.rstrip().endswith((".", "?", "!", '"', "\u201d", "\u2026"))
+    text = text.strip()
+    if len(text) > 80 or text.endswith((".", "?", "!", '"', "\u201d", "\u2026")):
+        return False
+    if any(ch.isdigit() for ch in text) or (text.isupper() and len(text) > 2):
+        return True
+    words = [w.strip("()[],;:-\u2013\u2014") for w in text.split()]
+    words = [w for w in words if w]
+    if len(words) == 1:
+        return words[0].casefold() in _DOCUMENT_WORDS
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    return len(words) >= 2 and bool(long_words) and all(not w[0].islower() for w in long_words)
 
 
 def parse_lines(
@@ -688,9 +741,10 @@ def parse_lines(
         for i in capitals:
             found[i] = _alone_label(lines[i].text.strip(), _following(lines, i), False)
 
+    refused: list[int] = []
     if matcher is None:
         _vote_styles(found)
-        _vote(found)
+        refused = _vote(found, lines)
 
     blocks: list[RawBlock] = []
     warnings: list[str] = []
@@ -755,12 +809,14 @@ def parse_lines(
             pending_time = ts  # a timestamp alone on its line times the next turn
             continue
         if item.heading or (
-            _is_preamble_heading(stripped) if not seen_label else _is_heading(stripped)
+            _is_preamble_heading(stripped)
+            if not seen_label
+            else _is_heading(stripped, in_turn=True)
         ):
-            headings.append(f"line {item.line} {_shorten(stripped)!r}")
+            headings.append(f"line {item.line} {_shorten(stripped, _HEAD)!r}")
             continue
         if leading_notes and not seen_label:
-            headings.append(f"line {item.line} {_shorten(stripped)!r}")
+            headings.append(f"line {item.line} {_shorten(stripped, _HEAD)!r}")
             continue
         rest, ts = strip_leading_timestamp(stripped, strong_only=True)
         rest = strip_marks(rest.strip())
@@ -787,6 +843,13 @@ def parse_lines(
         )
     if headings:
         warnings.append(_listing("ignored heading/title line", headings))
+    if refused:
+        warnings.append(
+            _listing(
+                "line that looks like a speaker label, read as speech",
+                [f"line {lines[i].line} {_shorten(lines[i].text.strip())!r}" for i in refused],
+            )
+        )
     if empty:
         warnings.append(_listing("dropped empty turn", empty))
     return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings)
@@ -826,33 +889,48 @@ def _vote_styles(found: list[_Label | None]) -> None:
                 found[i] = None
 
 
-def _vote(found: list[_Label | None]) -> None:
+def _vote(found: list[_Label | None], lines: list[SourceLine]) -> list[int]:
     """File-level vote: a weak one-off label (one capitalised word seen once) that breaks the
-    file's labelling style is text, not a speaker ("Honestly: ..." in a file of `NAME:` labels)."""
+    file's labelling style is text, not a speaker ("Honestly: ..." in a file of `NAME:` labels).
+    A label alone on its line with speech below it is a label however often it occurs (`Miguel:`
+    above his words). Returns the indexes of the labels voted down (they are warned about)."""
 
     counts = Counter(normalise_speaker(f.speaker).casefold() for f in found if f is not None)
     recurring = [
         f for f in found if f is not None and counts[normalise_speaker(f.speaker).casefold()] >= 2
     ]
     if not recurring:
-        return
+        return []
     all_caps = all(normalise_speaker(f.speaker).isupper() for f in recurring)
     styles = {f.style for f in recurring}
+    refused: list[int] = []
     for i, f in enumerate(found):
         if f is None or f.strong or counts[normalise_speaker(f.speaker).casefold()] >= 2:
             continue
+        if f.style == "colon" and not f.text.strip() and _speech_follows(found, lines, i):
+            continue
         if (all_caps and not f.speaker.isupper()) or f.style not in styles:
             found[i] = None
+            refused.append(i)
+    return refused
+
+
+def _speech_follows(found: list[_Label | None], lines: list[SourceLine], i: int) -> bool:
+    """The next non-empty line after line `i` is unlabelled text (the words of the label at i)."""
+    for j in range(i + 1, min(len(lines), i + 21)):
+        if lines[j].text.strip():
+            return found[j] is None and not lines[j].heading
+    return False
 
 
 def _shorten(text: str, width: int = 50) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def _listing(what: str, items: list[str], show: int = 3) -> str:
+def _listing(what: str, items: list[str]) -> str:
+    """Every item: what is left out of the transcript is shown in full, never "and 3 more"."""
     n = len(items)
-    shown = "; ".join(items[:show]) + (f"; and {n - show} more" if n > show else "")
-    return f"{what}{'s' if n != 1 else ''} ({n}): {shown}"
+    return f"{what}{'s' if n != 1 else ''} ({n}): {'; '.join(items)}"
 
 
 def parse_text(
