@@ -66,6 +66,7 @@ class TranscriptSummary:
     speakers: int
     participants_mapped: int
     warnings: list[str] = field(default_factory=list)
+    layout: str | None = None  # how the labels were found: "detected ...", "inferred ..."
 
 
 @dataclass
@@ -77,6 +78,7 @@ class TranscriptResult:
     format: str
     segments: list[Segment]
     warnings: list[str] = field(default_factory=list)
+    layout: str | None = None
 
     @property
     def summary(self) -> TranscriptSummary:
@@ -90,6 +92,7 @@ class TranscriptResult:
             speakers=len(speakers),
             participants_mapped=len(mapped),
             warnings=list(self.warnings),
+            layout=self.layout,
         )
 
 
@@ -265,6 +268,7 @@ def ingest_file(
         format=parsed.format,
         segments=segments,
         warnings=_name_warning(path) + warnings + list(parsed.warnings),
+        layout=parsed.layout,
     )
 
 

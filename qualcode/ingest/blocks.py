@@ -36,3 +36,6 @@ class ParsedTranscript:
     # How blocks of one turn are joined: paragraphs keep their line break; caption cues are one
     # sentence wrapped for the screen, so a line break between them would split sentences.
     joiner: str = "\n"
+    # How the speaker labels were found, for the summary and --preview: "detected 'Name: text'",
+    # "inferred '<label>: text' (2 labels, 107 of 110 lines)"; None when the format says it all.
+    layout: str | None = None

@@ -54,6 +54,17 @@ def _is_bold(run) -> bool:
 
 def _bold_label(paragraph) -> tuple[str, str] | None:
     """(label, rest) when the paragraph starts with a bold run that reads as a speaker label."""
+    found = _bold_prefix(paragraph)
+    if found is None:
+        return None
+    label, rest = found
+    if label_strength(label) is None or _ENDS_WITH_TIME.search(label):
+        return None  # `Speaker 1 (00:00:05):` in bold (Rev): the text rules take the time apart
+    return label, rest
+
+
+def _bold_prefix(paragraph) -> tuple[str, str] | None:
+    """(bold text without its colon, rest) when the paragraph opens with a short bold run."""
     bold = []
     for run in paragraph.runs:
         if not run.text.strip() and not bold:
@@ -72,8 +83,6 @@ def _bold_label(paragraph) -> tuple[str, str] | None:
         rest = rest[1:].lstrip()
     if not label or len(label) > MAX_LABEL:
         return None
-    if label_strength(label) is None or _ENDS_WITH_TIME.search(label):
-        return None  # `Speaker 1 (00:00:05):` in bold (Rev): the text rules take the time apart
     return label, rest
 
 
@@ -98,12 +107,14 @@ def parse_docx(path: str | Path, *, speaker_pattern: str | None = None) -> Parse
             lines.append(SourceLine(number, text, heading=True))
             continue
         found = None if speaker_pattern else _bold_label(paragraph)
+        prefix = None if speaker_pattern or found else _bold_prefix(paragraph)
         if found is not None:
             lines.append(SourceLine(number, found[1], speaker=found[0]))
         elif speaker_pattern is None and _all_bold(paragraph) and find_label(text.strip()) is None:
-            lines.append(SourceLine(number, text, heading=True))  # a bold line that is no name
+            # a bold line that is no name: a heading, unless inference finds it names speakers
+            lines.append(SourceLine(number, text, heading=True, bold_prefix=prefix))
         else:
-            lines.append(SourceLine(number, text))
+            lines.append(SourceLine(number, text, bold_prefix=prefix))
 
     warnings: list[str] = []
     tables = len(document.tables)

@@ -368,6 +368,9 @@ class SourceLine:
     text: str
     speaker: str | None = None  # a label found by markup (a bold run in Word), trusted as is
     heading: bool = False  # a heading by markup (a Word heading style)
+    # (bold text, the rest) when a Word paragraph opens with bold text that is no known label
+    # (`interviewer:` in lower case): label inference weighs it.
+    bold_prefix: tuple[str, str] | None = None
 
 
 @dataclass
@@ -666,31 +669,31 @@ def _is_heading(text: str, *, in_turn: bool = False) -> bool:
     return bool(_HEADING.match(head))
 
 
-# Single words that title a document, not a turn.
-_DOCUMENT_WORDS = frozenset(
-    ["transcript", "transcription", "attendees", "participants", "present", "absent", "agenda"]
-    + ["introduction", "interview", "notes", "contents", "summary", "appendix", "speakers"]
-    + ["recording", "minutes", "abstract", "background", "methods", "discussion", "conclusion"]
+# Words of speech, not of titles: a short unpunctuated line before the first label with one of
+# these ("Never again", "Yeah", "I don't know") is a participant's words, kept as a turn.
+_SPEECH_WORDS = frozenset(
+    ["i", "you", "we", "they", "he", "she", "it", "me", "us", "them", "my", "your", "our", "his"]
+    + ["no", "not", "never", "nothing", "again", "yeah", "yes", "yep", "yup", "ok", "okay", "mm"]
+    + ["mhm", "mm-hmm", "mmhmm", "uh-huh", "hmm", "um", "uh", "oh", "ah", "wow", "right", "sure"]
+    + ["exactly", "absolutely", "totally", "definitely", "agreed", "same", "thanks", "sorry"]
+    + ["is", "was", "are", "were", "be", "been", "do", "did", "does", "have", "had", "has"]
+    + ["think", "know", "mean", "guess", "like", "said", "say", "go", "went", "got", "get"]
+    + ["just", "really", "so", "well", "because", "but", "maybe", "all", "too", "true", "hi"]
+    + ["hello", "bye", "please", "thank", "wait", "what", "why", "how", "who"]
 )
 
 
 def _is_preamble_heading(text: str) -> bool:
     """Title or metadata before the first turn: `Date: ...`, a heading, or a short unpunctuated
-    line that reads as a title (digits, capitals, Title Case, a document word). Anything else
+    line without a word of speech ("Focus group 3", "Attendees", "Café study"). Anything else
     there is speech whose speaker was not written ("Never again", "Yeah"): it is kept."""
     if _is_heading(text) or _METADATA.match(text[:_HEAD]):
         return True
     text = text.strip()
     if len(text) > 80 or text.endswith((".", "?", "!", '"', "\u201d", "\u2026")):
         return False
-    if any(ch.isdigit() for ch in text) or (text.isupper() and len(text) > 2):
-        return True
-    words = [w.strip("()[],;:-\u2013\u2014") for w in text.split()]
-    words = [w for w in words if w]
-    if len(words) == 1:
-        return words[0].casefold() in _DOCUMENT_WORDS
-    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
-    return len(words) >= 2 and bool(long_words) and all(not w[0].islower() for w in long_words)
+    words = {w.strip("()[],;:!?.\"'").casefold().replace("\u2019", "'") for w in text.split()}
+    return not any(w in _SPEECH_WORDS or "'" in w for w in words)
 
 
 def parse_lines(
@@ -742,9 +745,20 @@ def parse_lines(
             found[i] = _alone_label(lines[i].text.strip(), _following(lines, i), False)
 
     refused: list[int] = []
+    layout: str | None = None
     if matcher is None:
         _vote_styles(found)
         refused = _vote(found, lines)
+        from qualcode.ingest.infer import infer_labels
+
+        inferred = infer_labels(lines, found, unit="paragraphs" if fmt == "docx" else "lines")
+        if inferred is not None:
+            found, layout = inferred.found, inferred.description
+            refused = sorted(set(refused) | set(inferred.refused))
+        else:
+            layout = _known_layout(found)
+    else:
+        layout = f"speaker pattern {speaker_pattern!r}"
 
     blocks: list[RawBlock] = []
     warnings: list[str] = []
@@ -852,7 +866,28 @@ def parse_lines(
         )
     if empty:
         warnings.append(_listing("dropped empty turn", empty))
-    return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings)
+    return ParsedTranscript(format=fmt, blocks=blocks, warnings=warnings, layout=layout)
+
+
+_LAYOUTS = {
+    "colon": "'Name: text'",
+    "bracket": "'[Name] text'",
+    "markup": "bold names",
+    "tab": "'Name<TAB>text'",
+    "header": "'00:00:05 Name' above the words",
+    "from": "Zoom captions '10:01:23 From Name : text'",
+    "caps": "names in capitals above the words",
+    "cue-name": "caption timing, name, words",
+}
+
+
+def _known_layout(found: list[_Label | None]) -> str | None:
+    """The known layout that labels most lines, for the summary and --preview."""
+    styles = Counter(f.style for f in found if f is not None)
+    if not styles:
+        return None
+    style, _n = styles.most_common(1)[0]
+    return f"detected {_LAYOUTS.get(style, style)}"
 
 
 def _following(lines: list[SourceLine], i: int, window: int = 20) -> str:

@@ -27,7 +27,7 @@ speaker_key = lru_cache(maxsize=16384)(_speaker_key)
 _ROLE_WORDS = (
     r"(?:co-?)?(?:facilitator|moderator|interviewer)s?(?:/?in(?:nen)?)?"
     r"|(?:moderador|entrevistador|facilitador)(?:a|es|as)?"
-    r"|(?:animat(?:eur|rice)|intervieweu(?:r|se)|enqu[eê]t(?:eur|rice))s?"
+    r"|(?:animat(?:eur|rice)|intervieweu(?:r|se)|enqu[eê]t(?:eur|rice)|mod[ée]rat(?:eur|rice))s?"
 )
 # "Facilitator", "Moderator 2", "Interviewer-B", "Facilitator (Anna)", "Moderator - Jane"
 _FACILITATOR_NAME = re.compile(rf"^(?:{_ROLE_WORDS})(?:$|[\s\d(\-:#,])")
@@ -39,6 +39,8 @@ _FACILITATOR_ABBREV = frozenset(
     {"i", "int", "int.", "intv", "iv", "ivr", "q", "mod", "mod.", "fac", "fac.", "researcher"}
     | {"i1", "i2", "int1", "int2", "iv1", "iv2", "q1", "q2"}
 )
+# "mod 2", "Int. 1", "IV-2": a numbered abbreviation (labels are matched in lower case).
+_FACILITATOR_NUMBERED = re.compile(r"^(?:i|int|intv|iv|ivr|q|mod|fac)\.?[\s\-#]*\d{1,2}$")
 _UNKNOWN = re.compile(r"^(?:unknown|unidentified|unclear|inaudible|\?+)(?:\s|$)")
 
 
@@ -48,7 +50,12 @@ def role_from_name(speaker: str) -> str:
     key = speaker_key(speaker)
     if not key or _UNKNOWN.match(key):
         return ROLE_UNKNOWN
-    if key in _FACILITATOR_ABBREV or _FACILITATOR_NAME.match(key) or _FACILITATOR_ROLE.search(key):
+    if (
+        key in _FACILITATOR_ABBREV
+        or _FACILITATOR_NAME.match(key)
+        or _FACILITATOR_ROLE.search(key)
+        or _FACILITATOR_NUMBERED.match(key)
+    ):
         return ROLE_FACILITATOR
     return ROLE_PARTICIPANT
 
