@@ -125,7 +125,9 @@ def test_layout_corpus_is_inferred(tmp_path, text, layout, expected):
 
 
 def test_inferred_labels_keep_their_timestamps(tmp_path):
-    text = "[00:00:05] mod: Hello.\n[00:01:00] p1: Hi.\n[00:01:30] mod: Go on.\n[00:02:00] p1: Ok.\n"
+    text = (
+        "[00:00:05] mod: Hello.\n[00:01:00] p1: Hi.\n[00:01:30] mod: Go on.\n[00:02:00] p1: Ok.\n"
+    )
     result = ingest_file(write(tmp_path, "t.txt", text))
     assert [s.start_time for s in result.segments] == [5.0, 60.0, 90.0, 120.0]
 
@@ -236,7 +238,10 @@ def test_cli_refuses_prose_as_before(cli, tmp_path):
 def test_role_words_in_lower_case(tmp_path, label, role):
     text = f"{label}: Hello.\nbea: Hi.\n{label}: Shall we?\nbea: Yes.\n"
     result = ingest_file(write(tmp_path, "t.txt", text))
-    assert [(s.speaker, s.role) for s in result.segments][:2] == [(label, role), ("bea", "participant")]
+    assert [(s.speaker, s.role) for s in result.segments][:2] == [
+        (label, role),
+        ("bea", "participant"),
+    ]
 
 
 # --- 14.3: labels with an apostrophe or a comma -----------------------------------------------------
@@ -292,7 +297,10 @@ def test_bracketed_non_latin_labels(tmp_path):
 def test_label_like_line_that_was_not_taken_is_warned_about():
     text = "ANNA: I agree.\nBEN: Me too.\nANNA: Good.\nFrankly: it was awful.\nBEN: Yes.\n"
     parsed = parse_text(text, "x.txt")
-    assert [(b.speaker, b.text) for b in parsed.blocks][2] == ("ANNA", "Good.\nFrankly: it was awful.")
+    assert [(b.speaker, b.text) for b in parsed.blocks][2] == (
+        "ANNA",
+        "Good.\nFrankly: it was awful.",
+    )
     assert parsed.warnings == [
         "line that looks like a speaker label, read as speech (1): line 4 'Frankly: it was awful.'"
     ]

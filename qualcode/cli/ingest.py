@@ -156,7 +156,10 @@ def _render(result, output: Path, out, err) -> None:
     for s in result.summaries:
         if s.layout and s.layout.startswith("inferred"):
             err.print(
-                f"note: {s.source}: format: {s.layout}", markup=False, highlight=False, soft_wrap=True
+                f"note: {s.source}: format: {s.layout}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
         for w in s.warnings:
             line = w if w.startswith(s.source) else f"{s.source}: {w}"

@@ -143,9 +143,9 @@ def _candidate(index: int, item: SourceLine, stop: frozenset[str]) -> _Candidate
     m = _PREFIX.match(line[:_HEAD])
     if m is None:
         return None
-    for style, group in (("bracket", "bracket"), ("paren", "paren"), ("bold", "boldlabel")):
-        if m.group(group) is not None:
-            break
+    wrapped = [(s, g) for s, g in _WRAPPED if m.group(g) is not None]
+    if wrapped:
+        style, group = wrapped[0]
     else:
         group = "bare"
         style = "colon" if m.group("colon") else "dash" if m.group("dash") else "tab"
@@ -157,6 +157,9 @@ def _candidate(index: int, item: SourceLine, stop: frozenset[str]) -> _Candidate
     if style in ("dash", "tab") and not rest.strip():
         return None  # `word -` / `word<TAB>` at a line end is not a label above its words
     return _Candidate(index, style, label, key, rest, ts)
+
+
+_WRAPPED = (("bracket", "bracket"), ("paren", "paren"), ("bold", "boldlabel"))
 
 
 def _shape(key: str) -> str:
@@ -195,8 +198,10 @@ def infer_labels(
         accepted: list[_Candidate] = []
         refused: list[_Candidate] = []
         for c in cands:
-            if c.key in vocab or _shape(c.key) in shapes and (
-                any(ch.isdigit() for ch in c.key) or _alone_above_words(lines, c, at)
+            if (
+                c.key in vocab
+                or _shape(c.key) in shapes
+                and (any(ch.isdigit() for ch in c.key) or _alone_above_words(lines, c, at))
             ):
                 accepted.append(c)
             else:
@@ -219,7 +224,9 @@ def infer_labels(
     known_at = {i: f for i, f in enumerate(known) if f is not None}
     if known_at:
         mine = {c.index: c.key for c in accepted}
-        same = all(mine.get(i) == normalise_speaker(f.speaker).casefold() for i, f in known_at.items())
+        same = all(
+            mine.get(i) == normalise_speaker(f.speaker).casefold() for i, f in known_at.items()
+        )
         if not same or len(mine) <= len(known_at):
             return None
     found: list[_Label | None] = list(known)
