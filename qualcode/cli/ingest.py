@@ -9,7 +9,6 @@ import typer
 
 from qualcode.cli.options import (
     ForceOption,
-    RequiredOutputOption,
     RosterOption,
     SourcesArgument,
     protect_inputs,
@@ -20,7 +19,15 @@ PROGRESS_FILES = 20  # show a progress bar from this many files on
 
 def ingest(
     paths: SourcesArgument,
-    output: RequiredOutputOption,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write segments.csv (atomic; an existing file is backed up). "
+            "Required unless --preview.",
+        ),
+    ] = None,
     roster: RosterOption = None,
     fmt: Annotated[
         str | None,
@@ -60,6 +67,15 @@ def ingest(
         ),
     ] = False,
     force: ForceOption = False,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="Read every file and write nothing: per file the layout detected or inferred, "
+            "the speakers with turn counts and first words, the warnings. Exit 1 if any file "
+            "would fail.",
+        ),
+    ] = False,
 ) -> None:
     """Read transcripts (.txt, Otter.ai, .docx, .vtt, .srt, .csv/.xlsx) into speaker turns.
 
@@ -73,11 +89,15 @@ def ingest(
     Teams 'Name  0:03' headers; names in capitals above the words; tab-separated lines; Word
     bold names and Word tables (when no paragraph names a speaker); Zoom/Teams .vtt; .srt.
 
+    When no known layout matches, the labels are inferred: a line-start prefix in any case
+    ('interviewer:', '[p3]', '(mod)', 'anna -', 'resp<TAB>') that recurs, with few distinct
+    values, on many lines, changing as speakers do. The decision is printed ('format: inferred
+    ...'); prose that merely starts lines with 'Note:' is refused. Check a folder first with
+    --preview.
+
     \b
     Other layouts:
-      'Name - text'     --speaker-pattern '^(?P<speaker>[A-Z][\\w .]+?) - (?P<text>.*)$'
-      '1: text'         --speaker-pattern '^(?P<speaker>\\d+):\\s*(?P<text>.*)$'
-      'anna: text'      --speaker-pattern '^(?P<speaker>[a-z]+):\\s*(?P<text>.*)$'
+      any layout        --speaker-pattern '^(?P<speaker>[A-Z][\\w .]+?) - (?P<text>.*)$'
       .tsv, no header   --format text (when its first row looks like column names)
 
     Example: qualcode ingest transcripts/ -o segments.csv --roster roster.csv
@@ -90,6 +110,14 @@ def ingest(
     from qualcode.ingest.text import NoSpeakerLabelsError
     from qualcode.io import refuse_overwriting_inputs, write_segments
 
+    if preview:
+        _preview(paths, roster, fmt, speaker_pattern, speaker_column, text_column)
+        return
+    if output is None:
+        raise typer.BadParameter(
+            "missing: give -o segments.csv, or --preview to write nothing",
+            param_hint="'--output' / '-o'",
+        )
     if strict_roster and roster is None:
         raise typer.BadParameter("--strict-roster checks a roster: add --roster roster.csv")
     protect_inputs(
@@ -182,3 +210,54 @@ def _render(result, output: Path, out, err) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _preview(paths, roster, fmt, speaker_pattern, speaker_column, text_column) -> None:
+    """`--preview`: print what each file would give; exit 1 if any file would fail."""
+    from qualcode.cli.render import stderr_console, stdout_console
+    from qualcode.ingest.preview import preview_sources
+
+    previews, notes = preview_sources(
+        paths,
+        roster=roster,
+        fmt=fmt,
+        speaker_pattern=speaker_pattern,
+        speaker_column=speaker_column,
+        text_column=text_column,
+    )
+    out, err = stdout_console(), stderr_console()
+
+    def say(console, text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    failed = 0
+    for p in previews:
+        if p.error is not None:
+            failed += 1
+            message = str(p.error)
+            say(out, message if message.startswith(p.source) else f"{p.source}: error: {message}")
+            if p.error.hint:
+                say(out, f"  hint: {p.error.hint}")
+            continue
+        layout = f", {p.layout}" if p.layout else ""
+        say(out, f"{p.source}: {p.format}{layout}; {p.turns} turns, {len(p.speakers)} speakers")
+        width = max(len(s.speaker) for s in p.speakers)
+        for s in p.speakers:
+            role = "" if s.role == "participant" else f" ({s.role})"
+            pid = f" = {s.participant_id}" if s.participant_id else ""
+            say(
+                out,
+                f"  {s.speaker:<{width}}  {s.turns:>4} turn{'s' if s.turns != 1 else ' '}"
+                f'{role}{pid}  "{s.first_words}"',
+            )
+        for w in p.warnings:
+            say(out, f"  warning: {w}")
+    for note in notes:
+        say(err, f"note: {note}")
+    n = len(previews)
+    summary = f"{n} file{'s' if n != 1 else ''} read, nothing written"
+    if failed:
+        summary += f"; {failed} would fail"
+    say(out, summary)
+    if failed:
+        raise typer.Exit(1)
