@@ -96,8 +96,10 @@ def ingest(
     --preview.
 
     \b
-    Other layouts:
-      any layout        --speaker-pattern '^(?P<speaker>[A-Z][\\w .]+?) - (?P<text>.*)$'
+    Other layouts, or too few lines to infer from:
+      'Name - text'     --speaker-pattern '^(?P<speaker>[A-Z][\\w .]+?) - (?P<text>.*)$'
+      '1: text'         --speaker-pattern '^(?P<speaker>\\d+):\\s*(?P<text>.*)$'
+      'anna: text'      --speaker-pattern '^(?P<speaker>[a-z]+):\\s*(?P<text>.*)$'
       .tsv, no header   --format text (when its first row looks like column names)
 
     Example: qualcode ingest transcripts/ -o segments.csv --roster roster.csv
