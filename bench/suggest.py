@@ -8,6 +8,9 @@ figures: on a shared machine the cold figure moves with it.
 
 Needs the extra: pip install -e ".[semantic]".
 Run: python bench/suggest.py [--turns 1000] [--turns 20000] [--seed 7]
+     python bench/suggest.py --ari   (how well `suggest ideas` groups recover the labelled ideas of
+     tests/data/semantic/labelled_turns.csv: adjusted Rand index, scikit-learn's, over a grid of
+     --threshold and --min-size; turns left in no group count as groups of one)
 """
 
 from __future__ import annotations
@@ -67,11 +70,44 @@ def run(argv: list[str]) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
+def ari_grid() -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    sys.path.insert(0, str(REPO))
+    from qualcode.io import read_segments
+    from qualcode.semantic.candidates import find_candidates
+
+    labelled = read_segments(REPO / "tests/data/semantic/labelled_turns.csv")
+    truth = labelled["code_id"].tolist()
+    with tempfile.TemporaryDirectory() as tmp:
+        for threshold in (0.30, 0.35, 0.40, 0.45, 0.50, 0.55):
+            for min_size in (2, 3):
+                found = find_candidates(
+                    labelled,
+                    threshold=threshold,
+                    min_size=min_size,
+                    min_words=0,
+                    cache_root=Path(tmp),
+                )
+                group = {s: c.id for c in found.candidates for s in c.segment_ids}
+                predicted = [group.get(s, f"alone:{s}") for s in labelled["segment_id"]]
+                print(
+                    f"--threshold {threshold:.2f} --min-size {min_size}: "
+                    f"{len(found.candidates)} candidates holding {len(group)} of "
+                    f"{len(truth)} turns, adjusted Rand index "
+                    f"{adjusted_rand_score(truth, predicted):.3f}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, action="append", help="turns (repeatable)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ari", action="store_true", help="grouping quality on the labelled set")
     args = parser.parse_args()
+    if args.ari:
+        ari_grid()
+        return
     sizes = args.turns or [1000]
     qualcode = [sys.executable, "-m", "qualcode"]
     print(f"cores: {os.cpu_count()}, onnxruntime threads: default (all cores)")

@@ -434,3 +434,139 @@ def test_bundled_study_figures_in_its_readme(repo, tmp_path):
         assert abs(int((codings["code_id"] != "").sum()) - coded) <= 3
         assert comparison.overall["pooled"]["cohen_kappa"] == pytest.approx(pooled, abs=0.01)
         assert f"| {coded} of 310" in readme and f"{pooled:.3f}" in readme
+
+
+IDEAS_TRANSCRIPT = """\
+Facilitator: What gets in the way of coming here?
+Ann: Parking near the clinic is impossible, I circle the block for half an hour every visit.
+Bob: There is never anywhere to park my car by the clinic, I drive around and around looking.
+Cleo: I gave up on parking at the clinic, the lot is always full and the street is worse.
+Dan: My withdrawal is gone since the medicine, my body finally feels normal again.
+Fay: I love my dog, she keeps me walking every single morning in the park near my house.
+Eve: Yeah.
+Fay: My dog is the reason I get up, we walk in the park every morning, rain or shine.
+Eve: Mm hmm.
+Fay: Walking my dog in the park each morning keeps me sane, honestly, every day.
+"""
+
+
+def _ideas_study(study: Path) -> Path:
+    (study / "transcripts" / "group1.txt").write_text(IDEAS_TRANSCRIPT, encoding="utf-8")
+    return study
+
+
+def test_suggest_ideas_keeps_groups_two_participants_voice_and_writes_a_valid_codebook(
+    cli, study, repo
+):
+    _ideas_study(study)
+    (study / "coded.csv").write_text(
+        "segment_id,code_id,coder\ngroup1:5,BODY,ann\ngroup1:2,,ann\n", encoding="utf-8"
+    )
+    before = (study / "codebook.yaml").read_bytes()
+    out = study / "candidates.yaml"
+    result = cli(
+        "suggest",
+        "ideas",
+        study / "transcripts",
+        "--codebook",
+        study / "codebook.yaml",
+        "--codings",
+        study / "coded.csv",
+        "-o",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert (study / "codebook.yaml").read_bytes() == before  # never written into the codebook
+    # 9 participant turns; Dan's is coded, Eve's two are under 6 words
+    assert (
+        "6 of 9 turns grouped (turns with no code in the codings; 1 covered, 2 under 6 words)"
+        in result.stdout
+    )
+    assert (
+        "2 group(s) found, 1 kept (2+ participants), 1 dropped (one participant)" in result.stdout
+    )
+    import yaml
+
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert list(data) == ["repeating_ideas"]  # a list to paste, not a codebook of its own
+    (candidate,) = data["repeating_ideas"]
+    assert candidate["id"] == "NEW1"
+    assert "park" in candidate["label"] or "parking" in candidate["label"]
+    assert len(candidate["examples"]) == 3
+    text = out.read_text(encoding="utf-8")
+    for sid, who in (("group1:2", "Ann"), ("group1:3", "Bob"), ("group1:4", "Cleo")):
+        assert f"# {sid}, {who}" in text
+    assert "Fay" not in text  # one participant: dropped, however similar her turns are
+    # pasted under a theme of the bundled codebook, the items keep it valid
+    items = text.split("repeating_ideas:\n", 1)[1]
+    pasted = study / "pasted.yaml"
+    pasted.write_text(
+        (repo / "codebooks/bup_group_visits.yaml").read_text(encoding="utf-8").rstrip("\n")
+        + "\n"
+        + "".join(" " * 8 + line + "\n" for line in items.splitlines()),
+        encoding="utf-8",
+    )
+    check = cli("codebook", "check", pasted)
+    assert check.exit_code == 0, check.output
+    assert "17 repeating ideas; 0 errors, 0 warnings" in check.stdout
+
+
+def test_suggest_ideas_ids_do_not_clash_with_the_codebook_and_runs_are_identical(cli, study):
+    _ideas_study(study)
+    (study / "cb.yaml").write_text(CODEBOOK.replace("id: TRAVEL", "id: NEW1"), encoding="utf-8")
+    args = [
+        "suggest",
+        "ideas",
+        study / "transcripts",
+        "--codebook",
+        study / "cb.yaml",
+        "--min-score",
+        "0.9",
+    ]
+    first = cli(*args, "-o", study / "a.yaml")
+    second = cli(*args, "-o", study / "b.yaml")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert (study / "a.yaml").read_bytes() == (study / "b.yaml").read_bytes()
+    text = (study / "a.yaml").read_text(encoding="utf-8")
+    assert "id: NEW2" in text and "id: NEW1" not in text
+    assert "turns whose best code scores below --min-score" in first.stdout
+
+
+def test_rerunning_replaces_its_own_output_but_never_a_coders_codings(cli, study):
+    _ideas_study(study)
+    ideas = ["suggest", "ideas", study / "transcripts", "-o", study / "c.yaml"]
+    assert cli(*ideas).exit_code == 0
+    again = cli(*ideas)
+    assert again.exit_code == 0, again.output
+    manual = study / "ann.csv"
+    manual.write_text(
+        "segment_id,code_id,coder,origin\ngroup1:2,BODY,ann,manual\n", encoding="utf-8"
+    )
+    codes = ["suggest", "codes", study / "transcripts", "--codebook", study / "codebook.yaml"]
+    refused = cli(*codes, "--as-coder", "suggest", "-o", manual)
+    assert refused.exit_code == 1
+    assert "holds ann's manual codings (origin manual)" in refused.stderr
+    assert "ann,manual" in manual.read_text(encoding="utf-8")
+    assert cli(*codes, "--as-coder", "suggest").exit_code == 0
+    rerun = cli(*codes, "--as-coder", "suggest")  # its own codings: replaced, with a backup
+    assert rerun.exit_code == 0, rerun.output
+
+
+def test_bundled_study_candidate_idea_in_its_readme(repo, tmp_path):
+    from qualcode.ingest import load_sources
+    from qualcode.semantic.candidates import find_candidates
+
+    segments = load_sources(
+        [repo / "sample_transcripts"], roster=repo / "sample_transcripts/roster.csv"
+    ).segments
+    result = find_candidates(
+        segments,
+        codebook=load_codebook(repo / "codebooks/bup_group_visits.yaml"),
+        codings=read_codings(repo / "sample_transcripts/codings/coder_a.csv"),
+        cache_root=tmp_path,
+    )
+    assert (result.considered, result.participant_turns, result.short) == (54, 310, 44)
+    (candidate,) = result.candidates
+    assert (candidate.id, candidate.participants, candidate.groups) == ("NEW1", 5, 5)
+    readme = " ".join((repo / "sample_transcripts/README.md").read_text(encoding="utf-8").split())
+    assert f'`NEW1` "{candidate.label}"' in readme

@@ -47,7 +47,7 @@ def test_suggest_without_the_extra_says_what_to_install(repo, tmp_path):
         "segment_id,transcript_id,turn,speaker,role,text\ng:1,g,1,Ann,participant,Hello there\n",
         encoding="utf-8",
     )
-    for command in ("codes",):
+    for command in ("codes", "ideas"):
         extra = (
             ["--codebook", str(repo / "codebooks/bup_group_visits.yaml")]
             if command == "codes"

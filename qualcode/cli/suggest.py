@@ -14,7 +14,10 @@ import typer
 
 from qualcode.cli.options import (
     CodebookOption,
+    ForceOption,
+    OptionalCodebookOption,
     OutputOption,
+    RequiredOutputOption,
     RosterOption,
     SourcesArgument,
     protect_inputs,
@@ -154,6 +157,7 @@ def codes(
     roster: RosterOption = None,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Suggest the --top codes for every participant turn, ranked by similarity to each code.
 
@@ -190,7 +194,17 @@ def codes(
             raise typer.BadParameter(f"choose csv or xlsx, not {kind!r}", param_hint="--format")
     elif fmt is not None and fmt.lower() != "csv":
         raise typer.BadParameter("--as-coder writes a codings .csv", param_hint="--format")
-    protect_inputs(output, sources, codebook, examples, calibrate, roster, what="the suggestions")
+    protect_inputs(
+        output,
+        sources,
+        codebook,
+        examples,
+        calibrate,
+        roster,
+        what="the suggester's codings" if as_coder is not None else "the suggestions",
+        writes=("codings", "suggest") if as_coder is not None else ("report", None),
+        force=force,
+    )
     require_extra("qualcode suggest codes")
 
     from qualcode.codebook import load_codebook
@@ -331,3 +345,131 @@ def _print_calibration(table, path: Path) -> None:
         f"highest pooled kappa at --min-score {best.threshold:.2f} "
         f"({best.pooled_kappa:.3f}); a higher threshold codes fewer turns, more of them right"
     )
+
+
+@suggest_app.command("ideas")
+def ideas(
+    sources: SourcesArgument,
+    output: RequiredOutputOption,
+    codebook: OptionalCodebookOption = None,
+    codings: Annotated[
+        Path | None,
+        typer.Option(
+            "--codings",
+            help="A codings file: only turns it gives no code are grouped (else, with --codebook, "
+            "turns no code scores --min-score for).",
+            dir_okay=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", min=0.0, max=1.0, help="Cosine two turns need to count as similar."
+        ),
+    ] = 0.5,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=2, help="Turns a group needs to be a candidate.")
+    ] = 3,
+    min_words: Annotated[
+        int,
+        typer.Option(
+            "--min-words", min=0, help="Shorter turns (brief assent) are left out of the grouping."
+        ),
+    ] = 6,
+    min_score: Annotated[
+        float,
+        typer.Option(
+            "--min-score",
+            min=-1.0,
+            max=1.0,
+            help="With --codebook and no --codings: a turn counts as covered when its best code "
+            "scores this much.",
+        ),
+    ] = 0.35,
+    include_facilitator: IncludeFacilitatorOption = False,
+    roster: RosterOption = None,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Propose candidate new repeating ideas from participant turns no code covers yet.
+
+    Similar turns are grouped (cosine >= --threshold, at least --min-size turns); a group is kept
+    only when two or more distinct participants voice it. Each candidate gets an id NEW1, NEW2, ...,
+    a label from its most distinctive words and three representative quotes with segment ids and
+    speakers, written as a YAML list to paste under a theme's repeating_ideas (the codebook
+    then still passes `qualcode codebook check`). Grouping by topic is weak for ideas defined by stance: the
+    candidates are ranked for you to accept or drop; nothing is written into your codebook.
+
+    Example: qualcode suggest ideas study/segments.csv --codebook codebooks/bup_group_visits.yaml --codings sample_transcripts/codings/coder_a.csv -o study/candidates.yaml
+    """
+    from qualcode.semantic import require_extra
+
+    protect_inputs(output, sources, codebook, codings, roster, what="the candidates")
+    require_extra("qualcode suggest ideas")
+
+    from qualcode.io import atomic_write_text, read_codings
+    from qualcode.semantic.candidates import candidates_yaml, find_candidates
+
+    book = None
+    if codebook is not None:
+        from qualcode.codebook import load_codebook
+
+        warnings = []
+        book = load_codebook(codebook, warnings=warnings)
+        for finding in warnings:
+            typer.echo(f"warning: {finding}", err=True)
+    segments = _load_segments(sources, roster)
+    coded = read_codings(codings) if codings is not None else None
+    with ExitStack() as stack:
+        bar = _Bar(stack, "Embedding turns")
+        result = find_candidates(
+            segments,
+            codebook=book,
+            codings=coded,
+            include_facilitator=include_facilitator,
+            threshold=threshold,
+            min_size=min_size,
+            min_words=min_words,
+            min_score=min_score,
+            cache_root=_cache_root(cache, no_cache),
+            progress=bar,
+            on_start=bar.start,
+        )
+    atomic_write_text(output, candidates_yaml(result, source=", ".join(str(s) for s in sources)))
+    _print_candidates(result)
+    typer.echo(
+        f"{result.considered:,} of {result.participant_turns:,} turns grouped ({result.basis}; "
+        f"{result.covered:,} covered, {result.short:,} under {result.min_words} words); "
+        f"{result.groups_found} group(s) found, {len(result.candidates)} kept (2+ participants), "
+        f"{result.dropped_one_participant} dropped (one participant); "
+        f"{_embedding_note(result.embedded)}"
+    )
+    typer.echo(
+        f"wrote {output}: {len(result.candidates)} candidate idea(s) to accept or drop; "
+        "nothing was added to the codebook"
+    )
+
+
+def _print_candidates(result) -> None:
+    if not result.candidates:
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from qualcode.cli.render import stdout_console
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    for col in ("turns", "participants", "groups", "cohesion"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("label (most distinctive words)", overflow="fold")
+    for c in result.candidates:
+        table.add_row(
+            Text(c.id),
+            str(c.turns),
+            str(c.participants),
+            str(c.groups),
+            f"{c.cohesion:.2f}",
+            Text(c.label),
+        )
+    stdout_console().print(table)
