@@ -65,8 +65,9 @@ def test_counts_union_of_children_flags_and_sentences():
         report.hierarchy,
         ["level", "id", "parent_id", "mentions", "participants", "groups", "flags"],
     ) == [
-        ("construct", "C1", "", 6, 3, 3, ""),
-        ("theme", "T1", "C1", 6, 3, 3, ""),
+        # RI2 is a leftover (one participant): themes and constructs roll up repeating ideas only.
+        ("construct", "C1", "", 4, 3, 3, ""),
+        ("theme", "T1", "C1", 4, 3, 3, ""),
         ("idea", "RI1", "T1", 4, 3, 3, ""),
         ("idea", "RI2", "T1", 3, 1, 2, "below-two-participants"),
         ("theme", "T2", "", 5, 3, 3, ""),
@@ -90,6 +91,7 @@ def test_counts_union_of_children_flags_and_sentences():
         "ideas": 5,
         "repeating_ideas": 3,
         "ideas_applied": 4,
+        "assent_only_pairs": 0,
     }
 
 
@@ -106,23 +108,27 @@ def test_matrix_counts_participants_per_group():
 
 def test_quotes_spread_over_participants_and_groups_with_identifiers():
     report = hierarchy_report(study(), quotes=2)
-    assert rows(report.quotes, ["idea_id", "rank", "reference", "segment_id"]) == [
-        ("RI1", 1, "G1, P01, turn 2", "G1:2"),
-        ("RI1", 2, "G2, P03, turn 2", "G2:2"),
-        ("RI2", 1, "G1, P02, turn 3", "G1:3"),
-        ("RI2", 2, "G1, Unknown Speaker, turn 4", "G1:4"),  # another voice before P02 again
-        ("RI3", 1, "G2, P02, turn 3", "G2:3"),
-        ("RI3", 2, "G3, P04, turn 2", "G3:2"),
-        ("RI5", 1, "G1, P01, turn 2", "G1:2"),
-        ("RI5", 2, "G1, P02, turn 3", "G1:3"),
+    # The exemplar rule (qualcode.analysis.quotes): specific turns first (G2:2 holds RI1 only,
+    # G1:2 also RI5), one idea per quote, a new group before a second quote from one; RI5 has only
+    # turns already quoted for RI1/RI2, so its second quote is reused and marked.
+    cols = ["idea_id", "rank", "reference", "segment_id", "also_quoted_for"]
+    assert rows(report.quotes, cols) == [
+        ("RI1", 1, "G2, P03, turn 2", "G2:2", ""),
+        ("RI1", 2, "G1, P01, turn 2", "G1:2", ""),
+        ("RI2", 1, "G2, P02, turn 3", "G2:3", ""),
+        ("RI2", 2, "G1, Unknown Speaker, turn 4", "G1:4", ""),
+        ("RI3", 1, "G2, P02, turn 4", "G2:4", ""),
+        ("RI3", 2, "G3, P04, turn 2", "G3:2", ""),
+        ("RI5", 1, "G1, P02, turn 3", "G1:3", ""),
+        ("RI5", 2, "G1, P01, turn 2", "G1:2", "RI1"),
     ]
     assert hierarchy_report(study(), quotes=0).quotes.empty
 
 
-def test_leftovers_list_diverse_cases_and_ideas_outside_the_tree():
+def test_leftovers_list_one_participant_ideas_and_ideas_outside_the_tree():
     report = hierarchy_report(study())
     assert rows(report.leftovers, ["kind", "id", "reason", "participants"]) == [
-        ("idea", "RI2", "voiced by one participant (diverse case)", 1),
+        ("idea", "RI2", "voiced by one participant: a leftover, not a repeating idea", 1),
         ("idea", "RI4", "fits no theme", 0),
         ("theme", "T2", "fits no construct", 3),
     ]

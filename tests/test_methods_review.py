@@ -142,6 +142,7 @@ def study(tmp_path: Path, codebook_text: str = CODEBOOK_TREE, consensus_coder: s
         cons,
         codebook=load_codebook(write(tmp_path, "codebook.yaml", codebook_text)),
         order=["G1", "G2"],
+        min_words=1,  # these turns are short on purpose; assent is tested in test_review_quotes
     )
     return data, cons
 
@@ -247,7 +248,7 @@ def test_one_group_flag_looks_at_participants(tmp_path):
     text = SEGMENTS.replace("G2:2,G2,2,Dee,P4,participant", "G2:2,G2,2,Someone,,unknown")
     seg = write(tmp_path, "segments.csv", text)
     cod = codings_frame([("G1:2", "RI1"), ("G1:3", "RI1"), ("G2:2", "RI1")], "consensus")
-    data = load_study(read_segments(seg), cod, order=["G1", "G2"])
+    data = load_study(read_segments(seg), cod, order=["G1", "G2"], min_words=1)
     report = hierarchy_report(data)
     row = report.hierarchy.iloc[0]
     assert (row["mentions"], row["participants"], row["groups"]) == (3, 2, 2)

@@ -105,7 +105,7 @@ def test_terminal_table_shows_counts_and_flags(cli, study_dir, monkeypatch):
     out = result.stdout
     assert "Facilitator turns are excluded (2 coded facilitator segment(s) not counted)." in out
     assert "P02 supplied 2 of 3 segments (67%)" in out and "voiced in G1 only" in out
-    assert "G1, P01, turn 2" in out
+    assert "P03, G2" in out  # the quote label (--quote-label default: participant, group)
 
 
 def test_markdown_with_discovery_figure(cli, study_dir):
@@ -126,11 +126,12 @@ def test_markdown_with_discovery_figure(cli, study_dir):
 def test_hierarchy_markdown_outline_has_quotes(cli, study_dir):
     result = cli("report", "hierarchy", *files(study_dir), "-f", "md")
     assert result.exit_code == 0, result.stderr
-    assert "- **C1** Psych (6 mentions; voiced in 3 of 3 groups by 3 of 4 participants)" in (
+    # C1 rolls up its repeating ideas only (RI2, one participant, is a leftover).
+    assert "- **C1** Psych (4 mentions; voiced in 3 of 3 groups by 3 of 4 participants)" in (
         result.stdout
     )
     assert '> "The medicine takes the sickness away' in result.stdout
-    assert "(G1, P01, turn 2)" in result.stdout
+    assert "(P01, G1; segment G1:2)" in result.stdout
 
 
 def test_csv_tables_are_formula_safe_and_read_back(cli, study_dir):
@@ -191,7 +192,7 @@ def test_transcripts_as_sources(cli, tmp_path):
     result = cli(
         "report", "hierarchy", tmp_path / "G1.txt", tmp_path / "G2.txt",
         "--codings", tmp_path / "codings.csv", "--codebook", DATA / "codebook.yaml",
-        "--roster", DATA / "roster.csv", "-f", "json",
+        "--roster", DATA / "roster.csv", "--min-words", "1", "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     rows = {r["id"]: r for r in json.loads(result.stdout)["tables"]["hierarchy"]}

@@ -22,6 +22,7 @@ from qualcode.analysis.narrative import narrative_report
 from qualcode.codebook import load_codebook
 from qualcode.io import read_codings, read_segments
 from qualcode.reconcile import reconcile
+from qualcode.report.sections import quote_reference
 from qualcode.roster import read_roster
 
 DATA = Path(__file__).parent / "data" / "report_scaffold"
@@ -127,7 +128,8 @@ def check_links(page: Page) -> None:
 # --- HTML -----------------------------------------------------------------------------------------
 def test_hierarchy_html_escapes_transcript_text_and_toc_resolves(cli, study_dir):
     out = study_dir / "hierarchy.html"
-    result = cli("report", "hierarchy", *args(study_dir), "-o", out)
+    # 4 quotes: every RI1 turn is quoted, the <script> one too.
+    result = cli("report", "hierarchy", *args(study_dir), "--quotes", "4", "-o", out)
     assert result.exit_code == 0, result.stderr
     html = out.read_text()
     page = Page(html)
@@ -151,12 +153,9 @@ def test_narrative_html_quotes_in_order(cli, study_dir):
     page = Page(result.stdout)
     check_links(page)
     quotes = narrative_report(study(study_dir)).quotes
-    expected = [
-        f"{t}{r}; segment {s}"
-        for t, r, s in quotes[["text", "reference", "segment_id"]].itertuples(False, None)
-    ]
+    expected = [f"{q['text']}{quote_reference(q)}" for q in quotes.to_dict(orient="records")]
     assert page.quotes == expected
-    assert "Leftovers (minor themes and diverse cases)" in page.tables
+    assert "Leftovers (ideas voiced by one participant; ideas outside the tree)" in page.tables
 
 
 @pytest.mark.parametrize(
@@ -194,7 +193,7 @@ def headings(doc) -> list[tuple[str, str]]:
 
 def test_hierarchy_docx_headings_and_real_tables(cli, study_dir):
     out = study_dir / "hierarchy.docx"
-    result = cli("report", "hierarchy", *args(study_dir), "-o", out)
+    result = cli("report", "hierarchy", *args(study_dir), "--quotes", "4", "-o", out)
     assert result.exit_code == 0, result.stderr
     doc = Document(out)
     heads = headings(doc)
@@ -229,7 +228,7 @@ def test_narrative_docx_quotes_and_placeholders(cli, study_dir):
     quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
     expected = narrative_report(study(study_dir)).quotes
     assert [q.split("\n")[0] for q in quotes] == expected["text"].tolist()
-    assert quotes[0].endswith("(G1, P01, turn 4; segment G1:4)")
+    assert quotes[0].endswith("(P01, G1; segment G1:4)")
     marks = [p.text for p in doc.paragraphs if p.text.startswith("[Write here:")]
     assert len(marks) == 3  # C1, T1, T2
     assert ("Heading 3", "C1 Body and mind") in headings(doc)
@@ -292,7 +291,7 @@ def test_methods_xlsx_sheets(cli, study_dir):
     assert wb.sheetnames == ["coreq", "paragraph", "agreement"]
     rows = list(wb["coreq"].iter_rows(values_only=True))
     assert rows[0] == ("number", "item", "value", "status")
-    assert [r[0] for r in rows[1:]] == [12, 15, 21, 22, 24, 25, 26, 27, 29, 32]
+    assert [r[0] for r in rows[1:]] == [1, 12, 15, 21, 22, 24, 25, 26, 27, 29, 32]
 
 
 # --- all ------------------------------------------------------------------------------------------
@@ -341,7 +340,8 @@ def test_all_docx_has_every_section(cli, study_dir):
     assert len(doc.inline_shapes) == 1
     coreq = next(t for t in doc.tables if t.rows[0].cells[0].text == "number")
     statuses = [r.cells[3].text for r in coreq.rows[1:]]
-    assert statuses.count("to complete by hand") == 1  # 26, derivation of themes
+    # 1 (which author facilitated), 15 (non-participants present), 26 (derivation of themes)
+    assert statuses.count("to complete by hand") == 3
     assert 'TOC \\o "1-3"' in doc.element.xml
 
 

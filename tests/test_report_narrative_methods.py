@@ -94,13 +94,14 @@ def test_narrative_follows_codebook_and_hierarchy_counts(study_dir):
 def test_narrative_quotes_are_verbatim_strongest_first(study_dir):
     data = study(study_dir)
     quotes = narrative_report(data, quotes=3).quotes
-    # RI1: the longest identified turn, then a new participant in a new group, then the unknown
-    # speaker last; RI3: the longer turn first.
+    # The exemplar rule (qualcode.analysis.quotes). RI1: the turn inside the 15-80 word band, then
+    # a new group with an identified participant, then the last new group (an unknown speaker)
+    # before a second quote from G1; RI3: the longer turn first.
     rows = list(quotes[["idea_id", "rank", "segment_id", "participant_id"]].itertuples(False, None))
     assert rows == [
         ("RI1", 1, "G1:4", "P01"),
         ("RI1", 2, "G2:2", "P03"),
-        ("RI1", 3, "G1:2", "P01"),
+        ("RI1", 3, "G3:1", ""),
         ("RI2", 1, "G1:3", "P02"),
         ("RI2", 2, "G2:4", "P03"),
         ("RI3", 1, "G3:2", "P05"),
@@ -109,7 +110,8 @@ def test_narrative_quotes_are_verbatim_strongest_first(study_dir):
     segments = read_segments(study_dir / "segments.csv").set_index("segment_id")["text"]
     for q in quotes.itertuples(index=False):
         assert q.text == segments[q.segment_id]
-        assert q.reference == f"{q.transcript_id}, {q.participant_id}, turn {q.turn}"
+        who = q.participant_id or q.speaker
+        assert q.reference == f"{q.transcript_id}, {who}, turn {q.turn}"
 
 
 def test_narrative_json_equals_core(cli, study_dir):
@@ -122,7 +124,8 @@ def test_narrative_json_equals_core(cli, study_dir):
 
 def test_narrative_markdown_escapes_and_marks(cli, study_dir):
     out = study_dir / "narrative.md"
-    result = cli("report", "narrative", *args(study_dir), "-o", out)
+    # 4 quotes: every RI1 turn, the <script> one too.
+    result = cli("report", "narrative", *args(study_dir), "--quotes", "4", "-o", out)
     assert result.exit_code == 0, result.stderr
     text = out.read_text()
     heads = [line for line in text.splitlines() if line.startswith("#")]
@@ -134,7 +137,7 @@ def test_narrative_markdown_escapes_and_marks(cli, study_dir):
     ]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>" not in text
-    assert "> — G1, P01, turn 4; segment G1:4" in text
+    assert "> — P01, G1; segment G1:4" in text
     assert text.count("**[Write here:") == 4  # one construct, two themes, the leftovers
 
 
@@ -153,7 +156,7 @@ def statuses(report) -> dict[int, str]:
 def test_methods_without_coder_files(study_dir):
     report = methods_report(study(study_dir), saturation_options={"base": 1, "run": 1})
     assert statuses(report) == {
-        12: FROM_DATA, 15: FROM_DATA, 21: FROM_DATA, 22: FROM_DATA, 24: BY_HAND,
+        1: BY_HAND, 12: FROM_DATA, 15: BY_HAND, 21: FROM_DATA, 22: FROM_DATA, 24: BY_HAND,
         25: FROM_DATA, 26: BY_HAND, 27: FROM_DATA, 29: FROM_DATA, 32: FROM_DATA,
     }  # fmt: skip
     values = dict(zip(report.coreq["number"], report.coreq["value"], strict=True))

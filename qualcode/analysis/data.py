@@ -35,6 +35,17 @@ APPLIED_COLUMNS: tuple[str, ...] = (
     "text",
 )
 ORDER_COLUMNS: tuple[str, ...] = ("event_order", "event_date")
+# Brief assent ("Yeah.", "Word.", "That's so true.") seconds an idea but does not voice it
+# (docs/method.md): a coded turn of fewer words than this is shown and counted as a mention, but not
+# toward an idea's participants (the two-participant rule). An option of every report.
+MIN_WORDS = 6
+# Flags a researcher writes in a coding's memo (case-insensitive): `#quote` makes the coded turn an
+# exemplar quote of that code (it always wins); `#negative` marks the coding as a negative case of
+# the idea, an account that runs against it: listed under the idea, never counted as voicing it.
+QUOTE_TAG = "#quote"
+NEGATIVE_TAG = "#negative"
+_QUOTE_TAG = re.compile(r"(?<![\w#])#quote\b", re.IGNORECASE)
+_NEGATIVE_TAG = re.compile(r"(?<![\w#])#negative(?:[-_ ]?case)?\b", re.IGNORECASE)
 
 
 class MultipleCodersError(ContractError):
@@ -69,6 +80,9 @@ class StudyData:
     include_facilitator: bool = False
     facilitator_mentions_excluded: int = 0
     notes: list[str] = field(default_factory=list)
+    # Codings flagged `#negative` (removed from `applied`): APPLIED_COLUMNS + memo.
+    negative_cases: pd.DataFrame | None = None
+    min_words: int = MIN_WORDS
 
     def counted_segments(self) -> pd.DataFrame:
         """The segments that are data (facilitator turns dropped unless included)."""
@@ -149,8 +163,13 @@ def load_study(
     segments_path: str | Path | None = None,
     codings_path: str | Path | None = None,
     roster_path: str | Path | None = None,
+    min_words: int = MIN_WORDS,
 ) -> StudyData:
-    """Join segments (read_segments), one coder's codings (read_codings) and an optional roster."""
+    """Join segments (read_segments), one coder's codings (read_codings) and an optional roster.
+
+    `applied` also holds `words` (the turn's length), `assent` (fewer than `min_words` words: shown,
+    not counted toward participants) and `flagged` (the memo carries #quote). Codings whose memo
+    carries #negative are negative cases of their idea: kept apart in `negative_cases`."""
     seg = map_speakers(segments, roster)
     cod = codings.copy()
     cod["_row"] = range(len(cod))  # 0-based row of the codings file, for messages (row_location)
@@ -202,15 +221,37 @@ def load_study(
         code_ids = list(dict.fromkeys(cod["code_id"].tolist()))
         labels = {c: c for c in code_ids}
 
+    memo = cod["memo"].fillna("").astype(str) if "memo" in cod.columns else None
+    if memo is not None:
+        cod = cod.assign(
+            memo=memo,
+            flagged=memo.str.contains(_QUOTE_TAG),
+            negative=memo.str.contains(_NEGATIVE_TAG),
+        )
+    else:
+        cod = cod.assign(memo="", flagged=False, negative=False)
+    # A tag on any row of a (segment, code) holds for the coding (spans may repeat the cell).
+    cell = ["segment_id", "code_id"]
+    cod["flagged"] = cod.groupby(cell)["flagged"].transform("any")
+    cod["negative"] = cod.groupby(cell)["negative"].transform("any")
     # Sub-turn spans may apply one code twice to one turn: a mention is a coded segment.
-    cod = cod.drop_duplicates(["segment_id", "code_id"])
+    cod = cod.drop_duplicates(cell)
     seg_cols = [c for c in APPLIED_COLUMNS if c != "code_id"]
-    applied = cod[["segment_id", "code_id"]].merge(seg[seg_cols], on="segment_id", how="left")
+    applied = cod[[*cell, "memo", "flagged", "negative"]].merge(
+        seg[seg_cols], on="segment_id", how="left"
+    )
     is_fac = applied["role"] == ROLE_FACILITATOR
     excluded = 0 if include_facilitator else int(is_fac.sum())
     if not include_facilitator:
         applied = applied[~is_fac]
-    applied = applied[list(APPLIED_COLUMNS)].reset_index(drop=True)
+    applied = applied.assign(
+        words=applied["text"].fillna("").astype(str).str.split().str.len().fillna(0).astype(int)
+    )
+    applied["assent"] = applied["words"] < min_words
+    negative = applied[applied["negative"]]
+    negative = negative[[*APPLIED_COLUMNS, "memo", "words"]].reset_index(drop=True)
+    applied = applied[~applied["negative"]]
+    applied = applied[[*APPLIED_COLUMNS, "words", "assent", "flagged"]].reset_index(drop=True)
 
     transcripts = list(dict.fromkeys(seg["transcript_id"].tolist()))
     event_order: list[str] | None = None
@@ -239,6 +280,8 @@ def load_study(
         include_facilitator=include_facilitator,
         facilitator_mentions_excluded=excluded,
         notes=notes,
+        negative_cases=negative,
+        min_words=min_words,
     )
 
 

@@ -4,7 +4,10 @@ Counting rules (docs/method.md, "Counting in focus groups"): three counts per no
 segments), participants (distinct participant_ids) and groups (distinct transcripts); a parent takes the
 union of its children (a participant counts once), never the sum; facilitator turns are dropped before
 counting (see `qualcode.analysis.data`); unknown speakers count toward mentions and groups only. An idea
-voiced by fewer than two participants is not (yet) a repeating idea (the two-participant rule).
+voiced by fewer than two participants is not (yet) a repeating idea (the two-participant rule): it is a
+leftover, listed apart, and themes and constructs roll up repeating ideas only. Brief assent (a turn
+under the minimum words) is a mention but does not voice an idea: participants and groups count the
+turns that do. Codings flagged #negative are negative cases of their idea, listed under it, not counts.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from qualcode.analysis.data import StudyData
 from qualcode.analysis.demographics import percent_text
 from qualcode.analysis.result import ReportResult
-from qualcode.model import ROLE_PARTICIPANT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 MIN_PARTICIPANTS = 2  # Auerbach & Silverstein: an idea voiced by two or more participants
 DOMINANT_SHARE = 0.5  # one participant supplying half or more of an idea's segments
-SHORT_QUOTE_WORDS = 8  # shorter turns ("Yeah, same.") make poor exemplars
 
 FLAG_BELOW_TWO = "below-two-participants"
 FLAG_ONE_GROUP = "one-group-only"
@@ -37,21 +38,38 @@ HIERARCHY_COLUMNS = (
     "mentions",
     "participants",
     "groups",
+    "assent_only",
     "flags",
     "summary",
+)
+NEGATIVE_COLUMNS = (
+    "idea_id",
+    "segment_id",
+    "transcript_id",
+    "participant_id",
+    "speaker",
+    "memo",
+    "text",
+)
+LEFTOVER_REASON = "voiced by {who}: a leftover, not a repeating idea"
+# Once wherever counts are reported (docs/method.md, "Counting in focus groups").
+COUNTS_CAVEAT = (
+    "Counts describe the data, not prevalence: in a focus group, silence is not disagreement, and "
+    "who speaks to an idea reflects group dynamics (Sandelowski 2001; Onwuegbuzie et al. 2009)."
 )
 
 
 @dataclass
 class HierarchyReport(ReportResult):
-    """Counts per node in codebook order, flags, exemplar quotes, the idea x group matrix and the
-    leftovers (minor themes and diverse cases, COREQ item 32)."""
+    """Counts per node in codebook order, flags, exemplar quotes, the idea x group matrix, the
+    leftovers (minor themes, COREQ item 32) and the negative cases flagged on codings."""
 
     hierarchy: pd.DataFrame
     flags: pd.DataFrame
     quotes: pd.DataFrame
     matrix: pd.DataFrame
     leftovers: pd.DataFrame
+    negative_cases: pd.DataFrame | None = None
     n_groups: int = 0
     n_participants: int = 0
     facilitator_mentions_excluded: int = 0
@@ -66,6 +84,9 @@ class HierarchyReport(ReportResult):
             "speaker",
             "turn",
             "segment_id",
+            "words",
+            "flagged",
+            "reference",
         ),
     }
 
@@ -80,6 +101,11 @@ class HierarchyReport(ReportResult):
             "quotes": self.quotes,
             "matrix": self.matrix,
             "leftovers": self.leftovers,
+            **(
+                {"negative_cases": self.negative_cases}
+                if self.negative_cases is not None and len(self.negative_cases)
+                else {}
+            ),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -123,36 +149,58 @@ def _tree(data: StudyData) -> list[tuple[str, str, str, str, list[str]]]:
 
 
 def hierarchy_report(
-    data: StudyData, *, quotes: int = 3, min_participants: int = MIN_PARTICIPANTS
+    data: StudyData,
+    *,
+    quotes: int = 3,
+    min_participants: int = MIN_PARTICIPANTS,
+    quote_label: str | None = None,
 ) -> HierarchyReport:
-    """Counts, flags, quotes, matrix and leftovers for the study in `data`."""
+    """Counts, flags, quotes, matrix, leftovers and negative cases for the study in `data`."""
     import pandas as pd
 
+    from qualcode.analysis.quotes import DEFAULT_LABEL, exemplar_quotes
+
     applied = data.applied
+    assent = applied["assent"] if "assent" in applied.columns else pd.Series(False, applied.index)
+    voicing = applied[~assent]
     n_groups = len(data.transcripts)
     n_participants = len(data.participants())
     nodes = _tree(data)
 
+    # Ideas first: mentions are all coded turns (assent too); participants and groups the turns that
+    # voice the idea. An idea below the two-participant rule is a leftover.
+    ideas_of = {node_id for level, node_id, *_ in nodes if level == "idea"}
+    idea_people = (
+        voicing[voicing["participant_id"] != ""].groupby("code_id")["participant_id"].nunique()
+    )
+    repeating = {c for c in ideas_of if int(idea_people.get(c, 0)) >= min_participants}
+
     # One pass per level: map each applied row to every node that contains its code, then count
-    # distinct segments / participants / transcripts per node (the union of the children).
+    # distinct segments / participants / transcripts per node (the union of the children). Themes and
+    # constructs roll up repeating ideas only (leftovers are listed apart, method.md).
     node_of_code: list[tuple[str, int]] = [
-        (code, i) for i, (_, _, _, _, leaves) in enumerate(nodes) for code in leaves
+        (code, i)
+        for i, (level, _, _, _, leaves) in enumerate(nodes)
+        for code in leaves
+        if level == "idea" or code in repeating
     ]
     link = pd.DataFrame(node_of_code, columns=["code_id", "node"])
     joined = applied.merge(link, on="code_id", how="inner")
-    people = joined[joined["participant_id"] != ""]
+    voiced = voicing.merge(link, on="code_id", how="inner")
+    people = voiced[voiced["participant_id"] != ""]
     mentions = joined.groupby("node")["segment_id"].nunique()
     participants = people.groupby("node")["participant_id"].nunique()
-    groups = joined.groupby("node")["transcript_id"].nunique()
+    groups = voiced.groupby("node")["transcript_id"].nunique()
+    all_people = joined[joined["participant_id"] != ""].groupby("node")["participant_id"].nunique()
 
-    idea_rows = applied.groupby("code_id")
+    idea_rows = voicing.groupby("code_id")
     # Groups where an idea's identified participants voiced it (method.md: flag ideas whose
     # participants all sit in one group; an unknown speaker elsewhere does not spread it).
     people_groups = (
-        applied[applied["participant_id"] != ""].groupby("code_id")["transcript_id"].unique()
+        voicing[voicing["participant_id"] != ""].groupby("code_id")["transcript_id"].unique()
     )
     per_participant = (
-        applied[applied["participant_id"] != ""]
+        voicing[voicing["participant_id"] != ""]
         .groupby(["code_id", "participant_id"])["segment_id"]
         .nunique()
     )
@@ -163,6 +211,7 @@ def hierarchy_report(
         m = int(mentions.get(key, 0))
         p = int(participants.get(key, 0))
         g = int(groups.get(key, 0))
+        assent_only = int(all_people.get(key, 0)) - p
         flags: list[tuple[str, str]] = []
         if m == 0:
             flags.append((FLAG_NEVER_APPLIED, f"{level} never applied"))
@@ -181,7 +230,7 @@ def hierarchy_report(
                 if g > 1:
                     text = f"its participants all sit in {where[0]} (unknown speakers elsewhere)"
                 flags.append((FLAG_ONE_GROUP, text))
-            elif p == 0 and g == 1 and n_groups > 1:
+            elif p == 0 and g == 1 and n_groups > 1 and node_id in idea_rows.groups:
                 only = idea_rows.get_group(node_id)["transcript_id"].iat[0]
                 flags.append((FLAG_ONE_GROUP, f"voiced in {only} only"))
             if p >= min_participants and node_id in per_participant.index.get_level_values(0):
@@ -210,6 +259,7 @@ def hierarchy_report(
                 "mentions": m,
                 "participants": p,
                 "groups": g,
+                "assent_only": assent_only,
                 "flags": "; ".join(s for s, _ in flags),
                 "summary": voiced_sentence(g, n_groups, p, n_participants),
             }
@@ -226,12 +276,22 @@ def hierarchy_report(
         "repeating_ideas": int((ideas["participants"] >= min_participants).sum()),
         "ideas_applied": int((ideas["mentions"] > 0).sum()),
     }
+    counts["assent_only_pairs"] = int(ideas["assent_only"].sum())
+    quote_table = exemplar_quotes(
+        data, ideas["id"].tolist(), quotes, label_template=quote_label or DEFAULT_LABEL
+    )
     report = HierarchyReport(
         hierarchy=hierarchy,
         flags=flags_df,
-        quotes=_quotes(data, ideas, quotes),
-        matrix=_matrix(data, ideas),
+        quotes=quote_table.drop(columns=["idea_id"]).assign(
+            idea_id=quote_table["idea_id"],
+            idea_label=quote_table["idea_id"].map(
+                dict(zip(ideas["id"], ideas["label"], strict=True))
+            ),
+        )[_HIERARCHY_QUOTE_COLUMNS],
+        matrix=_matrix(voicing, data, ideas),
         leftovers=leftovers,
+        negative_cases=_negative_cases(data),
         n_groups=n_groups,
         n_participants=n_participants,
         facilitator_mentions_excluded=data.facilitator_mentions_excluded,
@@ -251,13 +311,63 @@ def hierarchy_report(
     report.notes.append(
         "Segments by unknown speakers count toward mentions and groups, not participants."
     )
+    report.notes.append(
+        f'Brief assent (a coded turn under {data.min_words} words, e.g. "Yeah.") is a mention but '
+        "does not voice an idea: participants and groups count the turns that do, and the "
+        "two-participant rule uses them. assent_only = participants whose only turns on the idea "
+        f"are assent ({counts['assent_only_pairs']} participant-idea pair(s) in all)."
+    )
+    report.notes.append(
+        "Themes and constructs roll up repeating ideas only; leftovers (ideas voiced by fewer than "
+        f"{min_participants} participants) are listed apart and add nothing to them."
+    )
+    report.notes.append(
+        "Negative cases: codings whose memo carries #negative (an account that runs against the "
+        "idea) are listed under the idea and not counted as voicing it."
+    )
+    from qualcode.analysis.quotes import QUOTE_RULE
+
+    report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
+    report.notes.append(COUNTS_CAVEAT)
     report.notes.extend(data.notes)
     return report
 
 
+_HIERARCHY_QUOTE_COLUMNS = [
+    "idea_id",
+    "idea_label",
+    "rank",
+    "label",
+    "reference",
+    "transcript_id",
+    "participant_id",
+    "speaker",
+    "turn",
+    "segment_id",
+    "words",
+    "flagged",
+    "also_quoted_for",
+    "text",
+]
+
+
+def _negative_cases(data: StudyData) -> pd.DataFrame:
+    """Codings flagged #negative, in codebook then data order, as NEGATIVE_COLUMNS."""
+    import pandas as pd
+
+    neg = data.negative_cases
+    if neg is None or neg.empty:
+        return pd.DataFrame([], columns=list(NEGATIVE_COLUMNS))
+    rank = {c: i for i, c in enumerate(data.code_ids)}
+    out = neg.assign(_r=neg["code_id"].map(rank)).sort_values(["_r"], kind="stable")
+    out = out.rename(columns={"code_id": "idea_id"})
+    return out[list(NEGATIVE_COLUMNS)].reset_index(drop=True)
+
+
 def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> pd.DataFrame:
-    """Minor themes and diverse cases: applied ideas voiced by fewer than two participants, and
-    ideas that fit no theme (or themes that fit no construct when the codebook has constructs)."""
+    """Leftovers (A&S): applied ideas voiced by fewer than two participants, and ideas that fit no
+    theme (or themes that fit no construct when the codebook has constructs). Not "diverse cases":
+    those are negative cases, flagged on codings (`_negative_cases`)."""
     import pandas as pd
 
     rows: list[dict[str, Any]] = []
@@ -266,7 +376,7 @@ def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> p
         reasons = []
         if idea.mentions > 0 and idea.participants < min_participants:
             who = "one participant" if idea.participants == 1 else "no identified participant"
-            reasons.append(f"voiced by {who} (diverse case)")
+            reasons.append(LEFTOVER_REASON.format(who=who))
         if cb is not None and (cb.themes or cb.constructs) and idea.parent_id == "":
             reasons.append("fits no theme")
         for reason in reasons:
@@ -308,81 +418,12 @@ def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> p
     )
 
 
-def _quotes(data: StudyData, ideas: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Up to `n` exemplar quotes per idea, chosen to spread over participants and groups first,
-    preferring identified participants and turns of some substance, then data-collection order."""
+def _matrix(voicing: pd.DataFrame, data: StudyData, ideas: pd.DataFrame) -> pd.DataFrame:
+    """Idea x group; each cell = distinct participants in that group who voiced the idea (turns
+    of brief assent left out, as in the counts)."""
     import pandas as pd
 
-    columns = [
-        "idea_id",
-        "idea_label",
-        "rank",
-        "reference",
-        "transcript_id",
-        "participant_id",
-        "speaker",
-        "turn",
-        "segment_id",
-        "text",
-    ]
-    if n <= 0 or data.applied.empty:
-        return pd.DataFrame([], columns=columns)
-    rank_of = {t: i for i, t in enumerate(data.transcripts)}
-    applied = data.applied.assign(
-        q_rank=data.applied["transcript_id"].map(rank_of),
-        q_short=data.applied["text"].str.split().str.len().fillna(0) < SHORT_QUOTE_WORDS,
-        q_unknown=data.applied["role"] != ROLE_PARTICIPANT,
-    ).sort_values(["q_rank", "turn"], kind="stable")
-    rows: list[dict[str, Any]] = []
-    by_code = dict(tuple(applied.groupby("code_id", sort=False)))
-    for idea in ideas.itertuples(index=False):
-        sub = by_code.get(idea.id)
-        if sub is None:
-            continue
-        candidates = list(sub.itertuples(index=False))
-        seen_people: set[str] = set()
-        seen_groups: set[str] = set()
-        for rank in range(1, n + 1):
-            if not candidates:
-                break
-            best = min(
-                range(len(candidates)),
-                key=lambda i: (
-                    bool(candidates[i].participant_id)
-                    and candidates[i].participant_id in seen_people,
-                    candidates[i].transcript_id in seen_groups,
-                    candidates[i].q_unknown,
-                    candidates[i].q_short,
-                    candidates[i].q_rank,
-                    candidates[i].turn,
-                ),
-            )
-            c = candidates.pop(best)
-            seen_people.add(c.participant_id)
-            seen_groups.add(c.transcript_id)
-            who = c.participant_id or c.speaker or "unknown speaker"
-            rows.append(
-                {
-                    "idea_id": idea.id,
-                    "idea_label": idea.label,
-                    "rank": rank,
-                    "reference": f"{c.transcript_id}, {who}, turn {c.turn}",
-                    "transcript_id": c.transcript_id,
-                    "participant_id": c.participant_id,
-                    "speaker": c.speaker,
-                    "turn": int(c.turn),
-                    "segment_id": c.segment_id,
-                    "text": c.text,
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _matrix(data: StudyData, ideas: pd.DataFrame) -> pd.DataFrame:
-    """Idea x group; each cell = distinct participants in that group who voiced the idea."""
-    import pandas as pd
-
-    people = data.applied[data.applied["participant_id"] != ""]
+    people = voicing[voicing["participant_id"] != ""]
     cells = people.groupby(["code_id", "transcript_id"])["participant_id"].nunique()
     table = cells.unstack(fill_value=0) if len(cells) else pd.DataFrame()
     table = table.reindex(index=ideas["id"].tolist(), columns=data.transcripts, fill_value=0)

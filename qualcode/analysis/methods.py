@@ -29,6 +29,7 @@ FROM_DATA = "from data"
 BY_HAND = "to complete by hand"
 STATUSES = (FROM_DATA, BY_HAND)
 COREQ_ITEMS: dict[int, str] = {
+    1: "Interviewer/facilitator",
     12: "Sample size",
     15: "Presence of non-participants",
     21: "Duration",
@@ -127,6 +128,28 @@ def durations(segments: pd.DataFrame) -> dict[str, float | None]:
             else None
         )
     return out
+
+
+def _one_duration(minutes: float) -> str:
+    seconds = round(minutes * 60)
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    whole = round(minutes)
+    return f"{whole} minute{'s' if whole != 1 else ''}"
+
+
+def duration_text(lo: float, hi: float) -> str:
+    """A duration or a range, worded right: "44 seconds", "1 minute", "15-24 minutes", "under a
+    minute to 3 minutes" (never "1 minutes"); `lo` and `hi` in minutes."""
+    if _one_duration(lo) == _one_duration(hi):
+        return _one_duration(lo)
+    if round(lo * 60) < 60 <= round(hi * 60):
+        return f"under a minute to {_one_duration(hi)}"
+    a, b = _one_duration(lo), _one_duration(hi)
+    unit_a, unit_b = a.split()[1].rstrip("s"), b.split()[1].rstrip("s")
+    if unit_a == unit_b:
+        return f"{a.split()[0]}-{b.split()[0]} {unit_b}s"
+    return f"{a} to {b}"
 
 
 def _number(value: float) -> str:
@@ -335,6 +358,7 @@ def methods_report(
     saturation: SaturationReport | None = None,
     saturation_options: dict[str, Any] | None = None,
     quotes: int = 3,
+    quote_label: str | None = None,
     files: dict[str, Any] | None = None,
     version: str | None = None,
     reviewed: str = "codings",
@@ -365,7 +389,9 @@ def methods_report(
     if hierarchy is None:
         hierarchy = hierarchy_report(data, quotes=0)
     if narrative is None:
-        narrative = narrative_report(data, quotes=quotes, hierarchy=hierarchy)
+        narrative = narrative_report(
+            data, quotes=quotes, hierarchy=hierarchy, quote_label=quote_label
+        )
     sat_error = ""
     if saturation is None:
         try:
@@ -423,10 +449,20 @@ def methods_report(
         parts.append(f"{len(unknown)} turn(s) by unidentified speakers ({where})")
     else:
         parts.append("no turns by unidentified speakers")
+    # The research team (COREQ items 1-8): transcripts show who facilitated, not which author.
+    item(
+        1,
+        "Transcripts record " + "; ".join(parts[:1]) + "; which author(s) facilitated is for the "
+        "researcher to state",
+        BY_HAND,
+    )
+    # Item 15 asks whether anyone besides participants and researchers was present (Tong,
+    # Sainsbury & Craig 2007): transcripts cannot show a silent observer or a relative.
     item(
         15,
-        "Transcripts record " + "; ".join(parts) + ". Silent observers are not in transcripts.",
-        FROM_DATA,
+        "Transcripts cannot show whether anyone other than participants and researchers was "
+        "present" + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else ""),
+        BY_HAND,
     )
     facts.update(facilitator_groups=int(fac_groups), unknown_speaker_turns=len(unknown))
 
@@ -436,14 +472,14 @@ def methods_report(
     facts["duration_minutes"] = {t: round(m, 1) for t, m in timed.items()}
     if timed:
         lo, hi = min(timed.values()), max(timed.values())
-        span = f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
-        value = f"{span} minutes (first to last timestamp) in {len(timed)} of {n_groups} {g_word}"
+        span = duration_text(lo, hi)
+        value = f"{span} (first to last timestamp) in {len(timed)} of {n_groups} {g_word}"
         missing = [t for t in mins if t not in timed]
         if missing:
             item(21, f"{value}; no timestamps in {', '.join(missing)}", BY_HAND)
             sentences.append(
                 (
-                    f"Timed {g_word} lasted {span} minutes from the first to the last timestamp; "
+                    f"Timed {g_word} lasted {span} from the first to the last timestamp; "
                     + todo(f"the duration of {', '.join(missing)} (no timestamps).")
                     + "",
                     BY_HAND,
@@ -451,9 +487,7 @@ def methods_report(
             )
         else:
             item(21, value, FROM_DATA)
-            sentences.append(
-                (f"The {g_word} lasted {span} minutes (first to last timestamp).", FROM_DATA)
-            )
+            sentences.append((f"The {g_word} lasted {span} (first to last timestamp).", FROM_DATA))
     else:
         item(21, "no timestamps in the transcripts", BY_HAND)
         sentences.append((todo("how long the groups lasted (no timestamps)."), BY_HAND))
@@ -626,7 +660,7 @@ def methods_report(
         (
             f"{holds}; {repeating} {'was' if repeating == 1 else 'were'} voiced by "
             f"{MIN_PARTICIPANTS} or more participants{'' if flat else ' (repeating ideas)'}"
-            + (f" and {below} by fewer (reported as diverse cases)" if below > 0 else "")
+            + (f" and {below} by fewer (reported apart as leftovers)" if below > 0 else "")
             + (f"; {never} {'was' if never == 1 else 'were'} never applied" if never > 0 else "")
             + ".",
             FROM_DATA,
@@ -693,13 +727,21 @@ def methods_report(
         FROM_DATA,
     )
     lo = hierarchy.leftovers
-    diverse = lo[(lo["kind"] == "idea") & lo["reason"].str.contains("diverse case")]
+    leftover = lo[(lo["kind"] == "idea") & lo["reason"].str.contains("leftover")]
     no_theme = lo[lo["reason"].isin(["fits no theme", "fits no construct"])]
+    negative = hierarchy.negative_cases
+    n_negative = 0 if negative is None else len(negative)
     minor = (
-        f"{len(diverse)} diverse case(s) (ideas voiced by fewer than {MIN_PARTICIPANTS} "
-        f"participants{': ' + ', '.join(diverse['id']) if len(diverse) else ''}); "
+        f"{len(leftover)} leftover idea(s) voiced by fewer than {MIN_PARTICIPANTS} participants"
+        f"{': ' + ', '.join(leftover['id']) if len(leftover) else ''}; "
         f"{len(no_theme)} idea(s) or theme(s) fitting no higher level"
         + (f": {', '.join(no_theme['id'])}" if len(no_theme) else "")
+        + f"; {n_negative} negative case(s) flagged on codings"
+        + (
+            f" ({', '.join(dict.fromkeys(negative['idea_id']))})"
+            if n_negative
+            else " (flag one with #negative in a coding's memo)"
+        )
     )
     item(32, minor, FROM_DATA)
     sentences.append((f"Counts and agreement were computed with qualcode {version}.", FROM_DATA))

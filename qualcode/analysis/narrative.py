@@ -6,11 +6,10 @@ researcher, counts from `qualcode.analysis.hierarchy` ("voiced in 4 of 5 groups 
 participants"), verbatim quotes with their group, participant and turn, and clearly marked
 placeholders ("[Write here: ...]") where the researcher writes. No prose is generated.
 
-Strongest quotes (a documented rule, not a judgement of meaning): among an idea's coded segments,
-identified participants before unknown speakers; one quote per participant before a second from
-anyone, and a new group before a group already quoted; then the longest turn (in words); ties by
-data-collection order and turn. So the N quotes are the fullest statements from as many different
-people and groups as the data allow. Quotes are whole coded turns, verbatim.
+Exemplar quotes follow one documented rule with the hierarchy (`qualcode.analysis.quotes`): a turn
+the researcher flagged (#quote) wins; otherwise quotes that exemplify (specific to the idea, keyword
+hits, moderate length, not brief assent), one idea per quote unless marked, spread across groups.
+Quotes are whole coded turns, verbatim, labelled with the participant and chosen roster attributes.
 """
 
 from __future__ import annotations
@@ -20,28 +19,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from qualcode.analysis.data import StudyData
 from qualcode.analysis.hierarchy import HierarchyReport, hierarchy_report
+from qualcode.analysis.quotes import QUOTE_RULE
 from qualcode.analysis.result import ReportResult, json_value, records
-from qualcode.model import ROLE_PARTICIPANT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-QUOTE_RULE = (
-    "Strongest quotes: identified participants first; one quote per participant and per group "
-    "before a second; then the longest turn (words); ties by data-collection order and turn."
-)
-QUOTE_COLUMNS = (
-    "idea_id",
-    "rank",
-    "segment_id",
-    "transcript_id",
-    "participant_id",
-    "speaker",
-    "turn",
-    "words",
-    "reference",
-    "text",
-)
 OUTLINE_COLUMNS = (
     "level",
     "id",
@@ -57,7 +40,8 @@ OUTLINE_COLUMNS = (
 PLACEHOLDERS = {
     "construct": "[Write here: the story this construct tells, in the language of theory.]",
     "theme": "[Write here: this theme in your words, weaving in the participants' quotes below.]",
-    "leftovers": "[Write here: how these minor themes and diverse cases relate to the story.]",
+    "leftovers": "[Write here: how these leftovers (ideas voiced by one participant, ideas that "
+    "fit no theme) and any negative cases relate to the story.]",
 }
 
 
@@ -79,7 +63,16 @@ class NarrativeReport(ReportResult):
     codebook_title: str = ""
     terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
         "outline": ("parent_id", "definition"),
-        "quotes": ("segment_id", "transcript_id", "participant_id", "speaker", "turn", "words"),
+        "quotes": (
+            "segment_id",
+            "transcript_id",
+            "participant_id",
+            "speaker",
+            "turn",
+            "words",
+            "reference",
+            "flagged",
+        ),
     }
 
     def __post_init__(self) -> None:
@@ -124,61 +117,13 @@ class NarrativeReport(ReportResult):
         return out
 
 
-def strongest_quotes(data: StudyData, idea_ids: list[str], n: int) -> pd.DataFrame:
-    """Up to `n` quotes per idea by the rule in QUOTE_RULE (verbatim coded turns)."""
-    import pandas as pd
+def strongest_quotes(
+    data: StudyData, idea_ids: list[str], n: int, *, quote_label: str | None = None
+) -> pd.DataFrame:
+    """Up to `n` exemplar quotes per idea by QUOTE_RULE (verbatim coded turns)."""
+    from qualcode.analysis.quotes import DEFAULT_LABEL, exemplar_quotes
 
-    if n <= 0 or data.applied.empty:
-        return pd.DataFrame([], columns=list(QUOTE_COLUMNS))
-    rank_of = {t: i for i, t in enumerate(data.transcripts)}
-    applied = data.applied.assign(
-        q_rank=data.applied["transcript_id"].map(rank_of).fillna(len(rank_of)),
-        q_words=data.applied["text"].fillna("").str.split().str.len().fillna(0).astype(int),
-        q_unknown=data.applied["role"] != ROLE_PARTICIPANT,
-    )
-    by_code = dict(tuple(applied.groupby("code_id", sort=False)))
-    rows: list[dict[str, Any]] = []
-    for idea in idea_ids:
-        sub = by_code.get(idea)
-        if sub is None:
-            continue
-        candidates = list(sub.itertuples(index=False))
-        people: set[str] = set()
-        groups: set[str] = set()
-        for rank in range(1, n + 1):
-            if not candidates:
-                break
-            best = min(
-                range(len(candidates)),
-                key=lambda i: (
-                    candidates[i].q_unknown,
-                    candidates[i].participant_id in people,
-                    candidates[i].transcript_id in groups,
-                    -candidates[i].q_words,
-                    candidates[i].q_rank,
-                    candidates[i].turn,
-                ),
-            )
-            c = candidates.pop(best)
-            if c.participant_id:
-                people.add(c.participant_id)
-            groups.add(c.transcript_id)
-            who = c.participant_id or c.speaker or "unknown speaker"
-            rows.append(
-                {
-                    "idea_id": idea,
-                    "rank": rank,
-                    "segment_id": c.segment_id,
-                    "transcript_id": c.transcript_id,
-                    "participant_id": c.participant_id,
-                    "speaker": c.speaker,
-                    "turn": int(c.turn),
-                    "words": int(c.q_words),
-                    "reference": f"{c.transcript_id}, {who}, turn {int(c.turn)}",
-                    "text": c.text,
-                }
-            )
-    return pd.DataFrame(rows, columns=list(QUOTE_COLUMNS))
+    return exemplar_quotes(data, idea_ids, n, label_template=quote_label or DEFAULT_LABEL)
 
 
 def _definitions(data: StudyData) -> dict[str, str]:
@@ -196,7 +141,11 @@ def _definitions(data: StudyData) -> dict[str, str]:
 
 
 def narrative_report(
-    data: StudyData, *, quotes: int = 3, hierarchy: HierarchyReport | None = None
+    data: StudyData,
+    *,
+    quotes: int = 3,
+    hierarchy: HierarchyReport | None = None,
+    quote_label: str | None = None,
 ) -> NarrativeReport:
     """The scaffold for the study in `data`; `hierarchy` reuses an already computed hierarchy."""
     if hierarchy is None:
@@ -211,7 +160,7 @@ def narrative_report(
     ideas = h.loc[h["level"] == "idea", "id"].tolist()
     report = NarrativeReport(
         outline=outline,
-        quotes=strongest_quotes(data, ideas, quotes),
+        quotes=strongest_quotes(data, ideas, quotes, quote_label=quote_label),
         leftovers=hierarchy.leftovers,
         n_groups=hierarchy.n_groups,
         n_participants=hierarchy.n_participants,
@@ -222,7 +171,14 @@ def narrative_report(
         "A scaffold, not a narrative: labels and definitions are the codebook's, counts are the "
         "hierarchy's, quotes are verbatim coded turns; write at the [Write here: ...] marks."
     )
-    report.notes.append(QUOTE_RULE)
-    report.notes.extend(n for n in hierarchy.notes if n.startswith(("Counts:", "Facilitator")))
+    report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
+    report.notes.extend(
+        n
+        for n in hierarchy.notes
+        if n.startswith(("Counts:", "Facilitator", "Brief assent", "Themes and constructs"))
+    )
+    from qualcode.analysis.hierarchy import COUNTS_CAVEAT
+
+    report.notes.append(COUNTS_CAVEAT)
     report.warnings.extend(hierarchy.warnings)
     return report

@@ -44,6 +44,7 @@ def study_report(
     data: StudyData,
     *,
     quotes: int = 3,
+    quote_label: str | None = None,
     saturation_options: dict[str, Any] | None = None,
     by: str | None = None,
     coder_a: pd.DataFrame | None = None,
@@ -67,9 +68,9 @@ def study_report(
 
     step = progress or (lambda n=1: None)
     warnings: list[str] = []
-    hierarchy = hierarchy_report(data, quotes=quotes)
+    hierarchy = hierarchy_report(data, quotes=quotes, quote_label=quote_label)
     step(1)
-    narrative = narrative_report(data, quotes=quotes, hierarchy=hierarchy)
+    narrative = narrative_report(data, quotes=quotes, hierarchy=hierarchy, quote_label=quote_label)
     step(1)
     results: list[ReportResult] = [hierarchy, narrative]
     saturation = None

@@ -75,6 +75,23 @@ TableOption = Annotated[
     str | None,
     typer.Option("--table", help="For csv: the one table to write (default: all, or the first)."),
 ]
+MinWordsOption = Annotated[
+    int,
+    typer.Option(
+        "--min-words",
+        min=1,
+        help="A coded turn shorter than this many words is brief assent: shown as a mention, not "
+        "counted toward an idea's participants (two-participant rule).",
+    ),
+]
+QuoteLabelOption = Annotated[
+    str,
+    typer.Option(
+        "--quote-label",
+        help='How each quote is labelled, from roster attributes, e.g. "{participant_id}, '
+        '{clinical_role}, {site}".',
+    ),
+]
 OrderOption = Annotated[
     str | None,
     typer.Option(
@@ -124,6 +141,7 @@ def _study(
     coder: str | None,
     include_facilitator: bool,
     order: list[str] | None = None,
+    min_words: int | None = None,
 ):
     """Read the study files and join them once (qualcode.analysis.data.load_study)."""
     from qualcode.analysis.data import EventOrderError, MultipleCodersError, load_study
@@ -167,6 +185,7 @@ def _study(
             segments_path=seg_path,
             codings_path=codings,
             roster_path=roster,
+            **({} if min_words is None else {"min_words": min_words}),
         )
     except MultipleCodersError as exc:
         exc.hint = "report on the consensus file, or pick one coder with --coder NAME"
@@ -289,6 +308,8 @@ def hierarchy(
     coder: CoderPick = None,
     include_facilitator: FacilitatorOption = False,
     quotes: Annotated[int, typer.Option("--quotes", help="Exemplar quotes per idea.")] = 3,
+    quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
+    min_words: MinWordsOption = 6,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -296,7 +317,10 @@ def hierarchy(
     """Constructs > themes > repeating ideas with mentions, participants and groups (parents count
     the union of their children), flags (below the two-participant rule, one group only, never
     applied, one participant supplying half or more), exemplar quotes with their group, participant
-    and turn, the idea x group matrix, and the leftovers (minor themes, diverse cases).
+    and turn, the idea x group matrix, the leftovers (ideas voiced by one participant, listed apart:
+    themes and constructs roll up repeating ideas only) and negative cases (#negative in a memo).
+    Brief assent (--min-words) is shown but does not voice an idea. Quotes: flag one with #quote in
+    the coding's memo; label them with --quote-label.
 
     Example: qualcode report hierarchy --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
     """
@@ -306,8 +330,11 @@ def hierarchy(
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if codebook is None:
         raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
-    _emit(hierarchy_report(data, quotes=quotes), chosen, output, table)
+    data = _study(
+        sources, segments, codings, codebook, roster, coder, include_facilitator,
+        min_words=min_words,
+    )  # fmt: skip
+    _emit(hierarchy_report(data, quotes=quotes, quote_label=quote_label), chosen, output, table)
 
 
 @report_app.command("saturation")
@@ -338,6 +365,7 @@ def saturation(
         int, typer.Option("--permutations", min=0, help="Random orders for the discovery band.")
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random orders.")] = 0,
+    min_words: MinWordsOption = 6,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -362,7 +390,10 @@ def saturation(
         raise typer.BadParameter(f"choose {' or '.join(NEW_DEFINITIONS)}", param_hint="'--new'")
     share = _threshold(threshold)
     events = _order(order)
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    data = _study(
+        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
+        min_words=min_words,
+    )  # fmt: skip
     try:
         result = saturation_report(
             data,
@@ -593,6 +624,8 @@ def narrative(
     coder: CoderPick = None,
     include_facilitator: FacilitatorOption = False,
     quotes: QuotesOption = 3,
+    quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
+    min_words: MinWordsOption = 6,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -610,8 +643,11 @@ def narrative(
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if codebook is None:
         raise typer.BadParameter("the narrative needs --codebook", param_hint="'--codebook'")
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
-    _emit(narrative_report(data, quotes=quotes), chosen, output, table)
+    data = _study(
+        sources, segments, codings, codebook, roster, coder, include_facilitator,
+        min_words=min_words,
+    )  # fmt: skip
+    _emit(narrative_report(data, quotes=quotes, quote_label=quote_label), chosen, output, table)
 
 
 @report_app.command("methods")
@@ -634,6 +670,8 @@ def methods(
     new: NewOption = "first-mention",
     order: OrderOption = None,
     quotes: QuotesOption = 3,
+    quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
+    min_words: MinWordsOption = 6,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -663,10 +701,18 @@ def methods(
     )
     sat = _saturation_options(base, run, threshold, denominator, new)
     events = _order(order)
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    data = _study(
+        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
+        min_words=min_words,
+    )  # fmt: skip
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     result = methods_report(
-        data, saturation_options=sat, quotes=quotes, reviewed=_reviewed(reviewed), **agreement
+        data,
+        saturation_options=sat,
+        quotes=quotes,
+        quote_label=quote_label,
+        reviewed=_reviewed(reviewed),
+        **agreement,
     )
     _emit(result, chosen, output, table)
 
@@ -698,6 +744,8 @@ def all_reports(
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random orders.")] = 0,
     quotes: QuotesOption = 3,
+    quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
+    min_words: MinWordsOption = 6,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -733,7 +781,10 @@ def all_reports(
         raise typer.BadParameter("report all needs --codebook", param_hint="'--codebook'")
     sat = _saturation_options(base, run, threshold, denominator, new)
     events = _order(order)
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator, events)
+    data = _study(
+        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
+        min_words=min_words,
+    )  # fmt: skip
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     with progress_bar("report all", STUDY_STEPS) as advance:
         result = study_report(
@@ -741,6 +792,7 @@ def all_reports(
             quotes=quotes,
             saturation_options={**sat, "order": events, "permutations": permutations, "seed": seed},
             by=by,
+            quote_label=quote_label,
             reviewed=_reviewed(reviewed),
             progress=advance,
             **agreement,

@@ -67,6 +67,8 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
 
 def hierarchy_outline(result: ReportResult) -> list[str]:
     """Construct > theme > idea as nested bullets with counts, flags and quotes."""
+    from qualcode.report.sections import quote_reference
+
     h = result.hierarchy  # type: ignore[attr-defined]
     quotes = result.quotes  # type: ignore[attr-defined]
     depth = {"construct": 0, "theme": 1, "idea": 2}
@@ -84,7 +86,8 @@ def hierarchy_outline(result: ReportResult) -> list[str]:
         )
         if row.level == "idea":
             for q in quotes[quotes["idea_id"] == row.id].itertuples(index=False):
-                lines.append(f'{pad}  > "{md_text(q.text)}" ({md_text(q.reference)})')
+                ref = quote_reference(q._asdict())
+                lines.append(f'{pad}  > "{md_text(q.text)}" ({md_text(ref)})')
     return lines
 
 

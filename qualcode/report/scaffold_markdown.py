@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from qualcode.report.sections import quote_reference
+
 if TYPE_CHECKING:  # pragma: no cover
     from qualcode.analysis.methods import MethodsReport
     from qualcode.analysis.narrative import NarrativeReport
@@ -54,7 +56,7 @@ def _node(node: dict[str, Any], depth: int) -> list[str]:
         for line in str(q["text"]).splitlines() or [""]:
             lines.append(f"> {md_escape(line)}".rstrip())
         lines.append(">")
-        lines.append(f"> — {md_escape(q['reference'])}; segment {md_escape(q['segment_id'])}")
+        lines.append(f"> — {md_escape(quote_reference(q))}")
         lines.append("")
     for child in node["children"]:
         lines.extend(_node(child, depth + 1))

@@ -24,7 +24,8 @@ TABLE_TITLES: dict[str, str] = {
     "flags": "Flags",
     "quotes": "Exemplar quotes",
     "matrix": "Repeating ideas x groups (participants per cell)",
-    "leftovers": "Leftovers (minor themes and diverse cases)",
+    "leftovers": "Leftovers (ideas voiced by one participant; ideas outside the tree)",
+    "negative_cases": "Negative cases (codings flagged #negative)",
     "runs": "Runs",
     "events": "New codes per event",
     "sensitivity": "Sensitivity (base 4-6, run 2-3, threshold 0%/5%)",
@@ -188,11 +189,23 @@ def _summary(result: ReportResult) -> list[tuple[str, str]]:
     return out
 
 
+def quote_reference(q: dict[str, Any]) -> str:
+    """How a quote is attributed in documents: its label (--quote-label), the turn it comes from,
+    and the mark of a turn that also stands for another idea (issue 12: never unmarked)."""
+    label = str(q.get("label") or "") or str(q.get("reference") or "")
+    text = f"{label}; segment {q.get('segment_id')}"
+    if q.get("also_quoted_for"):
+        text += f"; also quoted for {q['also_quoted_for']} (no other turn left)"
+    if q.get("flagged"):
+        text += "; chosen by the researcher"
+    return text
+
+
 def _hierarchy_tree(result: Any) -> list[Node]:
     h = result.hierarchy
     quotes: dict[str, list[Quote]] = {}
     for q in result.quotes.itertuples(index=False):
-        quotes.setdefault(q.idea_id, []).append(Quote(str(q.text), f"{q.reference}"))
+        quotes.setdefault(q.idea_id, []).append(Quote(str(q.text), quote_reference(q._asdict())))
     nodes: dict[str, Node] = {}
     top: list[Node] = []
     for row in h.itertuples(index=False):
@@ -220,10 +233,7 @@ def _narrative_tree(result: Any) -> list[Node]:
             flags=str(d["flags"] or ""),
             definition=str(d["definition"] or ""),
             placeholder=str(d["placeholder"] or ""),
-            quotes=[
-                Quote(str(q["text"]), f"{q['reference']}; segment {q['segment_id']}")
-                for q in d["quotes"]
-            ],
+            quotes=[Quote(str(q["text"]), quote_reference(q)) for q in d["quotes"]],
             children=[build(c) for c in d["children"]],
         )
 
