@@ -91,6 +91,27 @@ WARNING_KINDS = frozenset(
     }
 )
 
+_BAD_ID_START = ("=", "+", "-", "@")
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a code (or theme, construct, concern) id, or None.
+
+    Ids become coding-sheet and report headers and CSV cells: a leading = + - @ is a formula in a
+    spreadsheet, a comma, line break or control character breaks the one-line files (journals,
+    codings) they are written to.
+    """
+    if value.startswith(_BAD_ID_START):
+        return "starts with " + repr(value[0]) + " (a spreadsheet would run it as a formula)"
+    if "," in value:
+        return "contains a comma"
+    bad = next((ch for ch in value if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0), None)
+    if bad is not None:
+        what = "a line break" if bad in "\r\n" else f"a control character (U+{ord(bad):04X})"
+        return f"contains {what}"
+    return None
+
+
 _STD_TAG = "tag:yaml.org,2002:"
 _NULL_TAG = _STD_TAG + "null"
 
@@ -397,6 +418,9 @@ class _Parser:
             )
             return ""
         value = vnode.value.strip()
+        problem = id_problem(value)
+        if problem:
+            self.add("invalid-id", f"id {value!r} of {what} {problem}", _line(vnode))
         if value in self.ids:
             self.add(
                 "duplicate-id",

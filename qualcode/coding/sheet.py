@@ -231,7 +231,7 @@ def _csv_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # what Excel writes and expects
     headers = [_code_header(c.id, c.label, csv_style=True) for c in codebook.codes()]
-    writer.writerow([*FIXED_COLUMNS, *headers, MEMO, NONE])
+    writer.writerow([neutralise_formula(h) for h in (*FIXED_COLUMNS, *headers, MEMO, NONE)])
     for n, row in enumerate(rows, start=1):
         values = _row_values(row, n, len(rows), codebook, marks, memos)
         writer.writerow([neutralise_formula(v) for v in values])
@@ -274,7 +274,8 @@ def _xlsx_bytes(
     if codebook.flat_codes:
         groups.append(("codes", len(codebook.flat_codes)))
     for gi, (title, width) in enumerate(groups):
-        cell = ws.cell(row=1, column=col, value=_string(title))
+        cell = ws.cell(row=1, column=col)
+        _set_string(cell, neutralise_formula(title))
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
         fill = PatternFill("solid", fgColor=_THEME_FILLS[gi % 2])
@@ -288,7 +289,8 @@ def _xlsx_bytes(
 
     headers = [*FIXED_COLUMNS, *(f"{c.id}\n{c.label}" for c in codes), MEMO, NONE]
     for ci, value in enumerate(headers, start=1):
-        cell = ws.cell(row=header_row, column=ci, value=_string(value))
+        cell = ws.cell(row=header_row, column=ci)
+        _set_string(cell, neutralise_formula(value))
         cell.font = bold
         cell.alignment = wrap_top
     for ci, code in enumerate(codes, start=first_code):
@@ -636,7 +638,7 @@ def _read_csv(path: Path) -> _Grid:
 
 
 def _parse_code_header(header: str, known: list[str] | None) -> str:
-    first = header.split("\n", 1)[0].strip()
+    first = _unneutralise(header.split("\n", 1)[0].strip())
     if known is not None:
         for code_id in sorted(known, key=len, reverse=True):
             if first == code_id or (first.startswith(code_id) and first[len(code_id)] in ": \t"):

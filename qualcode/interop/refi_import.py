@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
+from qualcode.codebook import id_problem
 from qualcode.errors import InputFormatError
 from qualcode.interop.refi_common import (
     NOT_REFI_HINT,
@@ -145,6 +146,13 @@ def _read_codes(codes_el: Element | None, file: str, warnings: list[str]) -> lis
             return None
         seen.add(guid)
         fields, was_edited = parse_description(child_text(el, "Description"))
+        own = fields.get("id")
+        problem = id_problem(own) if isinstance(own, str) else "is not text"
+        if own is not None and problem:
+            warnings.append(
+                f"code {name!r} carries the id {own!r}, which {problem}; it gets a new id"
+            )
+            fields.pop("id")
         if was_edited:
             edited.append(name)
         color = attr(el, "color")

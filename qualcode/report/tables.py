@@ -57,7 +57,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, wrap_columns: tuple[str, .
     used: set[str] = set()
     for name, df in sheets.items():
         ws = wb.create_sheet(_sheet_name(str(name), used))
-        ws.append([str(c) for c in df.columns])
+        ws.append([_xlsx_value(str(c)) for c in df.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False, name=None):
