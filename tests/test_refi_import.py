@@ -38,7 +38,9 @@ def test_atlasti_nested_codes_import(cli, tmp_path):
     tree = codebook_tree(load_codebook(tmp_path / "o" / "codebook.yaml"))
     assert tree["title"] == "target-atlas-project"
     assert [(t["id"], t["label"]) for t in tree["themes"]] == [("T1", "Commits")]
+    # "Commits" is codable (ATLAS.ti codes are), so it stays a code beside its two sub-codes
     assert [c["label"] for c in tree["themes"][0]["repeating_ideas"]] == [
+        "Commits",
         "2022-05-10T02:05:59Z 19e4dce",
         "2022-02-11T10:39:25Z cdbfd92",
     ]
@@ -49,9 +51,15 @@ def test_atlasti9_prerelease_namespace_warns(cli, tmp_path):
     result = cli("import", "qdc", DATA / "atlasti-9-portableqda.qdc", "-o", tmp_path / "o")
     assert result.exit_code == 0
     assert "urn:QDA-XML:codebook:0:4 (a pre-release of REFI-QDA" in result.stderr
-    assert "3 codes from ATLAS.ti Win 9.0.19" in result.stdout
+    assert "4 codes from ATLAS.ti Win 9.0.19" in result.stdout
+    assert "not carried over (2):\n  - set 'codeGroup1::codeGroup1.2' (2 member(s))" in (
+        result.stdout
+    )
     data, _ = read_qdc(DATA / "atlasti-9-portableqda.qdc")
-    assert data["themes"][0]["repeating_ideas"] == [{"id": "RI1", "label": "code1.1"}]
+    assert data["themes"][0]["repeating_ideas"] == [
+        {"id": "RI1", "label": "code1"},
+        {"id": "RI2", "label": "code1.1"},
+    ]
     assert data["codes"] == [{"id": "K1", "label": "code2"}]
 
 
@@ -71,12 +79,20 @@ def test_taguette_empty_sets_tolerated(cli, tmp_path):
 
 def test_handmade_codebook_braced_guid_and_mixed_depth():
     data, summary = read_qdc(DATA / "qualcode-mini.qdc")
-    assert summary.warnings == []
+    assert summary.warnings == [
+        "code 'RI: Cost stops me going' has sub-codes and is codable; it groups them, and a "
+        "repeating idea of the same name holds its own codings",
+        "not carried over: set 'Repeating ideas (coder A)' (2 member(s)): qualcode has no sets",
+    ]
     construct = data["constructs"][0]
     assert (construct["label"], construct["color"]) == ("Theme: Access to care", "#3366CC")
     assert [t["label"] for t in construct["themes"]] == [
         "RI: Cost stops me going",
         "Other codes in Theme: Access to care",
+    ]
+    assert [i["label"] for i in construct["themes"][0]["repeating_ideas"]] == [
+        "RI: Cost stops me going",
+        "co-pay amount",
     ]
     assert construct["themes"][1]["repeating_ideas"][0]["label"] == "RI: Café-style drop-in 😊"
     assert data["codes"] == [{"id": "K1", "label": "Trust"}]

@@ -41,12 +41,22 @@ def _warn(warnings: list[str]) -> None:
         typer.echo(f"warning: {warning}", err=True)
 
 
+def _not_carried(items: list[str]) -> None:
+    if items:
+        typer.echo(f"not carried over ({len(items)}):")
+        for item in items:
+            typer.echo(f"  - {item}")
+
+
 @import_app.command("qdpx")
 def qdpx(file: FileArgument, output: OutDirOption, force: ForceOption = False) -> None:
-    """Read a .qdpx into segments.csv, codings/<user>.csv and codebook.yaml under the folder.
+    """Read a .qdpx into segments.csv, codings/<user>.csv, codebook.yaml and roster.csv under the
+    folder.
 
     Sources are split into speaker turns; each coded selection is mapped to the turns it overlaps
-    (exact offsets are kept as start_char/end_char when it is not one whole turn).
+    (exact offsets are kept as start_char/end_char when it is not one whole turn). Cases become
+    participants in roster.csv (their variables as attribute columns) and give participant_id to the
+    speakers they match. What is not carried over (sets, graphs, other notes) is listed.
 
     Example: qualcode import qdpx study.qdpx -o imported/
     """
@@ -72,6 +82,8 @@ def qdpx(file: FileArgument, output: OutDirOption, force: ForceOption = False) -
         ("  part of one turn", s.within_turn),
         ("  across several turns", s.spanning),
         ("  not mapped", s.unmapped),
+        ("participants (cases)", s.participants),
+        ("  speakers mapped to one", s.mapped_speakers),
     ]
     for what, count in rows:
         table.add_row(what, str(count))
@@ -91,6 +103,7 @@ def qdpx(file: FileArgument, output: OutDirOption, force: ForceOption = False) -
         )
     if result.codebook is None:
         typer.echo("the project has no codes: no codebook written")
+    _not_carried(s.not_carried)
     for path in files:
         typer.echo(f"wrote {path}")
 
@@ -107,5 +120,6 @@ def qdc(file: FileArgument, output: OutDirOption, force: ForceOption = False) ->
     summary, files = import_qdc(file, output, force=force)
     _warn(summary.warnings)
     typer.echo(f"{summary.codes} codes" + (f" from {summary.origin}" if summary.origin else ""))
+    _not_carried(summary.not_carried)
     for path in files:
         typer.echo(f"wrote {path}")

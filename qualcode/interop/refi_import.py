@@ -27,6 +27,7 @@ from xml.etree.ElementTree import Element
 
 from qualcode.codebook import id_problem
 from qualcode.errors import InputFormatError
+from qualcode.interop.refi_cases import SourceTurns, read_cases
 from qualcode.interop.refi_common import (
     NOT_REFI_HINT,
     NS_CODEBOOK,
@@ -73,7 +74,15 @@ class ImportSummary:
     spanning: int = 0  # overlapping several turns
     unmapped: int = 0  # overlapping no turn (whitespace, out of range, unknown code)
     unlabelled_sources: list[str] = field(default_factory=list)
+    participants: int = 0  # cases read as participants (roster.csv rows' participant ids)
+    mapped_speakers: int = 0  # (transcript, speaker) pairs given a participant id by a case
+    not_carried: list[str] = field(default_factory=list)  # what the project had and qualcode left
     warnings: list[str] = field(default_factory=list)
+
+    def drop(self, what: str) -> None:
+        """Record something not carried over: in the summary's list and as a warning."""
+        self.not_carried.append(what)
+        self.warnings.append(f"not carried over: {what}")
 
     @property
     def misaligned(self) -> int:
@@ -86,6 +95,7 @@ class ImportResult:
     codings: dict[str, pd.DataFrame]  # coder -> codings table
     codebook: dict | None  # YAML-ready data (None when the file has no codes)
     summary: ImportSummary
+    roster: pd.DataFrame | None = None  # the project's cases as participants (refi_cases)
 
 
 # --- codebook -----------------------------------------------------------------------------------
@@ -256,17 +266,26 @@ def _build_codebook(
         if not n.id:
             n.id = new_id(prefix)
 
-    # A code with sub-codes that someone coded directly gets a leaf of its own.
-    for r in roots:
-        for n in list(r.walk()):
-            if n.children and n.guid in coded:
+    # A codable code with sub-codes (ATLAS.ti writes every code codable), or one that someone
+    # coded directly, keeps a leaf of its own: only leaves hold codings in qualcode.
+    # Only codes that become constructs or themes need one (deeper ones become leaves anyway).
+    groups = [r for r in roots if r.children]
+    groups += [c for r in roots if r.height >= 3 for c in r.children if c.children]
+    for r in groups:
+        for n in [r]:
+            if n.codable or n.guid in coded:
                 own = _Node(n.guid, n.name, True, n.color, dict(n.fields), n.edited)
                 own.fields.pop("id", None)
                 n.guid = n.guid + ":group"
                 n.children.insert(0, own)
+                why = (
+                    "was also applied directly"
+                    if n.guid[: -len(":group")] in coded
+                    else ("is codable")
+                )
                 warnings.append(
-                    f"code {n.name!r} has sub-codes and was also applied directly; its own "
-                    "codings go to a repeating idea of the same name"
+                    f"code {n.name!r} has sub-codes and {why}; it groups them, and a repeating "
+                    "idea of the same name holds its own codings"
                 )
     folded: list[str] = []
 
@@ -367,6 +386,7 @@ def read_qdc(path: str | Path) -> tuple[dict | None, ImportSummary]:
     if not roots:
         return None, summary
     data, _ = _build_codebook(roots, set(), summary.warnings)
+    _sets(root, summary)
     data = {"title": path.stem, **data}
     summary.codes = _count_codes(data)
     return data, summary
@@ -596,9 +616,9 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
         if isinstance(c.tag, str) and c.tag != "TextSource"
     ]
     if other:
-        warnings.append(
-            f"{len(other)} non-text source(s) left out ({', '.join(sorted(set(other)))}); "
-            "qualcode reads text sources"
+        summary.drop(
+            f"{len(other)} non-text source(s) ({', '.join(sorted(set(other)))}): qualcode reads "
+            "text sources"
         )
     coded_guids: set[str] = set()
     for el in text_sources:
@@ -619,6 +639,7 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
     taken: set[str] = set()
     selections: dict[str, dict] = {}  # guid -> mapped selection
     source_order: list[tuple[str, list[_Turn]]] = []
+    source_turns: list[SourceTurns] = []
     whole_source = 0
     all_selections: list[dict] = []
     for el in text_sources:
@@ -659,6 +680,12 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
             row["text"] = turn.text
             segment_rows.append(row)
         source_order.append((tid, turns))
+        source_turns.append(SourceTurns(guid, tid, turns))
+        if children(el, "VariableValue"):
+            summary.drop(
+                f"{len(children(el, 'VariableValue'))} variable value(s) of source {name!r}: "
+                "qualcode keeps variables of participants, not of sources"
+            )
         summary.sources += 1
         summary.turns += len(turns)
         whole_source += len(children(el, "Coding"))
@@ -674,9 +701,24 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
             if mapped["guid"]:
                 selections[mapped["guid"]] = mapped
     if whole_source:
-        warnings.append(f"{whole_source} coding(s) of whole sources left out (not of text)")
+        summary.drop(f"{whole_source} coding(s) of whole sources (not of text)")
 
     codings_rows = _codings(all_selections, source_order, data, summary)
+    cases = read_cases(root, source_turns, selections)
+    warnings.extend(cases.warnings)
+    for what in cases.not_carried:
+        summary.drop(what)
+    if cases.participant_of:
+        from qualcode.roster import speaker_key
+
+        for row in segment_rows:
+            if not str(row["participant_id"]).strip():
+                key = (row["transcript_id"], speaker_key(str(row["speaker"])))
+                row["participant_id"] = cases.participant_of.get(key, "")
+    if cases.roster is not None:
+        summary.participants = int(cases.roster["participant_id"].nunique())
+        summary.mapped_speakers = len(cases.participant_of)
+    _report_unread(root, notes, summary)
     seg_cols = list(SEGMENT_COLUMNS) + extra_cols
     segments = pd.DataFrame(segment_rows, columns=seg_cols).fillna("")
     codings = {
@@ -693,7 +735,47 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
         codebook = {**head, **codebook}
         summary.codes = _count_codes(codebook)
     summary.qualcode_layout = data is not None
-    return ImportResult(segments, codings, codebook or None, summary)
+    return ImportResult(segments, codings, codebook or None, summary, roster=cases.roster)
+
+
+def _sets(parent: Element, summary: ImportSummary) -> None:
+    sets = child(parent, "Sets")
+    for el in children(sets, "Set") if sets is not None else []:
+        members = sum(
+            len(children(el, tag)) for tag in ("MemberCode", "MemberSource", "MemberNote")
+        )
+        name = attr(el, "name") or attr(el, "guid") or "?"
+        summary.drop(f"set {name!r} ({members} member(s)): qualcode has no sets")
+
+
+def _report_unread(root: Element, notes: dict[str, str], summary: ImportSummary) -> None:
+    """Sets, graphs, links and notes that no coding refers to: each reported as not carried."""
+    from qualcode.interop.refi_export import DATA_FORMAT
+
+    _sets(root, summary)
+    graphs = child(root, "Graphs")
+    for el in children(graphs, "Graph") if graphs is not None else []:
+        summary.drop(f"graph {attr(el, 'name') or attr(el, 'guid') or '?'!r}")
+    links = child(root, "Links")
+    if links is not None and children(links, "Link"):
+        summary.drop(f"{len(children(links, 'Link'))} link(s) between items")
+    used: set[str] = set()
+    sources = child(root, "Sources")
+    for sel in sources.iter("PlainTextSelection") if sources is not None else []:
+        for ref in [*children(sel, "NoteRef"), *sel.iter("NoteRef")]:
+            guid = normalise_guid(attr(ref, "targetGUID"))
+            if guid:
+                used.add(guid)
+    notes_el = child(root, "Notes")
+    for note in children(notes_el, "Note") if notes_el is not None else []:
+        guid = normalise_guid(attr(note, "guid"))
+        text = child_text(note, "PlainTextContent")
+        if guid in used or (text.startswith("{") and DATA_FORMAT in text[:100]):
+            continue
+        summary.drop(
+            f"note {attr(note, 'name') or guid!r} (a memo or journal entry that is not a "
+            "coding memo)"
+        )
 
 
 def _qualcode_turns(text: str, meta: dict | None, data: dict | None):
@@ -877,27 +959,37 @@ def codebook_yaml(data: dict, source: str) -> str:
 
 
 def write_import(result: ImportResult, out_dir: str | Path, *, force: bool = False) -> list[Path]:
-    """Write segments.csv, codings/<coder>.csv and codebook.yaml under `out_dir`, together or not
-    at all (`written_together`: a failure leaves no partial study). A folder that already holds
-    study files is refused unless `force` (replaced files are kept as backups)."""
-    from qualcode.io import atomic_write_text, write_codings, write_segments, written_together
+    """Write segments.csv, roster.csv (the project's cases), codings/<coder>.csv and codebook.yaml
+    under `out_dir`, together or not at all (`written_together`: a failure leaves no partial
+    study). A folder that already holds study files is refused unless `force` (replaced files are
+    kept as backups)."""
+    from qualcode.io import (
+        atomic_write_text,
+        write_codings,
+        write_dataframe_csv,
+        write_segments,
+        written_together,
+    )
 
     out = Path(out_dir)
     taken: set[str] = set()
-    targets = [out / "segments.csv"]
-    targets += [out / "codings" / coder_file_name(c, taken) for c in result.codings]
-    if result.codebook is not None:
-        targets.append(out / "codebook.yaml")
+    coding_targets = [out / "codings" / coder_file_name(c, taken) for c in result.codings]
+    roster_target = out / "roster.csv" if result.roster is not None else None
+    codebook_target = out / "codebook.yaml" if result.codebook is not None else None
+    targets = [out / "segments.csv", *coding_targets]
+    targets += [t for t in (roster_target, codebook_target) if t is not None]
     if not force:
         refuse_study_folder(out, targets)
     written: list[Path] = []
     with written_together():
         written.append(write_segments(result.segments, targets[0]))
-        for target, frame in zip(targets[1:], result.codings.values(), strict=False):
+        if roster_target is not None:
+            written.append(write_dataframe_csv(result.roster, roster_target))
+        for target, frame in zip(coding_targets, result.codings.values(), strict=True):
             written.append(write_codings(frame, target))
-        if result.codebook is not None:
+        if codebook_target is not None:
             text = codebook_yaml(result.codebook, result.summary.file)
-            written.append(atomic_write_text(targets[-1], text))
+            written.append(atomic_write_text(codebook_target, text))
     return written
 
 
