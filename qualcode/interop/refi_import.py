@@ -718,7 +718,7 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
     if cases.roster is not None:
         summary.participants = int(cases.roster["participant_id"].nunique())
         summary.mapped_speakers = len(cases.participant_of)
-    _report_unread(root, notes, summary)
+    _report_unread(root, data, summary)
     seg_cols = list(SEGMENT_COLUMNS) + extra_cols
     segments = pd.DataFrame(segment_rows, columns=seg_cols).fillna("")
     codings = {
@@ -748,8 +748,9 @@ def _sets(parent: Element, summary: ImportSummary) -> None:
         summary.drop(f"set {name!r} ({members} member(s)): qualcode has no sets")
 
 
-def _report_unread(root: Element, notes: dict[str, str], summary: ImportSummary) -> None:
-    """Sets, graphs, links and notes that no coding refers to: each reported as not carried."""
+def _report_unread(root: Element, data: dict | None, summary: ImportSummary) -> None:
+    """Sets, graphs, links and notes that no coding refers to: each reported as not carried
+    (memos on uncoded turns come back from qualcode's data note, `data`)."""
     from qualcode.interop.refi_export import DATA_FORMAT
 
     _sets(root, summary)
@@ -766,11 +767,17 @@ def _report_unread(root: Element, notes: dict[str, str], summary: ImportSummary)
             guid = normalise_guid(attr(ref, "targetGUID"))
             if guid:
                 used.add(guid)
+    restored = {
+        entry["memo"]
+        for entries in ((data or {}).get("coders") or {}).values()
+        for entry in entries
+        if isinstance(entry, dict) and "seg" in entry and entry.get("memo")
+    }
     notes_el = child(root, "Notes")
     for note in children(notes_el, "Note") if notes_el is not None else []:
         guid = normalise_guid(attr(note, "guid"))
         text = child_text(note, "PlainTextContent")
-        if guid in used or (text.startswith("{") and DATA_FORMAT in text[:100]):
+        if guid in used or text in restored or (text.startswith("{") and DATA_FORMAT in text[:100]):
             continue
         summary.drop(
             f"note {attr(note, 'name') or guid!r} (a memo or journal entry that is not a "
