@@ -395,7 +395,11 @@ def _back_up_before_replacing(tmp: Path, path: Path, keep: int | None, shown: Pa
         return
     target = backup_existing(path, keep=keep)
     if target is not None:
-        notice(f"kept the replaced {shown} as {shown.with_name(target.name)}")
+        # named as the user gave the output, unless that was a link into another folder
+        same_folder = os.path.realpath(shown.parent) == os.path.realpath(path.parent)
+        notice(
+            f"kept the replaced {shown} as {shown.with_name(target.name) if same_folder else target}"
+        )
 
 
 # Write failures that are about the output (disk full, read-only, no permission), not a bug.
@@ -1343,11 +1347,11 @@ def describe_kind(kind: tuple[str, str | None]) -> str:
         return f"{who}'s manual codings (origin manual)" if who else "manual codings"
     if name == "codings" and detail:
         return f"codings (origin {detail})"
-    return {"report": "a report", "coding sheet": "a coding sheet"}.get(name, f"a {name}")
+    return {"segments": "segments (speaker turns)"}.get(name, f"a {name}")
 
 
 def check_replace(
-    path: str | Path, writing: tuple[str, str | None], *, force: bool = False, what: str = ""
+    path: str | Path, writing: tuple[str, str | None], *, force: bool = False
 ) -> None:
     """Refuse to replace a file that holds a coder's work (manual codings), a consensus, a
     decisions log, a codebook or a roster with a different kind of output, unless `force`. The
@@ -1365,8 +1369,8 @@ def check_replace(
     ):
         return
     raise OutputError(
-        f"holds {describe_kind(existing)}; {what or 'this command'} would replace it with "
-        f"{describe_kind(writing)}",
+        f"holds {describe_kind(existing)}; writing {describe_kind(writing)} over it would "
+        "replace that work",
         file=path,
         hint="write it to another path (a report or export never replaces a study file)"
         if writing[0] == "report"

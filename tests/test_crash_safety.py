@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,10 @@ from typer.testing import CliRunner
 from qualcode.cli.main import app
 from qualcode.io import pair_problem, read_codings
 
-KILLS = 3  # per command
-BUDGET = 12.0  # seconds of kills per command, whatever the machine's speed
+# Per command; QUALCODE_CRASH_KILLS=40 QUALCODE_CRASH_BUDGET=600 pytest -s ... runs a long search
+# and prints what the kills left (the tally below).
+KILLS = int(os.environ.get("QUALCODE_CRASH_KILLS", "3"))
+BUDGET = float(os.environ.get("QUALCODE_CRASH_BUDGET", "12"))  # seconds of kills per command
 HEADER = "segment_id,code_id,coder,origin,memo,start_char,end_char\n"
 CODEBOOK = """\
 title: crash
@@ -145,6 +148,7 @@ def base(tmp_path_factory) -> dict:
 def test_killing_code_auto_at_random_moments_leaves_whole_files(base, tmp_path: Path):
     args, seconds, old, new = base["auto"]
     rng = random.Random(1504)
+    tally: Counter[str] = Counter()
     deadline = time.monotonic() + BUDGET
     for k in range(KILLS):
         if time.monotonic() > deadline:
@@ -152,17 +156,22 @@ def test_killing_code_auto_at_random_moments_leaves_whole_files(base, tmp_path: 
         folder = tmp_path / f"k{k}"
         shutil.copytree(base["folder"], folder)
         _kill_at(folder, args, rng.uniform(0.2, 1.1) * seconds)
-        assert (folder / "auto.csv").read_bytes() in (old, new)  # never a torn file
+        data = (folder / "auto.csv").read_bytes()
+        assert data in (old, new)  # never a torn file
+        stray = [n for n in _leftovers(folder) if n.endswith(".tmp")]
+        tally[("old" if data == old else "new") + (" + temp file" if stray else "")] += 1
         assert all(p.read_bytes() == old for p in folder.glob("auto.csv.*.bak"))
         stray = [n for n in _leftovers(folder) if n.endswith(".tmp")]
         assert all(n.startswith(".auto.csv.qc-") for n in stray), stray
         _check_rerun(folder, args, {"auto.csv": new})
         read_codings(folder / "auto.csv")
+    print(f"code --auto ({seconds:.1f} s a run) killed:", dict(tally))
 
 
 def test_killing_reconcile_at_random_moments_never_splits_the_pair_unnoticed(base, tmp_path):
     args, seconds, union, inter = base["reconcile"]
     rng = random.Random(1500)
+    tally: Counter[str] = Counter()
     deadline = time.monotonic() + BUDGET
     for k in range(KILLS):
         if time.monotonic() > deadline:
@@ -178,6 +187,11 @@ def test_killing_reconcile_at_random_moments_never_splits_the_pair_unnoticed(bas
             assert len(which[name]) == 1, name
         split = which["consensus.csv"] != which["consensus.decisions.csv"]
         assert (pair_problem(folder / "consensus.csv") is not None) == split
+        temp = any(n.endswith(".tmp") for n in _leftovers(folder))
+        state = (
+            "split, detected" if split else {"u": "before", "i": "after"}[which["consensus.csv"][0]]
+        )
+        tally[state + (" + temp files" if temp else "")] += 1
         for backup in folder.glob("*.bak"):  # backups are whole too
             name = backup.name.split(".2")[0]
             data = backup.read_bytes()
@@ -185,3 +199,4 @@ def test_killing_reconcile_at_random_moments_never_splits_the_pair_unnoticed(bas
         _check_rerun(folder, args, inter)
         assert pair_problem(folder / "consensus.csv") is None
         assert os.path.exists(folder / ".consensus.csv.pair.json")
+    print(f"reconcile ({seconds:.1f} s a run) killed:", dict(tally))

@@ -84,7 +84,7 @@ def test_auto_coding_onto_manual_codings_needs_force_and_names_the_backup(cli, s
     result = _auto(cli, study, alice)
     assert result.exit_code == 1
     assert "alice.csv: holds alice's manual codings (origin manual)" in result.stderr
-    assert "would replace it with codings (origin auto)" in result.stderr
+    assert "writing codings (origin auto) over it would replace that work" in result.stderr
     assert "--force" in result.stderr
     assert alice.read_text(encoding="utf-8") == ALICE and not backups_of(alice)
 
@@ -93,6 +93,24 @@ def test_auto_coding_onto_manual_codings_needs_force_and_names_the_backup(cli, s
     (backup,) = backups_of(alice)
     assert backup.read_text(encoding="utf-8") == ALICE
     assert f"note: kept the replaced {alice} as {backup}" in result.stderr
+
+
+def test_a_sheet_read_back_over_another_coders_file_needs_force(cli, study: Path):
+    sheet = study / "sheet.csv"
+    common = ("code", study / "segments.csv", "--codebook", study / "codebook.yaml")
+    assert cli(*common, "--coder", "bob", "--sheet", sheet).exit_code == 0
+    alice = study / "codings" / "alice.csv"
+    back = ("code", "--codebook", study / "codebook.yaml", "--from-sheet", sheet)
+    result = cli(*back, "--coder", "bob", "-o", alice)
+    assert result.exit_code == 1
+    assert "holds alice's manual codings (origin manual)" in result.stderr
+    assert "writing bob's manual codings (origin manual) over it" in result.stderr
+    assert alice.read_text(encoding="utf-8") == ALICE
+    mine = study / "codings" / "bob.csv"  # bob's own file: replaced, and the backup named
+    result = cli(*back, "--coder", "bob", "-o", mine)
+    assert result.exit_code == 0, result.stderr
+    (backup,) = backups_of(mine)
+    assert f"note: kept the replaced {mine} as {backup}" in result.stderr
 
 
 @pytest.mark.parametrize("target", ["codings/alice.csv", "codebook.yaml", "consensus.csv"])
@@ -105,7 +123,7 @@ def test_ingest_over_study_work_needs_force(cli, study: Path, target: str):
     assert result.exit_code == 1
     kind = {"codings/alice.csv": "alice's manual codings", "codebook.yaml": "a codebook"}
     assert f"holds {kind.get(target, 'a consensus')}" in result.stderr
-    assert "the segments would replace it with a segments" in result.stderr
+    assert "writing segments (speaker turns) over it" in result.stderr
     assert (study / target).read_bytes() == before
     assert cli("ingest", study / "g1.txt", "-o", study / target, "--force").exit_code == 0
 
@@ -117,7 +135,7 @@ def test_reconcile_onto_a_coders_file_needs_force_but_replaces_its_own_consensus
     result = cli("reconcile", a, b, "--strategy", "union", "-o", bob_file)
     assert result.exit_code == 1
     assert "holds bob's manual codings" in result.stderr
-    assert "the consensus would replace it with a consensus" in result.stderr
+    assert "writing a consensus over it would replace that work" in result.stderr
     out = study / "consensus.csv"
     assert cli("reconcile", a, b, "--strategy", "union", "-o", out).exit_code == 0
     result = cli("reconcile", a, b, "--strategy", "intersection", "-o", out)  # same kind: replaced
@@ -143,7 +161,8 @@ def test_a_report_never_replaces_a_codebook_without_force(cli, study: Path):
     args += ("--codings", study / "codings" / "bob.csv")
     result = cli(*args, "-o", study / "codebook.yaml", "-f", "md")
     assert result.exit_code == 1
-    assert "holds a codebook; the report would replace it with a report" in result.stderr
+    assert "holds a codebook; writing a report over it would replace that work" in result.stderr
+    assert "a report or export never replaces a study file" in result.stderr
 
 
 def test_import_into_a_study_folder_needs_force(cli, tmp_path: Path):

@@ -76,7 +76,7 @@ def protect_inputs(
                 continue
             files.extend(_transcripts_in(path) if path.is_dir() else [path])
     refuse_overwriting_inputs(output, files, what=what)
-    check_replace(output, writes, force=force, what=what)
+    check_replace(output, writes, force=force)
 
 
 def _transcripts_in(folder: Path) -> list[Path]:
