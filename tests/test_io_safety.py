@@ -59,10 +59,10 @@ def _auto(cli, study: Path, out: Path, *extra: str):
     )  # fmt: skip
 
 
-def _reconcile(study: Path, *extra: str, env: dict | None = None):
+def _reconcile(study: Path, *extra: str, env: dict | None = None, out: str = "consensus.csv"):
     """reconcile alice and bob into consensus.csv: killed at a crash point in a subprocess (env),
     else in-process. Returns (exit code, stderr)."""
-    args = ["reconcile", "codings/alice.csv", "codings/bob.csv", "-o", "consensus.csv", *extra]
+    args = ["reconcile", "codings/alice.csv", "codings/bob.csv", "-o", out, *extra]
     if env:
         done = subprocess.run(
             [sys.executable, "-m", "qualcode", *args],
@@ -242,7 +242,7 @@ def test_a_kill_in_the_write_path_never_leaves_an_unnoticed_split_pair(study: Pa
         assert consensus != union["consensus.csv"] and log == union["consensus.decisions.csv"]
         assert problem is not None and "are not from the same run" in problem
         # a reader says so: a report on the consensus, a replay of the log
-        replay = _reconcile(study, "--decisions", "consensus.decisions.csv", "-o", "again.csv")
+        replay = _reconcile(study, "--decisions", "consensus.decisions.csv", out="again.csv")
         assert "warning: " in replay[1] and "not from the same run" in replay[1]
     else:
         assert (consensus, log) == tuple(union.values()) and problem is None
