@@ -87,3 +87,22 @@ def test_readme_quick_start_names_what_the_main_command_installs(repo):
     missing = [d for d in map(_name, project["dependencies"]) if d not in quick_start]
     assert not missing, f"the README's quick start does not say it installs {missing}"
     assert "python 3.11" in quick_start
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("QUALCODE_USER_STACK"),
+    reason="run by .ci/run, which must install every optional extra so that its tests run",
+)
+def test_ci_installs_every_optional_extra(repo):
+    # A test of an optional feature skips where its extra is missing; in CI nothing may skip for that.
+    from importlib.metadata import PackageNotFoundError, version
+
+    project = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    missing = []
+    for extra, requirements in project["optional-dependencies"].items():
+        for requirement in requirements:
+            try:
+                version(_name(requirement))
+            except PackageNotFoundError:
+                missing.append(f"{_name(requirement)} (extra [{extra}])")
+    assert not missing, f"the README test command does not install {missing}"
