@@ -1,8 +1,13 @@
 """Safe reading and writing of study files.
 
 Writes are atomic (temp file in the same folder + fsync + os.replace), so a crash or Ctrl-C never
-leaves a truncated file; anything replaced is first copied to a timestamped backup. Readers check the
-file contracts of docs/architecture.md and raise `ContractError` naming the file, row and fix.
+leaves a truncated file; anything replaced is first kept as a timestamped backup (a hard link or an
+atomic copy; none for unchanged content; the last KEEP_BACKUPS per file). Temp files carry the
+writing process's id, so a later run removes those a killed run left; each output is locked while a
+run writes it; a consensus and its decisions log land together, with a manifest that tells a reader
+when a kill split them (`written_together`, `pair_problem`). What the write path did on the side is
+passed to `notice` (the CLI prints it). Readers check the file contracts of docs/architecture.md and
+raise `ContractError` naming the file, row and fix.
 CSV files are read as strings with no NA guessing: a speaker called "NA" stays "NA".
 """
 

@@ -7,6 +7,7 @@ test_io_safety.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -25,7 +26,7 @@ from qualcode.io import pair_problem, read_codings
 
 # Per command; QUALCODE_CRASH_KILLS=40 QUALCODE_CRASH_BUDGET=600 pytest -s ... runs a long search
 # and prints what the kills left (the tally below).
-KILLS = int(os.environ.get("QUALCODE_CRASH_KILLS", "3"))
+KILLS = int(os.environ.get("QUALCODE_CRASH_KILLS", "4"))
 BUDGET = float(os.environ.get("QUALCODE_CRASH_BUDGET", "12"))  # seconds of kills per command
 HEADER = "segment_id,code_id,coder,origin,memo,start_char,end_char\n"
 CODEBOOK = """\
@@ -83,12 +84,40 @@ def _timed(folder: Path, args: list[str]) -> float:
 
 
 def _kill_at(folder: Path, args: list[str], delay: float) -> None:
+    """kill -9 `delay` seconds after the start (a run that ended before is not killed)."""
     proc = _run(folder, args)
     try:
-        proc.wait(timeout=delay)  # finished before the kill: fine, a kill after the end
+        proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+def _kill_while_writing(folder: Path, args: list[str], delay: float) -> None:
+    """kill -9 `delay` seconds after the first temp file of the run appears: a random moment of
+    the short write phase (writing, backups, manifests, renames), which a kill timed from the
+    start rarely hits."""
+    proc = _run(folder, args)
+    limit = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < limit:
+        if any(name.endswith(".tmp") for name in os.listdir(folder)):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=delay)
+            break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.001)  # poll for the temp file about every millisecond
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _kill(folder: Path, args: list[str], seconds: float, rng: random.Random, k: int) -> str:
+    """Every other kill is timed within the write phase."""
+    if k % 2:
+        _kill_while_writing(folder, args, rng.uniform(0, 0.05))
+        return "writing: "
+    _kill_at(folder, args, rng.uniform(0.2, 1.1) * seconds)
+    return "any time: "
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -155,11 +184,11 @@ def test_killing_code_auto_at_random_moments_leaves_whole_files(base, tmp_path: 
             break
         folder = tmp_path / f"k{k}"
         shutil.copytree(base["folder"], folder)
-        _kill_at(folder, args, rng.uniform(0.2, 1.1) * seconds)
+        when = _kill(folder, args, seconds, rng, k)
         data = (folder / "auto.csv").read_bytes()
         assert data in (old, new)  # never a torn file
         stray = [n for n in _leftovers(folder) if n.endswith(".tmp")]
-        tally[("old" if data == old else "new") + (" + temp file" if stray else "")] += 1
+        tally[when + ("old" if data == old else "new") + (" + temp file" if stray else "")] += 1
         assert all(p.read_bytes() == old for p in folder.glob("auto.csv.*.bak"))
         stray = [n for n in _leftovers(folder) if n.endswith(".tmp")]
         assert all(n.startswith(".auto.csv.qc-") for n in stray), stray
@@ -178,7 +207,7 @@ def test_killing_reconcile_at_random_moments_never_splits_the_pair_unnoticed(bas
             break
         folder = tmp_path / f"k{k}"
         shutil.copytree(base["folder"], folder)
-        _kill_at(folder, args, rng.uniform(0.2, 1.1) * seconds)
+        when = _kill(folder, args, seconds, rng, k)
         # each file is whole: the union (before) or the intersection (this run)
         which = {}
         for name in union:
@@ -191,7 +220,7 @@ def test_killing_reconcile_at_random_moments_never_splits_the_pair_unnoticed(bas
         state = (
             "split, detected" if split else {"u": "before", "i": "after"}[which["consensus.csv"][0]]
         )
-        tally[state + (" + temp files" if temp else "")] += 1
+        tally[when + state + (" + temp files" if temp else "")] += 1
         for backup in folder.glob("*.bak"):  # backups are whole too
             name = backup.name.split(".2")[0]
             data = backup.read_bytes()
