@@ -570,3 +570,22 @@ def test_bundled_study_candidate_idea_in_its_readme(repo, tmp_path):
     assert (candidate.id, candidate.participants, candidate.groups) == ("NEW1", 5, 5)
     readme = " ".join((repo / "sample_transcripts/README.md").read_text(encoding="utf-8").split())
     assert f'`NEW1` "{candidate.label}"' in readme
+
+
+def test_calibrating_against_codings_with_an_unknown_code_is_an_error_naming_the_row(cli, study):
+    (study / "human.csv").write_text(
+        "segment_id,code_id,coder\ngroup1:2,BODY,ann\ngroup1:3,TRAVLE,ann\n", encoding="utf-8"
+    )
+    result = cli(
+        "suggest",
+        "codes",
+        study / "transcripts",
+        "--codebook",
+        study / "codebook.yaml",
+        "--calibrate",
+        study / "human.csv",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {study / 'human.csv'}:3: code 'TRAVLE' is not in the codebook"
+    )

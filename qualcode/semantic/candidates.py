@@ -49,6 +49,7 @@ QUOTES = 3
 QUOTE_CHARS = 300
 LABEL_WORDS = 3
 BLOCK = 1024  # rows of the similarity matrix computed at once
+MAX_GROUP = 1000  # turns one proposal may hold (its nearest)
 
 # English function words and focus-group fillers: never a label word.
 STOP_WORDS = frozenset(
@@ -120,27 +121,28 @@ def _content_words(text: str) -> list[str]:
 
 def community_detection(vectors: np.ndarray, threshold: float, min_size: int) -> list[list[int]]:
     """Groups of row indices (sentence-transformers' `community_detection`, see the module doc);
-    each group is ordered by cosine to the turn that proposed it, that turn first."""
+    each group is ordered by cosine to the turn that proposed it, that turn first. A proposal holds
+    at most `MAX_GROUP` turns (its nearest), so memory stays bounded at a low threshold."""
     import numpy as np
 
     n = len(vectors)
-    proposals: list[list[int]] = []
+    proposals: list[np.ndarray] = []
     for start in range(0, n, BLOCK):
         sims = vectors[start : start + BLOCK] @ vectors.T
         for r in range(sims.shape[0]):
             row = sims[r]
             near = np.nonzero(row >= threshold)[0]
             if len(near) >= min_size:
-                near = near[np.argsort(-row[near], kind="stable")]
-                proposals.append(near.tolist())
+                near = near[np.argsort(-row[near], kind="stable")[:MAX_GROUP]]
+                proposals.append(near.astype(np.int32))
     proposals.sort(key=len, reverse=True)  # stable: equal sizes keep row order
-    taken: set[int] = set()
+    taken = np.zeros(n, dtype=bool)
     groups: list[list[int]] = []
     for members in proposals:
-        free = [i for i in members if i not in taken]
+        free = members[~taken[members]]
         if len(free) >= min_size:
-            groups.append(free)
-            taken.update(free)
+            groups.append(free.tolist())
+            taken[free] = True
     return groups
 
 

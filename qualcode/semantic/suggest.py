@@ -332,12 +332,22 @@ def calibrate(
     code_index = {cid: c for c, cid in enumerate(suggestions.code_ids)}
     unit_index = {sid: u for u, sid in enumerate(ids)}
     a = np.zeros((len(ids), len(code_index)), dtype=bool)
-    for sid, cid in zip(
-        human["segment_id"].astype(str).str.strip(),
-        human["code_id"].astype(str).str.strip(),
-        strict=True,
+    for i, (sid, cid) in enumerate(
+        zip(
+            human["segment_id"].astype(str).str.strip(),
+            human["code_id"].astype(str).str.strip(),
+            strict=True,
+        )
     ):
-        if sid in unit_index and cid in code_index:
+        if cid and cid not in code_index:
+            from qualcode.io import row_location
+
+            raise QualcodeError(
+                f"code {cid!r} is not in the codebook",
+                **row_location(human, human_path, i, "code_id"),
+                hint="calibrate against codings made with the same codebook",
+            )
+        if sid in unit_index and cid:
             a[unit_index[sid], code_index[cid]] = True
     scores = suggestions.scores[rows]
     best = np.argmax(scores, axis=1)
