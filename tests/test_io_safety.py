@@ -311,6 +311,7 @@ def test_a_second_writer_fails_naming_the_first_and_a_stale_lock_is_taken_over(c
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+        holder.stdout.close()
     # the holder ended (as a crash would end it): its lock file is stale, and taken over
     lock = study / ".consensus.csv.lock"
     lock.write_text(f"{holder.pid}\n")
