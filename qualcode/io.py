@@ -1188,6 +1188,9 @@ def read_codings(path: str | Path) -> pd.DataFrame:
         required=CODING_FILE_REQUIRED,
         synonyms=CODING_SYNONYMS,
     )
+    from qualcode.filekinds import refuse_other_kind
+
+    refuse_other_kind(df.columns, path)  # a decisions log, segments, a sheet, a roster
     require_columns(df, CODING_FILE_REQUIRED, path, "codings")
     warn_if_split(path)  # a consensus whose decisions log is from another run
     note = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from qualcode.io import read_codings
+from qualcode.model import CODING_COLUMNS
 
 CODEBOOK = textwrap.dedent(
     """\
@@ -49,8 +50,9 @@ def study(tmp_path, codebook: str = CODEBOOK):
 
 
 def rows(path):
+    """The contract columns (text_hash and codebook are checked in test_text_hashes.py)."""
     df = read_codings(path)
-    return [tuple(r) for r in df.itertuples(index=False)]
+    return [tuple(r) for r in df[list(CODING_COLUMNS)].itertuples(index=False)]
 
 
 def test_auto_writes_codings_without_facilitator_turns(cli, tmp_path):

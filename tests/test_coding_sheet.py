@@ -219,7 +219,7 @@ def test_duplicated_row_skip_with_codes_and_transcript_changes(study):
     assert [str(f) for f in err.value.findings] == [
         f"{path}:Coding!L6: segment 'g1:4' is marked none but has codes",
         f"{path}:Coding!G8: the text of segment 'g2:2' changed in the transcripts since the sheet "
-        "was written",
+        "was written (transcript g2)",
         f"{path}:Coding!A10: segment 'g1:2' appears twice (also at row 4)",
     ]
 

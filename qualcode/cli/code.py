@@ -191,7 +191,9 @@ def _code_auto(
             pattern_timeout=pattern_timeout,
             progress=advance,
         )
-    write_codings(codings, output)
+    from qualcode.provenance import stamp
+
+    write_codings(stamp(codings, segments, codebook), output)
     summary, totals = summarise_codings(codings, segments, codebook)
     _print_summary(summary, totals, output, include_facilitator)
 

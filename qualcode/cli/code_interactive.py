@@ -59,7 +59,12 @@ def run_interactive(
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
     segments = _load_segments(sources, roster)
-    session = CodingSession(segments, book, coder, output, include_facilitator=include_facilitator)
+    from qualcode.cli.checks import recode_hint
+
+    with recode_hint():  # resuming a file whose turns moved since (a re-ingested transcript)
+        session = CodingSession(
+            segments, book, coder, output, include_facilitator=include_facilitator
+        )
     console = stdout_console()
     say = _plain(console)
     if session.repaired == "dropped":

@@ -40,6 +40,10 @@ def write_sheet(
     _print_warnings(warnings)
     segments = _load_segments(sources, roster)
     existing = read_codings(codings) if codings.exists() else None
+    if existing is not None:
+        from qualcode.cli.checks import check_text
+
+        check_text(existing, codings, segments)  # pre-filling marks onto turns that moved
     backup = None
     if sheet.exists():
         backup = backup_existing(sheet)

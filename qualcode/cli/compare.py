@@ -117,6 +117,11 @@ def compare(
             param_hint="'--reviewed'",
         )
     segs = read_segments(segments) if segments is not None else None
+    from qualcode.cli.checks import check_text, warn_codebook
+
+    for df, path in ((a, coder_a), (b, coder_b)):
+        check_text(df, path, segs, segments)  # turns moved since coding: never compare them
+    warn_codebook(cb, [(str(coder_a), a), (str(coder_b), b)])
     kwargs = dict(
         codebook=cb,
         segments=segs,

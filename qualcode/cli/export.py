@@ -78,7 +78,12 @@ def qdpx(
     protect_inputs(output, segments, codings, codebook, roster, what="the project")
     # About 1 s per MB of segments.csv: a bar (one step per transcript) from ~1 s of work on.
     big = segments.is_file() and segments.stat().st_size >= PROGRESS_SEGMENTS_BYTES
-    with progress_bar("Exporting transcripts", None) if big else nullcontext() as advance:
+    from qualcode.cli.checks import recode_hint
+
+    with (
+        recode_hint(),
+        progress_bar("Exporting transcripts", None) if big else nullcontext() as advance,
+    ):
         summary = export_qdpx(
             segments, codings, codebook, output, roster_path=roster, name=name, progress=advance
         )

@@ -156,8 +156,55 @@ def ingest(
 
     sources = [s.source for s in result.summaries] + [path for path, _ in result.skipped]
     refuse_overwriting_inputs(output, [*sources, roster], what="the segments")
+    moved = _moved_turns(output, result.segments)
     write_segments(result.segments, output)
     _render(result, output, stdout_console(), stderr_console())
+    if moved:
+        stderr_console().print(moved, markup=False, highlight=False, soft_wrap=True)
+
+
+def _moved_turns(output: Path, new) -> str | None:
+    """A warning when `output` is a segments file whose turns change (text edited, turns shifted
+    by an edit above them) while codings files in the study refer to them: those codings would
+    point at other words. The codings in `<folder of output>/codings/` are looked at."""
+    from qualcode.errors import QualcodeError
+    from qualcode.io import read_codings, read_segments
+    from qualcode.provenance import text_hash
+
+    if not output.is_file():
+        return None
+    try:
+        old = read_segments(output)
+    except QualcodeError:
+        return None  # not a segments file we can read: nothing is compared
+    now = dict(zip(new["segment_id"], map(text_hash, new["text"]), strict=True))
+    changed = {
+        sid
+        for sid, text in zip(old["segment_id"], old["text"], strict=True)
+        if now.get(sid) != text_hash(text)
+    }
+    if not changed:
+        return None
+    users: list[str] = []
+    folder = output.parent / "codings"
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        try:
+            codings = read_codings(path)
+        except QualcodeError:
+            continue
+        rows = int(codings["segment_id"].isin(changed).sum())
+        if rows:
+            users.append(f"{path} ({rows} rows)")
+    if not users:
+        return None
+    transcripts = sorted(set(old.loc[old["segment_id"].isin(changed), "transcript_id"]))
+    return (
+        f"warning: {len(changed)} turns of {', '.join(transcripts)} changed or moved in {output}, "
+        f"and codings refer to them: {', '.join(users)}. Those codings now point at other words; "
+        "commands that join them to the segments stop with an error. Carry them over with: "
+        f"qualcode recode-map OLD_SEGMENTS {output} CODINGS -o NEW_CODINGS (OLD_SEGMENTS: the "
+        f"replaced {output.name}, kept as a backup beside it)"
+    )
 
 
 def _render(result, output: Path, out, err) -> None:

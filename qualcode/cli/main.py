@@ -100,6 +100,7 @@ from qualcode.cli.export import export_app as _export_app  # noqa: E402
 from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
 from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
 from qualcode.cli.init import init as _init  # noqa: E402
+from qualcode.cli.recode import recode_map as _recode_map  # noqa: E402
 from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
 from qualcode.cli.suggest import suggest_app as _suggest_app  # noqa: E402
@@ -110,6 +111,7 @@ app.add_typer(_codebook_app, name="codebook")
 app.command("code")(_code)
 app.command("compare")(_compare)
 app.command("reconcile")(_reconcile)
+app.command("recode-map")(_recode_map)
 app.add_typer(_report_app, name="report")
 app.add_typer(_suggest_app, name="suggest")
 app.add_typer(_export_app, name="export")

@@ -174,6 +174,12 @@ def reconcile(
     seg_df = read_segments(segments) if segments is not None else None
     book = _load_codebook(codebook) if codebook is not None else None
     replay = read_decisions(decisions) if decisions is not None else None
+    from qualcode.cli.checks import check_text, warn_codebook
+    from qualcode.provenance import carry
+
+    for df, path in ((a, coder_a), (b, coder_b)):
+        check_text(df, path, seg_df, segments)
+    warn_codebook(book, [(str(coder_a), a), (str(coder_b), b)])
     pair = prepare_pair(
         a,
         b,
@@ -198,7 +204,7 @@ def reconcile(
             return
         with written_together(manifest=True):  # the log's final rewrite and the consensus
             result = session.finish()
-            write_codings(result.consensus, output)
+            write_codings(carry(result.consensus, (a, b), seg_df, book), output)
         _print_summary(result, output, log_path)
         return
 
@@ -220,7 +226,7 @@ def reconcile(
             )
         raise
     with written_together(manifest=True):  # a consensus never lands without its decisions log
-        write_codings(result.consensus, output)
+        write_codings(carry(result.consensus, (a, b), seg_df, book), output)
         write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
     _print_summary(result, output, log_path)
 

@@ -173,10 +173,15 @@ def _study(
         from qualcode.codebook import load_codebook
 
         cb = load_codebook(codebook)
+    from qualcode.cli.checks import check_text, warn_codebook
+
+    codings_df = read_codings(codings)
+    check_text(codings_df, codings, seg_df, seg_path)  # turns moved since coding: wrong quotes
+    warn_codebook(cb, [(str(codings), codings_df)])
     try:
         return load_study(
             seg_df,
-            read_codings(codings),
+            codings_df,
             codebook=cb,
             roster=roster_df,
             coder=coder,

@@ -21,6 +21,7 @@ The codings file itself is the session's state. Decided once:
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,13 @@ from typing import TYPE_CHECKING
 from qualcode.coding.session import append_rows, repair_tail
 from qualcode.errors import ContractError, QualcodeError
 from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, Codebook
+from qualcode.provenance import (
+    PROVENANCE_COLUMNS,
+    changed_segments,
+    check_text,
+    codebook_identity,
+    text_hash,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -110,6 +118,8 @@ class CodingSession:
             per.setdefault(self._rows[self._position[sid]]["transcript_id"], []).append(i)
         self._in_transcript = {i: (k + 1, len(v)) for v in per.values() for k, i in enumerate(v)}
         self.repaired = repair_tail(self.output)
+        self._columns = self._file_columns()
+        self._identity = codebook_identity(codebook)
         self.decisions: dict[str, tuple[tuple[str, ...], str]] = self._load()
         self.resumed = sum(sid in self._item_index for sid in self.decisions)
         self.skipped: set[str] = set()
@@ -119,12 +129,27 @@ class CodingSession:
         self._load_draft()
 
     # -- loading ----------------------------------------------------------------------------------
+    def _file_columns(self) -> list[str]:
+        """The columns rows are written with: the contract plus text_hash and codebook (issue
+        13), unless the file being resumed was started without them (its header stays)."""
+        full = [*CODING_COLUMNS, *PROVENANCE_COLUMNS]
+        if not self.output.exists() or not self.output.stat().st_size:
+            return full
+        with open(self.output, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+        return full if all(c in header for c in PROVENANCE_COLUMNS) else list(CODING_COLUMNS)
+
     def _load(self) -> dict[str, tuple[tuple[str, ...], str]]:
         from qualcode.io import read_codings
 
         if not self.output.exists() or not self.output.read_bytes().strip():
             return {}
         df = read_codings(self.output)
+        changed = [s for s in changed_segments(df, self._segments_frame()) if s in self._position]
+        if changed:  # the transcript was re-ingested since: these marks belong to other words
+            check_text(
+                df[df["segment_id"].isin(changed)], self._segments_frame(), codings_file=self.output
+            )
         others = df["coder"][(df["coder"] != "") & (df["coder"] != self.coder)]
         if len(others):
             i = int(others.index[0])
@@ -267,7 +292,7 @@ class CodingSession:
             return False
         rows = self._rows_for(sid, decision)
         if previous is None:
-            append_rows(self.output, CODING_COLUMNS, rows)
+            append_rows(self.output, self._columns, rows)
         else:
             self._rewrite(replace={sid: rows})
         self.decisions[sid] = decision
@@ -332,10 +357,18 @@ class CodingSession:
     # -- the file ---------------------------------------------------------------------------------
     def _rows_for(self, sid: str, decision: tuple[tuple[str, ...], str]) -> list[tuple[str, ...]]:
         codes, memo = decision
+        extra: tuple[str, ...] = ()
+        if len(self._columns) > len(CODING_COLUMNS):
+            extra = (text_hash(self._rows[self._position[sid]]["text"]), self._identity)
         return [
-            (sid, code, self.coder, ORIGIN_MANUAL, memo if i == 0 else "", "", "")
+            (sid, code, self.coder, ORIGIN_MANUAL, memo if i == 0 else "", "", "", *extra)
             for i, code in enumerate(codes or ("",))
         ]
+
+    def _segments_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self._rows, columns=["segment_id", "transcript_id", "text"])
 
     def _rewrite(
         self, replace: dict[str, list[tuple[str, ...]]], *, only_if_unordered: bool = False
@@ -353,7 +386,7 @@ class CodingSession:
         parts = []
         for sid, block in df.groupby("segment_id", sort=False):
             if sid in replace:
-                block = pd.DataFrame(replace[sid], columns=list(CODING_COLUMNS))
+                block = pd.DataFrame(replace[sid], columns=self._columns)
             parts.append(block)
         out = pd.concat(parts, ignore_index=True) if parts else df
         rank = out["segment_id"].map(lambda s: self._position.get(s, len(self._position)))

@@ -514,11 +514,14 @@ def _codebook_sheet(ws, codebook: Codebook) -> None:
 
 
 def _meta_sheet(ws, codebook: Codebook, coder: str, rows: list[dict]) -> None:
+    from qualcode.provenance import codebook_identity
+
     ws.sheet_state = "hidden"
     for key, *values in (
         ("format", SHEET_FORMAT),
         ("coder", coder),
         ("codebook", codebook.title or (Path(codebook.source).name if codebook.source else "")),
+        ("codebook_id", codebook_identity(codebook)),
         ("codes", *codebook.code_ids()),
         ("segments", len(rows)),
     ):
@@ -757,7 +760,7 @@ def read_coding_sheet(
         ci = columns.get(name)
         return row[ci] if ci is not None and ci < len(row) else ""
 
-    decided: dict[int, tuple[str, list[str], str]] = {}  # n -> (segment_id, codes, memo)
+    decided: dict[int, tuple[str, list[str], str, str]] = {}  # n -> (segment_id, codes, memo, hash)
     untouched = {False: 0, True: 0}  # rows nobody marked: participant rows, context rows
     seen: dict[int, int] = {}
     total: int | None = None
@@ -826,11 +829,13 @@ def read_coding_sheet(
             )
             continue
         if seg_text is not None and text_hash(seg_text[sid]) != digest:
+            transcript = get(row, "transcript").strip()
             error(
                 r,
                 columns["text"],
                 "changed-text",
-                f"the text of segment {sid!r} changed in the transcripts since the sheet was written",
+                f"the text of segment {sid!r} changed in the transcripts since the sheet was written"
+                + (f" (transcript {_unneutralise(transcript)})" if transcript else ""),
             )
             continue
         applied: list[str] = []
@@ -874,7 +879,7 @@ def read_coding_sheet(
         if flags[SKIP] or not (applied or flags[NONE] or memo):
             untouched[context] += 1  # not reviewed: the coder said nothing about this row
             continue
-        decided[n] = (sid, applied, memo)
+        decided[n] = (sid, applied, memo, digest)
     if total is not None:
         for n in range(1, total + 1):
             if n not in seen:
@@ -900,12 +905,30 @@ def read_coding_sheet(
             file=str(path),
             hint="fix the cells named above (or write a fresh sheet) and read it again",
         )
+    from qualcode.provenance import CODEBOOK, TEXT_HASH, codebook_identity
+
+    # The sheet's check cell holds the hash of the text the coder saw: it goes into the codings.
+    identity = codebook_identity(codebook) if codebook is not None else ""
+    if not identity and grid.meta and grid.meta.get("codebook_id"):
+        identity = grid.meta["codebook_id"][0]
     out_rows = []
     for n in sorted(decided):
-        sid, applied, memo = decided[n]
+        sid, applied, memo, digest = decided[n]
         for i, code_id in enumerate(applied or [""]):
-            out_rows.append((sid, code_id, coder, ORIGIN_MANUAL, memo if i == 0 else "", "", ""))
-    out = pd.DataFrame(out_rows, columns=list(CODING_COLUMNS))
+            out_rows.append(
+                (
+                    sid,
+                    code_id,
+                    coder,
+                    ORIGIN_MANUAL,
+                    memo if i == 0 else "",
+                    "",
+                    "",
+                    digest,
+                    identity,
+                )
+            )
+    out = pd.DataFrame(out_rows, columns=[*CODING_COLUMNS, TEXT_HASH, CODEBOOK])
     out.attrs[COUNTS_ATTR] = {
         "rows": len(decided) + untouched[False] + untouched[True],
         "reviewed": len(decided),

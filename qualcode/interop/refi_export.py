@@ -659,6 +659,10 @@ def export_qdpx(
 
     segments = read_segments(segments_path)
     codings = {str(p): read_codings(p) for p in codings_paths}
+    from qualcode.provenance import check_text
+
+    for label, frame in codings.items():  # turns moved since coding: the selections would lie
+        check_text(frame, segments, codings_file=label, segments_file=segments_path)
     codebook = load_codebook(codebook_path)
     roster = read_roster(roster_path) if roster_path is not None else None
     inputs = [segments_path, *codings_paths, codebook_path]
