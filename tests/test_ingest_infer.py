@@ -374,3 +374,29 @@ def test_only_a_title_block_is_dropped_and_all_of_it_is_listed(tmp_path):
 def test_bundled_transcripts_are_read_by_their_known_layout(repo, name):
     result = ingest_file(repo / "sample_transcripts" / name)
     assert result.layout is not None and result.layout.startswith("detected")
+
+
+def test_inference_extends_a_known_layout_that_misses_lower_case_labels(tmp_path):
+    """`Interviewer:` is a known label, `respondent:` is not: without inference every answer
+    would be folded into the interviewer's turns."""
+    text = (
+        "Interviewer: How was it?\nrespondent: Fine.\nInterviewer: And then?\nrespondent: Better.\n"
+    )
+    result = ingest_file(write(tmp_path, "t.txt", text))
+    assert turns(result) == [
+        ("Interviewer", "facilitator", "How was it?"),
+        ("respondent", "participant", "Fine."),
+        ("Interviewer", "facilitator", "And then?"),
+        ("respondent", "participant", "Better."),
+    ]
+    assert result.layout == "inferred '<label>: text' (2 labels, 4 of 4 lines)"
+
+
+def test_caption_text_outside_cues_is_listed_in_full(tmp_path):
+    cues = "".join(
+        f"\n{i}\n00:00:0{i}.000 --> 00:00:0{i}.500\nAnna: word {i}\nstray {i}\n"
+        for i in range(1, 8)
+    )
+    text = "WEBVTT\n" + cues.replace("\nstray", "\n\nstray")
+    result = ingest_file(write(tmp_path, "c.vtt", text))
+    assert result.warnings[0].endswith("(line 7, 13, 19, 25, 31, 37, 43)")

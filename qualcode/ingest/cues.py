@@ -168,9 +168,9 @@ def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _line_list(lines: list[int], most: int = 5) -> str:
-    shown = ", ".join(str(x) for x in lines[:most])
-    return shown + (f" and {len(lines) - most} more" if len(lines) > most else "")
+def _line_list(lines: list[int]) -> str:
+    """Every line: what is left out or moved is listed in full, never "and 3 more"."""
+    return ", ".join(str(x) for x in lines)
 
 
 def _count(n: int, noun: str) -> str:

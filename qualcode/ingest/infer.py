@@ -9,7 +9,8 @@ is decided from the evidence of the whole file, never one line at a time:
 - a small vocabulary: 2-30 distinct labels, each used at least twice (a prefix used once is
   accepted only where it has the shape of the others and a number, `[p3]` beside `[p1]`, `[p2]`,
   or sits alone on its line above unlabelled words);
-- coverage: the labelled lines are at least a third of the non-empty lines (`MIN_COVERAGE`);
+- coverage: the labelled lines are at least a fifth of the non-empty lines (`MIN_COVERAGE`:
+  turns of several paragraphs are common);
 - turn-taking: the label changes from one labelled line to the next at least a third of the
   time, as speakers do and a document's `Note:` lines do not.
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MIN_LABELS = 2
 MAX_LABELS = 30
-MIN_COVERAGE = 1 / 3  # labelled lines / non-empty lines
+MIN_COVERAGE = 0.2  # labelled lines / non-empty lines (turns of several paragraphs are common)
 MIN_SWITCHES = 1 / 3  # label changes / (labelled lines - 1)
 MIN_LINES = 4  # labelled lines: below this there is no evidence either way
 _HEAD = 200

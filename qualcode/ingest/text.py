@@ -687,10 +687,13 @@ def _is_preamble_heading(text: str) -> bool:
     """Title or metadata before the first turn: `Date: ...`, a heading, or a short unpunctuated
     line without a word of speech ("Focus group 3", "Attendees", "Café study"). Anything else
     there is speech whose speaker was not written ("Never again", "Yeah"): it is kept."""
+    sentence = text.rstrip().endswith((".", "?", "!", '"', "\u201d", "\u2026"))
+    if text.startswith("#") and sentence and not _SEPARATOR.match(text[:_HEAD]):
+        return False  # "# 1 reason is the trust we built." is said, not a markdown title
     if _is_heading(text) or _METADATA.match(text[:_HEAD]):
         return True
     text = text.strip()
-    if len(text) > 80 or text.endswith((".", "?", "!", '"', "\u201d", "\u2026")):
+    if len(text) > 80 or sentence:
         return False
     words = {w.strip("()[],;:!?.\"'").casefold().replace("\u2019", "'") for w in text.split()}
     return not any(w in _SPEECH_WORDS or "'" in w for w in words)
