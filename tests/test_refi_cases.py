@@ -142,3 +142,20 @@ def test_cases_that_match_no_speaker_become_a_participant_sheet(cli, tmp_path):
     )
     assert "none of the 1 case(s) matches a speaker of the sources" in result.stderr
     assert "  - a case without a name (0 variable value(s), 1 source reference(s))" in result.stdout
+
+
+def test_a_speaker_label_with_a_comma_maps_through_the_case_description(cli, tmp_path):
+    study = write_study(tmp_path / "study")
+    for key in ("segments", "roster"):
+        text = study[key].read_text(encoding="utf-8").replace("Ben,", '"Vega, Marisol",')
+        study[key].write_text(text, encoding="utf-8")
+    out = tmp_path / "s.qdpx"
+    assert cli(*export_args(study, out)).exit_code == 0
+    other = _without_qualcode_data(out, tmp_path / "other.qdpx")
+    with zipfile.ZipFile(other) as zf:
+        assert "speaker label(s): Vega, Marisol<" in zf.read("project.qde").decode("utf-8")
+    result = cli("import", "qdpx", other, "-o", tmp_path / "back")
+    assert result.exit_code == 0, result.stderr
+    segments = read_segments(tmp_path / "back" / "segments.csv")
+    assert ("Vega, Marisol", "P2") in [(r.speaker, r.participant_id) for r in segments.itertuples()]
+    assert "case 'P2'" not in result.stdout

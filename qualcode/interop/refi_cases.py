@@ -9,7 +9,7 @@ this order, from:
 
 1. the case's passages (`SelectionRef`): the speakers of the turns they overlap;
 2. the speaker labels a case names: its own name, or the labels in a Description that qualcode wrote
-   ("speaker label(s): Ana, Ana R."), matched to the speakers of the sources it refers to
+   ("speaker label(s): Ana; Ana R."), matched to the speakers of the sources it refers to
    (`SourceRef`; every source when it refers to none) as ingest matches roster speakers.
 
 A case that matches no speaker is still a participant: when no case maps a speaker, roster.csv is a
@@ -136,7 +136,8 @@ def read_cases(
             description = child_text(case, "Description").strip()
             labels = [name]
             if description.startswith(SPEAKERS_PREFIX):
-                labels = [s.strip() for s in description[len(SPEAKERS_PREFIX) :].split(", ")]
+                listed = description[len(SPEAKERS_PREFIX) :]
+                labels = [listed, *(s.strip() for s in listed.split("; "))]
             keys = {speaker_key(label) for label in labels if label.strip()}
             refs = [normalise_guid(attr(r, "targetGUID")) for r in children(case, "SourceRef")]
             where = [by_guid[g] for g in refs if g in by_guid] or sources

@@ -442,7 +442,8 @@ def study_to_qdpx(
         el = sub(root, "Cases")
         for pid, person in people.items():
             case = sub(el, "Case", {"guid": stable_guid("case", pid), "name": pid})
-            sub(case, "Description").text = "speaker label(s): " + ", ".join(person["speakers"])
+            # "; " between labels: a label may hold a comma ("Vega, Marisol")
+            sub(case, "Description").text = "speaker label(s): " + "; ".join(person["speakers"])
             for a in used_attributes:
                 if a in person["values"]:
                     value = sub(case, "VariableValue")
