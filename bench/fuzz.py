@@ -3,14 +3,18 @@
 Runs the properties of tests/test_ingest_fuzz.py: every word of a generated transcript (text in
 six layouts, Word, WebVTT, SubRip) reaches segments.csv exactly once, and hostile input to every
 reader gives turns or a QualcodeError. Prints examples run and time per property; the first
-failure stops the run with hypothesis' shrunk example.
+failure stops the run with hypothesis' shrunk example. `refi` runs tests/test_fuzz_refi.py (REFI-QDA
+import: generated and mutated .qdc and .qdpx) under pytest with the same budget
+(QUALCODE_FUZZ_EXAMPLES).
 
-Run: python bench/fuzz.py [--examples 2000] [--seed 1] [--only text,captions,docx,hostile,hostile-docx]
+Run: python bench/fuzz.py [--examples 2000] [--seed 1] [--only text,captions,docx,hostile,hostile-docx,refi]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -81,6 +85,19 @@ def main() -> None:
         test()
         took = time.perf_counter() - start
         print(f"{name:<13} {args.examples:>6} examples  {took:7.1f} s  ok", flush=True)
+    if not chosen or "refi" in chosen:
+        root = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "QUALCODE_FUZZ_EXAMPLES": str(args.examples)}
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        if args.seed is not None:
+            command.append(f"--hypothesis-seed={args.seed}")
+        start = time.perf_counter()
+        code = subprocess.call([*command, "tests/test_fuzz_refi.py"], cwd=root, env=env)
+        took = time.perf_counter() - start
+        status = "ok" if code == 0 else "FAILED"
+        print(f"{'refi':<13} {args.examples:>6} examples  {took:7.1f} s  {status}", flush=True)
+        if code:
+            raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,16 @@ def parse_description(text: str | None) -> tuple[dict, bool | None]:
             meta = None
         if not isinstance(meta, dict):
             meta = None
+    if meta is not None:  # another program or a person may have written anything in the line
+        for key in ("definition", "include", "exclude"):
+            if key in meta and not isinstance(meta[key], str):
+                del meta[key]
+        for key in ("examples", "keywords", "patterns"):
+            if key in meta:
+                value = meta[key]
+                meta[key] = (
+                    [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+                )
     if meta is None:
         return {"definition": text.strip()}, None
     human = "\n".join(lines[:-1]).rstrip()

@@ -157,6 +157,11 @@ def _read_codes(codes_el: Element | None, file: str, warnings: list[str]) -> lis
         seen.add(guid)
         fields, was_edited = parse_description(child_text(el, "Description"))
         own = fields.get("id")
+        if isinstance(own, str):
+            own = fields["id"] = own.strip()
+            if not own:
+                fields.pop("id")
+                own = None
         problem = id_problem(own) if isinstance(own, str) else "is not text"
         if own is not None and problem:
             warnings.append(
@@ -207,13 +212,37 @@ def _qualcode_shaped(roots: list[_Node]) -> bool:
     return bool(roots) and all(ok(r, ("construct", "theme", "code")) for r in roots)
 
 
+def _field_value(key: str, value: object) -> object:
+    """A code field from a file as the codebook loader accepts it, or None: text fields are text;
+    examples, keywords and patterns are lists of non-empty text, patterns ones that compile."""
+    if key in ("definition", "include", "exclude"):
+        return value.strip() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, list | tuple):
+        return None
+    items = [
+        v.strip() if key != "patterns" else v for v in value if isinstance(v, str) and v.strip()
+    ]
+    if key == "patterns":
+        import regex
+
+        def compiles(pattern: str) -> bool:
+            try:
+                regex.compile(pattern, regex.IGNORECASE | regex.UNICODE)
+            except regex.error:
+                return False
+            return True
+
+        items = [p for p in items if compiles(p)]
+    return items or None
+
+
 def _code_entry(n: _Node, leaf: bool) -> dict:
     entry: dict = {"id": n.id, "label": n.name}
     keys = ("definition", "include", "exclude", "examples", "keywords", "patterns")
     for key in keys if leaf else ("definition",):
-        value = n.fields.get(key)
+        value = _field_value(key, n.fields.get(key))
         if value:
-            entry[key] = list(value) if isinstance(value, list | tuple) else value
+            entry[key] = value
     if n.color:
         entry["color"] = n.color
     return entry
@@ -553,6 +582,50 @@ def _data_note(root: Element) -> dict | None:
     return None
 
 
+def _data_note_ok(data: dict) -> bool:
+    """Whether the qualcode data note has the shape refi_export writes (a damaged or hand-made one
+    is ignored: the project is then read like any other program's)."""
+    cols = data.get("segment_columns")
+    if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+        return False
+    if not {"segment_id", "transcript_id", "turn", "speaker"} <= set(cols):
+        return False
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict):
+        return False
+    for meta in sources.values():
+        if not isinstance(meta, dict) or not isinstance(meta.get("turns", []), list):
+            return False
+        for values in meta.get("turns", []):
+            if not isinstance(values, list) or len(values) != len(cols) + 2:
+                return False
+            *cells, start, end = values
+            if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in cells):
+                return False
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+                return False
+            if not str(cells[cols.index("turn")]).isdigit():
+                return False
+    coders = data.get("coders", {})
+    if not isinstance(coders, dict):
+        return False
+    for entries in coders.values():
+        if not isinstance(entries, list):
+            return False
+        for entry in entries:
+            if not isinstance(entry, dict):
+                return False
+            for key in ("origin", "seg", "memo", "sel"):
+                if key in entry and not isinstance(entry[key], str):
+                    return False
+            span = entry.get("span", ["", ""])
+            if not (isinstance(span, list) and len(span) == 2):
+                return False
+            if not all(isinstance(v, str) and (v == "" or v.isdigit()) for v in span):
+                return False
+    return isinstance(data.get("codebook", {}), dict)
+
+
 def _notes(root: Element) -> dict[str, str]:
     notes = child(root, "Notes")
     out: dict[str, str] = {}
@@ -606,6 +679,12 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
     notes = _notes(root)
     users = _user_names(root)
     data = _data_note(root)
+    if data is not None and not _data_note_ok(data):
+        warnings.append(
+            "the qualcode data note is damaged or was edited; the project is read like any "
+            "other program's (turns re-split from the text)"
+        )
+        data = None
     qualcode_sources = (data or {}).get("sources", {})
 
     sources_el = child(root, "Sources")
@@ -729,9 +808,20 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
     summary.codings = sum(len(f) for f in codings.values())
     if codebook:
         meta = (data or {}).get("codebook", {})
-        head: dict = {"title": meta.get("title") or attr(root, "name") or path.stem}
-        if meta.get("research_concerns"):
-            head["research_concerns"] = meta["research_concerns"]
+        title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+        head: dict = {"title": title or attr(root, "name") or path.stem}
+        concerns = [
+            {"id": c["id"], "text": c["text"].strip()}
+            for c in meta.get("research_concerns") or []
+            if isinstance(c, dict)
+            and isinstance(c.get("id"), str)
+            and c["id"].strip()
+            and not id_problem(c["id"])
+            and isinstance(c.get("text"), str)
+            and c["text"].strip()
+        ]
+        if concerns:
+            head["research_concerns"] = concerns
         codebook = {**head, **codebook}
         summary.codes = _count_codes(codebook)
     summary.qualcode_layout = data is not None
