@@ -2,8 +2,8 @@
 files either import into a study that qualcode's own readers accept, or fail with a QualcodeError
 (one clear message). Nothing else: no other exception, no file outside the output folder.
 
-The example budget is small here; `python bench/fuzz.py` runs the same properties with a long one
-(QUALCODE_FUZZ_EXAMPLES sets it).
+The example budget is small here; `python bench/fuzz.py --only refi --examples 2000` runs the same
+properties with a long one (through QUALCODE_FUZZ_EXAMPLES).
 """
 
 from __future__ import annotations
