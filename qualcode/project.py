@@ -1,7 +1,9 @@
 """A study folder: `qualcode init` lays it out, and its `qualcode.yaml` gives every command defaults.
 
 qualcode.yaml holds paths (relative to the file) that commands would otherwise be told each time:
-`codebook`, `roster`, `segments`. Options given on the command line always win.
+`codebook`, `roster`, `segments`; and the study's saturation parameters (`saturation:` with base, run,
+threshold, denominator, new), so `report saturation`, `report methods` and `report all` use the
+same ones. Options given on the command line always win.
 
 Error messages never repr a value from the file: a YAML alias bomb expands to billions of items, so
 they name its type ("got a list") and show at most a short, cut string.
@@ -15,7 +17,8 @@ from pathlib import Path
 from qualcode.errors import QualcodeError
 
 PROJECT_FILE = "qualcode.yaml"
-SETTING_KEYS = ("codebook", "roster", "segments")
+SETTING_KEYS = ("codebook", "roster", "segments", "saturation")
+SATURATION_KEYS = ("base", "run", "threshold", "denominator", "new")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class ProjectSettings:
 
     path: Path
     defaults: dict[str, Path]
+    # Saturation parameters as option values (base/run ints, the rest text), e.g. {"run": 1}.
+    saturation: dict[str, object] | None = None
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -58,7 +63,11 @@ def load_settings(path: Path) -> ProjectSettings:
             "study settings must be a mapping like `codebook: codebook.yaml`", file=path, line=1
         )
     defaults: dict[str, Path] = {}
+    saturation: dict[str, object] = {}
     for key, value in data.items():
+        if key == "saturation":
+            saturation = _saturation_settings(value, path)
+            continue
         if key not in SETTING_KEYS:
             raise QualcodeError(
                 f"unknown setting {_describe(key)}",
@@ -74,7 +83,42 @@ def load_settings(path: Path) -> ProjectSettings:
                 hint=f"write it as `{key}: {key}.{'csv' if key != 'codebook' else 'yaml'}`",
             )
         defaults[key] = (path.parent / value).resolve()
-    return ProjectSettings(path=path, defaults=defaults)
+    return ProjectSettings(path=path, defaults=defaults, saturation=saturation)
+
+
+def _saturation_settings(value: object, path: Path) -> dict[str, object]:
+    """`saturation: {base: 4, run: 1, threshold: 0%, new: two-participant}` -> option values."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise QualcodeError(
+            f"setting 'saturation' must be a mapping, got {_describe(value)}",
+            file=path,
+            hint="e.g. saturation: {base: 4, run: 2, threshold: 5%}",
+        )
+    out: dict[str, object] = {}
+    for key, item in value.items():
+        if key not in SATURATION_KEYS:
+            raise QualcodeError(
+                f"unknown saturation setting {_describe(key)}",
+                file=path,
+                hint=f"saturation may set: {', '.join(SATURATION_KEYS)}",
+            )
+        if key in ("base", "run"):
+            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                raise QualcodeError(
+                    f"saturation {key} must be a whole number of events, got {_describe(item)}",
+                    file=path,
+                )
+            out[key] = item
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            out[key] = str(item)
+        else:
+            raise QualcodeError(
+                f"saturation {key} must be a value like 5% or base, got {_describe(item)}",
+                file=path,
+            )
+    return out
 
 
 _TYPE_NAMES = {

@@ -106,14 +106,17 @@ def study(**kwargs):
 
 
 def test_report_first_mention_counts_facilitator_free_first_events():
-    report = saturation_report(study(), base=1, run=1, threshold=0, permutations=0)
+    report = saturation_report(
+        study(), base=1, run=1, threshold=0, new="first-mention", permutations=0
+    )
+    # RI2 is a leftover (one participant): never new, even on first mention (issue 12, item 4).
     assert [tuple(r) for r in report.events.itertuples(index=False, name=None)] == [
-        (1, "G1", 3, 3, "RI1, RI2, RI5"),
-        (2, "G2", 1, 4, "RI3"),
-        (3, "G3", 0, 4, ""),
+        (1, "G1", 2, 2, "RI1, RI5"),
+        (2, "G2", 1, 3, "RI3"),
+        (3, "G3", 0, 3, ""),
     ]
     assert report.outcome.result == "2+1"
-    assert report.n_codes_final == 4  # RI4 never applied is not a final code
+    assert report.n_codes_final == 3  # RI4 never applied and leftover RI2 are not final codes
     assert report.warnings == [
         "base 1 and run 1 are outside the range Guest et al. (2020) validated (base 4-6, run 2-3)"
     ]
@@ -138,10 +141,17 @@ def test_report_two_participant_rule_uses_the_roster_identity():
 
 def test_order_option_overrides_the_roster():
     report = saturation_report(
-        study(), base=1, run=1, threshold=0, order=["G3", "G2", "G1"], permutations=0
-    )
+        study(), base=1, run=1, threshold=0, order=["G3", "G2", "G1"], permutations=0,
+        new="first-mention",
+    )  # fmt: skip
     assert report.events["transcript_id"].tolist() == ["G3", "G2", "G1"]
-    assert report.events["new_codes"].tolist() == [2, 1, 1]
+    assert report.events["new_codes"].tolist() == [2, 0, 1]  # RI2, a leftover, is never new
+
+
+def test_two_participant_is_the_default_for_an_a_and_s_codebook():
+    report = saturation_report(study(), base=1, run=1, threshold=0, permutations=0)
+    assert report.parameters["new"] == "two-participant"
+    assert "two distinct participants" in report.new_definition
 
 
 def test_sensitivity_grid_covers_base_run_threshold():
@@ -153,10 +163,11 @@ def test_sensitivity_grid_covers_base_run_threshold():
 
 
 def test_discovery_curve_and_seeded_band():
-    a = saturation_report(study(), base=1, run=1, permutations=200, seed=7)
-    b = saturation_report(study(), base=1, run=1, permutations=200, seed=7)
+    kw = {"base": 1, "run": 1, "permutations": 200, "seed": 7, "new": "first-mention"}
+    a = saturation_report(study(), **kw)
+    b = saturation_report(study(), **kw)
     assert a.curve.equals(b.curve)
-    assert a.curve["share"].tolist() == [0.75, 1.0, 1.0]
+    assert a.curve["share"].tolist() == [2 / 3, 1.0, 1.0]
     assert (a.k_80, a.k_90) == (2, 2)
     assert (a.curve["band_low"] <= a.curve["band_high"]).all()
     assert a.curve["band_high"].iloc[-1] == 1.0 and a.curve["band_low"].iloc[-1] == 1.0

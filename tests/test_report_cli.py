@@ -69,7 +69,8 @@ def test_saturation_json_equals_core(cli, study_dir):
         core_study(study_dir), base=1, run=1, threshold=0.0, permutations=50, seed=3
     ).to_dict()
     assert json.loads(result.stdout) == expected
-    assert expected["summary"]["result"] == "2+1"
+    assert expected["summary"]["result"] == "1+1"  # two-participant, the A&S default
+    assert expected["summary"]["parameters"]["new"] == "two-participant"
 
 
 def test_demographics_json_equals_core(cli, study_dir):

@@ -235,6 +235,7 @@ def test_narrative_docx_quotes_and_placeholders(cli, study_dir):
 
 
 SATURATION = ["--base", "1", "--run", "1", "--threshold", "0", "--permutations", "20"]
+SATURATION += ["--new", "first-mention"]  # tiny groups: two-participant leaves the base empty
 
 
 def test_saturation_figure_embedded_in_html(cli, study_dir):

@@ -175,14 +175,17 @@ def test_methods_without_coder_files(study_dir):
 
 def test_methods_with_coder_files_hand_checked(study_dir):
     report = methods_report(
-        study(study_dir), saturation_options={"base": 1, "run": 1, "threshold": 0.0},
+        study(study_dir), saturation_options={"base": 1, "run": 1, "threshold": 0.0, "new": "first-mention"},
         **coder_inputs(study_dir),
     )  # fmt: skip
     assert statuses(report)[24] == FROM_DATA
     values = dict(zip(report.coreq["number"], report.coreq["value"], strict=True))
     # The share is over the 8 participant turns: the 2 facilitator turns are context, not data.
     assert values[24] == "2 (coder_a, coder_b); 8 of 8 participant turns (100%) coded by both"
-    assert values[22].startswith("reached at 2+1 (Guest, Namey & Chen 2020; base 1, run 1")
+    assert values[22].startswith(
+        "reached at 2+1 (Guest, Namey & Chen 2020; for focus groups Guest, Namey & McKenna 2017; "
+        "base 1, run 1"
+    )
     # 10 segments x 4 codes = 40 decisions. Before: both 6, only A 2, only B 1, neither 31;
     # p_o = 37/40, p_e = .2 x .175 + .8 x .825 = .695, kappa = (.925 - .695) / .305.
     rows = list(

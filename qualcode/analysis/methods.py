@@ -695,21 +695,27 @@ def methods_report(
             f"{prm['new']}"
         )
         facts["saturation"] = {"result": o.result, "status": o.status, "parameters": prm}
+        cite = "Guest, Namey & Chen 2020" + (
+            "; for focus groups Guest, Namey & McKenna 2017" if saturation.focus_groups else ""
+        )
+        what = (
+            "Thematic saturation (new ideas emerging over the groups, after Guest, Namey & Chen "
+            "2020"
+            + ("; for focus groups, Guest, Namey & McKenna 2017" if saturation.focus_groups else "")
+            + "; not theoretical saturation, Saunders et al. 2018), assessed"
+        )
         if o.status == STATUS_REACHED:
-            value = f"reached at {o.result} (Guest, Namey & Chen 2020; {params})"
-            sentence = (
-                f"Saturation, assessed after Guest, Namey & Chen (2020) with {params}, was reached "
-                f"at {o.result}: {o.reason}."
-            )
+            value = f"reached at {o.result} ({cite}; {params})"
+            sentence = f"{what} with {params}, was reached at {o.result}: {o.reason}."
         else:
-            value = f"{o.status}: {o.reason} (Guest, Namey & Chen 2020; {params})"
-            sentence = (
-                f"Saturation, assessed after Guest, Namey & Chen (2020) with {params}: {o.status} "
-                f"({o.reason})."
-            )
+            value = f"{o.status}: {o.reason} ({cite}; {params})"
+            sentence = f"{what} with {params}: {o.status} ({o.reason})."
         if saturation.warnings:
             value += "; " + "; ".join(saturation.warnings)
             sentence += " Note: " + "; ".join(saturation.warnings) + "."
+        if saturation.limitations:
+            value += "; limitation: " + "; ".join(saturation.limitations)
+            sentence += " Limitation: " + "; ".join(saturation.limitations) + "."
         item(22, value, FROM_DATA)
         sentences.append((sentence, FROM_DATA))
     else:

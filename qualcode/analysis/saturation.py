@@ -1,4 +1,14 @@
-"""Thematic saturation after Guest, Namey & Chen (2020), PLoS ONE 15(5):e0232076.
+"""Thematic saturation after Guest, Namey & Chen (2020), PLoS ONE 15(5):e0232076; for focus groups
+also Guest, Namey & McKenna (2017, Field Methods 29(1):3-22). It measures new codes (ideas) emerging
+over events; it is not theoretical saturation (Saunders et al. 2018), which concerns a theory's
+categories being fully developed.
+
+For an Auerbach & Silverstein codebook (themes or constructs) a repeating idea is new in the event
+where its second distinct participant voices it ("two-participant", the default there; brief assent
+does not voice it); "first-mention" of a code, the default for a flat codebook, is an option.
+Leftovers (ideas voiced by fewer than two participants) are never new. The parameters come from one
+place (`saturation_parameters`): the options given, else the study settings (qualcode.yaml
+`saturation:`), else SATURATION_DEFAULTS, so `report saturation` and `report methods` agree.
 
 Events (groups, interviews) in data-collection order; u_i = codes new in event i. A base of b events
 gives B = u_1 + ... + u_b. For s = b, b+1, ... the run of the next r events adds R = u_(s+1) + ... +
@@ -39,6 +49,36 @@ STATUS_REACHED = "reached"
 STATUS_NOT_REACHED = "not reached"
 STATUS_NOT_ASSESSABLE = "not assessable"
 _EPS = 1e-12  # R / B <= threshold compared as R <= threshold * B, with float slack
+# The one set of defaults (`new` depends on the codebook: see `default_new`).
+SATURATION_DEFAULTS: dict[str, Any] = {
+    "base": 4,
+    "run": 2,
+    "threshold": 0.05,
+    "denominator": "base",
+}
+PARAMETER_KEYS = ("base", "run", "threshold", "denominator", "new")
+UNEQUAL_SIZE_RATIO = 2  # the largest group at least twice the smallest: sizes "very unequal"
+CITATION = "Guest, Namey & Chen 2020"
+FOCUS_GROUP_CITATION = "Guest, Namey & McKenna 2017"
+
+
+def default_new(codebook: Any) -> str:
+    """two-participant for an A&S codebook (themes or constructs), else first-mention."""
+    if codebook is not None and (codebook.constructs or codebook.themes):
+        return NEW_TWO_PARTICIPANT
+    return NEW_FIRST_MENTION
+
+
+def saturation_parameters(
+    codebook: Any = None, settings: dict[str, Any] | None = None, **given: Any
+) -> dict[str, Any]:
+    """The saturation parameters, from one place: `given` (options not None) win over `settings`
+    (the study's qualcode.yaml `saturation:`), which win over SATURATION_DEFAULTS and
+    `default_new(codebook)`."""
+    out = {**SATURATION_DEFAULTS, "new": default_new(codebook)}
+    for source in (settings or {}, given):
+        out.update({k: v for k, v in source.items() if k in PARAMETER_KEYS and v is not None})
+    return out
 
 
 @dataclass
@@ -159,20 +199,41 @@ def _event_positions(data: StudyData, order: list[str], new: str) -> list[list[n
 
     index = {t: i for i, t in enumerate(order)}
     applied = data.applied.assign(_event=data.applied["transcript_id"].map(index))
+    # Only turns that voice an idea count (brief assent seconds it), as in the hierarchy.
+    voicing = applied[~applied["assent"]] if "assent" in applied.columns else applied
+    leftovers = _leftover_ideas(data, voicing)
     out: list[list[np.ndarray]] = []
     by_code = dict(tuple(applied.groupby("code_id", sort=False)))
+    by_code_voiced = dict(tuple(voicing.groupby("code_id", sort=False)))
     for code in data.code_ids:
         sub = by_code.get(code)
-        if sub is None:
-            out.append([])
+        if sub is None or code in leftovers:
+            out.append([])  # never applied, or a leftover: never new
         elif new == NEW_FIRST_MENTION:
             out.append([np.unique(sub["_event"].to_numpy())])
         else:
-            people = sub[sub["participant_id"] != ""]
+            voiced = by_code_voiced.get(code)
+            people = voiced[voiced["participant_id"] != ""] if voiced is not None else voiced
             out.append(
-                [np.unique(g["_event"].to_numpy()) for _, g in people.groupby("participant_id")]
+                []
+                if people is None
+                else [
+                    np.unique(g["_event"].to_numpy()) for _, g in people.groupby("participant_id")
+                ]
             )
     return out
+
+
+def _leftover_ideas(data: StudyData, voicing: pd.DataFrame) -> set[str]:
+    """Ideas of an A&S codebook voiced by fewer than two participants in the whole study: leftovers,
+    never new (docs/method.md). A flat codebook has no leftovers."""
+    from qualcode.analysis.hierarchy import MIN_PARTICIPANTS
+
+    cb = data.codebook
+    if cb is None or not (cb.constructs or cb.themes):
+        return set()
+    people = voicing[voicing["participant_id"] != ""].groupby("code_id")["participant_id"].nunique()
+    return {c for c in data.code_ids if int(people.get(c, 0)) < MIN_PARTICIPANTS}
 
 
 def first_new_positions(events: list[list[np.ndarray]], pos: np.ndarray, new: str) -> np.ndarray:
@@ -218,6 +279,8 @@ class SaturationReport(ReportResult):
     n_codes_final: int
     k_80: int | None
     k_90: int | None
+    limitations: list[str] | None = None
+    focus_groups: bool = True
 
     def __post_init__(self) -> None:
         self.kind = "saturation"
@@ -243,6 +306,7 @@ class SaturationReport(ReportResult):
             "codes_final": self.n_codes_final,
             "k_80": self.k_80,
             "k_90": self.k_90,
+            "limitations": list(self.limitations or []),
         }
 
 
@@ -253,15 +317,18 @@ def saturation_report(
     run: int = 2,
     threshold: float = 0.05,
     denominator: str = "base",
-    new: str = NEW_FIRST_MENTION,
+    new: str | None = None,
     order: Sequence[str] | None = None,
     permutations: int = 1000,
     seed: int = 0,
 ) -> SaturationReport:
-    """Saturation of the codes in `data` over its events in data-collection order."""
+    """Saturation of the codes in `data` over its events in data-collection order (`new` None:
+    `default_new` of the study's codebook)."""
     import numpy as np
     import pandas as pd
 
+    if new is None:
+        new = default_new(data.codebook)
     if new not in NEW_DEFINITIONS:
         raise QualcodeError(
             f"new must be one of {', '.join(NEW_DEFINITIONS)}, got {new!r}",
@@ -355,14 +422,23 @@ def saturation_report(
         k_90=k_90,
     )
     report.warnings.extend(parameter_warnings(base, run))
+    report.focus_groups = is_focus_groups(data)
+    report.limitations = size_limitations(data, events_order, outcome, run)
     denom_text = (
         "the base (new codes in the first b events)"
         if denominator == "base"
         else "all codes seen in events 1..s (cumulative)"
     )
     report.notes.append(
-        f"Guest, Namey & Chen (2020): base {base}, run {run}, threshold "
-        f"{format_threshold(threshold)}, denominator {denom_text}."
+        f"Thematic saturation after {CITATION.replace(' 20', ' (20')})"
+        + (
+            f" and, for focus groups, {FOCUS_GROUP_CITATION.replace(' 20', ' (20')})"
+            if report.focus_groups
+            else ""
+        )
+        + f": base {base}, run {run}, threshold "
+        f"{format_threshold(threshold)}, denominator {denom_text}. It measures new ideas "
+        "emerging over the events; it is not theoretical saturation (Saunders et al. 2018)."
     )
     report.notes.append(f"New: {NEW_DEFINITIONS[new]}.")
     report.notes.append(f"Event order: {', '.join(events_order)}.")
@@ -380,8 +456,49 @@ def saturation_report(
                 else "."
             )
         )
+    report.notes.extend(f"Limitation: {text}" for text in report.limitations)
     report.notes.extend(data.notes)
     return report
+
+
+def is_focus_groups(data: StudyData) -> bool:
+    """Focus groups unless the segments say otherwise (a source_type other than focus_group)."""
+    seg = data.segments
+    if "source_type" not in seg.columns:
+        return True
+    kinds = {str(v).strip() for v in seg["source_type"].tolist() if str(v).strip()}
+    return not kinds or kinds == {"focus_group"}
+
+
+def size_limitations(
+    data: StudyData, order: list[str], outcome: SaturationOutcome, run: int
+) -> list[str]:
+    """Sentences for the text when events differ much in size (the largest at least
+    UNEQUAL_SIZE_RATIO times the smallest), or when the run that decides rests on one small event
+    (below the median size): new ideas per event partly reflect how many people spoke."""
+    import statistics
+
+    from qualcode.analysis.methods import group_sizes
+
+    sizes = group_sizes(data)
+    values = [sizes.get(t, 0) for t in order]
+    if len(values) < 2 or min(values) <= 0:
+        return []
+    out = []
+    lo, hi = min(values), max(values)
+    if hi >= UNEQUAL_SIZE_RATIO * lo:
+        out.append(
+            f"group sizes were very unequal ({lo} to {hi} participants), so the number of new "
+            "ideas per group partly reflects how many people took part"
+        )
+    if outcome.s is not None and run == 1:
+        last = order[outcome.s]
+        if sizes.get(last, 0) < statistics.median(values):
+            out.append(
+                f"the run that decides saturation is one small group ({last}, {sizes[last]} "
+                f"participant{'s' if sizes[last] != 1 else ''})"
+            )
+    return out
 
 
 def _events_text(first: int, last: int) -> str:

@@ -72,21 +72,26 @@ def _apply_project_defaults(ctx: typer.Context) -> None:
     # A missing segments.csv is normal before `ingest`: it is no default then. A codebook or roster
     # the settings name is passed on even when missing, so the command reports "file not found"
     # naming it (dropping it would turn into a puzzling "Missing option '--roster'").
-    values = {k: str(v) for k, v in settings.defaults.items() if k != "segments" or v.exists()}
+    values: dict[str, object] = {
+        k: str(v) for k, v in settings.defaults.items() if k != "segments" or v.exists()
+    }
+    # The study's saturation parameters, one source for report saturation, methods and all (only
+    # there: `suggest` has a --threshold of its own).
+    saturation = dict(settings.saturation or {})
 
-    def defaults_for(command) -> dict:
+    def defaults_for(command, study: dict) -> dict:
         out: dict = {}
         for name, sub in getattr(command, "commands", {}).items():
-            out[name] = defaults_for(sub)
+            out[name] = defaults_for(sub, {**study, **(saturation if name == "report" else {})})
         names = {param.name for param in getattr(command, "params", [])}
-        for name in names & values.keys():
-            out[name] = values[name]
+        for name in names & study.keys():
+            out[name] = study[name]
         # `code SOURCES`: with no --segments option, the study's segments.csv is what it codes.
         if "segments" in values and "sources" in names and "segments" not in names:
             out["sources"] = [values["segments"]]
         return out
 
-    ctx.default_map = defaults_for(ctx.command)
+    ctx.default_map = defaults_for(ctx.command, values)
 
 
 # --- command registry (one module per command under qualcode/cli/) ------------------------------

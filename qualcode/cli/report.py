@@ -351,20 +351,28 @@ def saturation(
     roster: RosterOption = None,
     coder: CoderPick = None,
     include_facilitator: FacilitatorOption = False,
-    base: Annotated[int, typer.Option("--base", min=1, help="Base size b (events).")] = 4,
-    run: Annotated[int, typer.Option("--run", min=1, help="Run length r (events).")] = 2,
+    base: Annotated[
+        int | None, typer.Option("--base", min=1, help="Base size b (events) [default: 4].")
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", min=1, help="Run length r (events) [default: 2].")
+    ] = None,
     threshold: Annotated[
-        str, typer.Option("--threshold", help="New information threshold, e.g. 5% or 0.")
-    ] = "5%",
+        str | None,
+        typer.Option("--threshold", help="New information threshold, e.g. 5% or 0 [default: 5%]."),
+    ] = None,
     denominator: Annotated[
-        str, typer.Option("--denominator", help="base (Guest et al.) or cumulative.")
-    ] = "base",
+        str | None,
+        typer.Option("--denominator", help="base (Guest et al.) or cumulative [default: base]."),
+    ] = None,
     new: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--new", help="When a code is new: first-mention, or two-participant (repeating idea)."
+            "--new",
+            help="When an idea is new: two-participant (its second participant voices it; the "
+            "default for a codebook with themes) or first-mention (the default for flat codes).",
         ),
-    ] = "first-mention",
+    ] = None,
     order: OrderOption = None,
     permutations: Annotated[
         int, typer.Option("--permutations", min=0, help="Random orders for the discovery band.")
@@ -383,34 +391,19 @@ def saturation(
     Example: qualcode report saturation --segments segments.csv --codings codings/consensus.csv --roster roster.csv --base 4 --run 1 --threshold 0
     """
     from qualcode.analysis.data import EventOrderError
-    from qualcode.analysis.saturation import DENOMINATORS, NEW_DEFINITIONS, saturation_report
+    from qualcode.analysis.saturation import saturation_report
 
     chosen = _format(fmt, output)
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
-    if denominator not in DENOMINATORS:
-        raise typer.BadParameter(
-            f"choose {' or '.join(DENOMINATORS)}", param_hint="'--denominator'"
-        )
-    if new not in NEW_DEFINITIONS:
-        raise typer.BadParameter(f"choose {' or '.join(NEW_DEFINITIONS)}", param_hint="'--new'")
-    share = _threshold(threshold)
+    share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
     data = _study(
         sources, segments, codings, codebook, roster, coder, include_facilitator, events,
         min_words=min_words,
     )  # fmt: skip
+    sat = _saturation_options(base, run, share, denominator, new, data.codebook)
     try:
-        result = saturation_report(
-            data,
-            base=base,
-            run=run,
-            threshold=share,
-            denominator=denominator,
-            new=new,
-            order=events,
-            permutations=permutations,
-            seed=seed,
-        )
+        result = saturation_report(data, **sat, order=events, permutations=permutations, seed=seed)
     except EventOrderError as exc:
         exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
         raise
@@ -533,38 +526,62 @@ ReviewedOption = Annotated[
         "the transcripts their file touches).",
     ),
 ]
-BaseOption = Annotated[int, typer.Option("--base", min=1, help="Saturation base size b.")]
-RunOption = Annotated[int, typer.Option("--run", min=1, help="Saturation run length r.")]
+BaseOption = Annotated[
+    int | None, typer.Option("--base", min=1, help="Saturation base size b [default: 4].")
+]
+RunOption = Annotated[
+    int | None, typer.Option("--run", min=1, help="Saturation run length r [default: 2].")
+]
 ThresholdOption = Annotated[
-    str, typer.Option("--threshold", help="Saturation new-information threshold, e.g. 5% or 0.")
+    str | None,
+    typer.Option("--threshold", help="Saturation new-information threshold [default: 5%]."),
 ]
 DenominatorOption = Annotated[
-    str, typer.Option("--denominator", help="Saturation denominator: base or cumulative.")
+    str | None,
+    typer.Option(
+        "--denominator", help="Saturation denominator: base or cumulative [default: base]."
+    ),
 ]
 NewOption = Annotated[
-    str,
-    typer.Option("--new", help="When a code is new: first-mention, or two-participant."),
+    str | None,
+    typer.Option(
+        "--new",
+        help="When an idea is new: two-participant (default with themes) or first-mention "
+        "(default for flat codes).",
+    ),
 ]
 
 
-def _saturation_options(
-    base: int, run: int, threshold: str, denominator: str, new: str
-) -> dict[str, object]:
+def _check_saturation_options(
+    threshold: str | None, denominator: str | None, new: str | None
+) -> float | None:
+    """Usage errors first (before any file is read); returns the threshold as a share."""
     from qualcode.analysis.saturation import DENOMINATORS, NEW_DEFINITIONS
 
-    if denominator not in DENOMINATORS:
+    if denominator is not None and denominator not in DENOMINATORS:
         raise typer.BadParameter(
             f"choose {' or '.join(DENOMINATORS)}", param_hint="'--denominator'"
         )
-    if new not in NEW_DEFINITIONS:
+    if new is not None and new not in NEW_DEFINITIONS:
         raise typer.BadParameter(f"choose {' or '.join(NEW_DEFINITIONS)}", param_hint="'--new'")
-    return {
-        "base": base,
-        "run": run,
-        "threshold": _threshold(threshold),
-        "denominator": denominator,
-        "new": new,
-    }
+    return _threshold(threshold) if threshold is not None else None
+
+
+def _saturation_options(
+    base: int | None,
+    run: int | None,
+    threshold: float | None,
+    denominator: str | None,
+    new: str | None,
+    codebook=None,
+) -> dict[str, object]:
+    """The saturation parameters from one place (qualcode.analysis.saturation.saturation_parameters):
+    the options given (or the study's qualcode.yaml `saturation:`), else the shared defaults."""
+    from qualcode.analysis.saturation import saturation_parameters
+
+    return saturation_parameters(
+        codebook, base=base, run=run, threshold=threshold, denominator=denominator, new=new
+    )
 
 
 def _reviewed(value: str) -> str:
@@ -668,11 +685,11 @@ def methods(
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
     reviewed: ReviewedOption = "codings",
-    base: BaseOption = 4,
-    run: RunOption = 2,
-    threshold: ThresholdOption = "5%",
-    denominator: DenominatorOption = "base",
-    new: NewOption = "first-mention",
+    base: BaseOption = None,
+    run: RunOption = None,
+    threshold: ThresholdOption = None,
+    denominator: DenominatorOption = None,
+    new: NewOption = None,
     order: OrderOption = None,
     quotes: QuotesOption = 3,
     quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
@@ -704,12 +721,13 @@ def methods(
         decisions,
         what="the report",
     )
-    sat = _saturation_options(base, run, threshold, denominator, new)
+    share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
     data = _study(
         sources, segments, codings, codebook, roster, coder, include_facilitator, events,
         min_words=min_words,
     )  # fmt: skip
+    sat = _saturation_options(base, run, share, denominator, new, data.codebook)
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     result = methods_report(
         data,
@@ -738,11 +756,11 @@ def all_reports(
     by: Annotated[
         str | None, typer.Option("--by", help="Add a crosstab of the codes by this attribute.")
     ] = None,
-    base: BaseOption = 4,
-    run: RunOption = 2,
-    threshold: ThresholdOption = "5%",
-    denominator: DenominatorOption = "base",
-    new: NewOption = "first-mention",
+    base: BaseOption = None,
+    run: RunOption = None,
+    threshold: ThresholdOption = None,
+    denominator: DenominatorOption = None,
+    new: NewOption = None,
     order: OrderOption = None,
     permutations: Annotated[
         int, typer.Option("--permutations", min=0, help="Random orders for the discovery band.")
@@ -784,12 +802,13 @@ def all_reports(
         )
     if codebook is None:
         raise typer.BadParameter("report all needs --codebook", param_hint="'--codebook'")
-    sat = _saturation_options(base, run, threshold, denominator, new)
+    share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
     data = _study(
         sources, segments, codings, codebook, roster, coder, include_facilitator, events,
         min_words=min_words,
     )  # fmt: skip
+    sat = _saturation_options(base, run, share, denominator, new, data.codebook)
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
     with progress_bar("report all", STUDY_STEPS) as advance:
         result = study_report(
