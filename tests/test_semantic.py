@@ -589,3 +589,24 @@ def test_calibrating_against_codings_with_an_unknown_code_is_an_error_naming_the
     assert result.stderr.splitlines()[0] == (
         f"error: {study / 'human.csv'}:3: code 'TRAVLE' is not in the codebook"
     )
+
+
+def test_a_transcript_with_only_facilitator_turns_is_a_clear_error(cli, study):
+    (study / "transcripts" / "group1.txt").write_text(
+        "Facilitator: Welcome.\nModerator: Let us start.\n", encoding="utf-8"
+    )
+    result = cli(
+        "suggest",
+        "codes",
+        study / "transcripts",
+        "--codebook",
+        study / "codebook.yaml",
+        "-o",
+        study / "s.csv",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: no participant turns to suggest codes for: all 2 turns are the facilitator's "
+        "(excluded unless facilitator turns are included)"
+    ]
+    assert not (study / "s.csv").exists()

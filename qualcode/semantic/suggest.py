@@ -181,6 +181,13 @@ def suggest_codes(
     )
     check_codes_described(codebook, {cid for _, cid in pairs})
     turns = scored_segments(segments, include_facilitator)
+    if turns.empty:
+        raise QualcodeError(
+            f"no participant turns to suggest codes for: all {len(segments)} turns are the "
+            "facilitator's (excluded unless facilitator turns are included)"
+            if len(segments)
+            else "no turns to suggest codes for"
+        )
     segment_ids = turns["segment_id"].astype(str).tolist()
     code_ids = codebook.code_ids()
     described, _ = _description_pieces(codebook)
