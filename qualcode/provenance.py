@@ -48,6 +48,23 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(clean.strip().encode("utf-8")).hexdigest()[:8]
 
 
+def text_hashes(texts) -> list[str]:
+    """`text_hash` of each text; one scan of all texts finds whether any needs cleaning (most
+    transcripts have no CR or control character), so the usual case is one SHA-1 per text."""
+    texts = [str(t) for t in texts]
+    joined = "\n".join(texts)
+    if "\r" in joined or _ILLEGAL_XML.search(joined):
+        return [text_hash(t) for t in texts]
+    sha1 = hashlib.sha1
+    return [sha1(t.strip().encode("utf-8")).hexdigest()[:8] for t in texts]
+
+
+def _hashes_by_id(segments: pd.DataFrame, ids) -> dict[str, str]:
+    """segment_id -> text hash, for the segments among `ids` (an array of distinct ids)."""
+    seg = segments.loc[segments["segment_id"].isin(ids), ["segment_id", "text"]]
+    return dict(zip(seg["segment_id"], text_hashes(seg["text"]), strict=True))
+
+
 def codebook_identity(codebook: Codebook) -> str:
     """`<title> #<hash>`: the hash over the code ids and labels in order (definitions may be
     reworded without changing it; renaming, relabelling, adding or removing a code changes it)."""
@@ -77,9 +94,7 @@ def stamp(
         if col not in out.columns:
             out[col] = ""
     if segments is not None and len(out):
-        wanted = set(out["segment_id"])
-        seg = segments.loc[segments["segment_id"].isin(wanted), ["segment_id", "text"]]
-        hashes = dict(zip(seg["segment_id"], map(text_hash, seg["text"]), strict=True))
+        hashes = _hashes_by_id(segments, out["segment_id"].unique())
         new = out["segment_id"].map(hashes)
         out[TEXT_HASH] = new.where(new.notna(), out[TEXT_HASH]).fillna("")
     if codebook is not None:
@@ -122,9 +137,13 @@ def hashes_of(codings: pd.DataFrame) -> dict[str, str]:
     """segment_id -> the text hash the codings recorded for it (first non-empty one)."""
     if TEXT_HASH not in codings.columns:
         return {}
-    rows = codings.loc[codings[TEXT_HASH].astype(str).str.strip() != "", ["segment_id", TEXT_HASH]]
-    rows = rows.drop_duplicates("segment_id")
-    return dict(zip(rows["segment_id"], rows[TEXT_HASH].str.strip(), strict=True))
+    rows = codings.loc[codings[TEXT_HASH] != "", ["segment_id", TEXT_HASH]]
+    rows = rows.drop_duplicates("segment_id")  # the rows of a segment carry one hash
+    return {
+        sid: str(digest).strip()
+        for sid, digest in zip(rows["segment_id"], rows[TEXT_HASH], strict=True)
+        if str(digest).strip()
+    }
 
 
 def changed_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> list[str]:
@@ -133,8 +152,7 @@ def changed_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> list[str]
     recorded = hashes_of(codings)
     if not recorded:
         return []
-    seg = segments.loc[segments["segment_id"].isin(set(recorded)), ["segment_id", "text"]]
-    now = dict(zip(seg["segment_id"], map(text_hash, seg["text"]), strict=True))
+    now = _hashes_by_id(segments, list(recorded))
     return [sid for sid, digest in recorded.items() if sid in now and now[sid] != digest]
 
 

@@ -196,3 +196,29 @@ def test_recode_map_refuses_old_segments_the_codings_were_not_made_on(cli, study
     assert result.exit_code == 1
     assert "is not the text they were coded on" in result.stderr
     assert "hint: OLD_SEGMENTS must be the segments.csv the codings were made on" in result.stderr
+
+
+def test_interactive_resume_on_moved_turns_stops(cli, study):
+    args = ["code", "segments.csv", "-c", "codebook.yaml", "--coder", "ana", "--interactive",
+            "-o", "codings/ana.csv"]  # fmt: skip
+    result = cli(*args, input="1\nn\nq\n")
+    assert result.exit_code == 0, result.output
+    assert list(read_codings("codings/ana.csv")["text_hash"]) == [
+        text_hash("The withdrawal is gone.")
+    ]
+    reingest_with_two_cues_added(cli)
+    result = cli(*args, input="q\n")
+    assert result.exit_code == 1
+    assert "error: codings/ana.csv: the text of 1 coded segment is not the text they were " in (
+        result.stderr
+    )
+    assert "hint: use the segments.csv the codings were made on" in result.stderr
+
+
+def test_batch_hashes_equal_single_hashes():
+    from qualcode.coding.sheet import text_hash as sheet_hash
+    from qualcode.provenance import text_hashes
+
+    texts = ["plain", "  padded  ", "a\r\nb", "c\rd", "ctl\x01char", "=SUM(A1)", "東京 🙂", ""]
+    assert text_hashes(texts) == [text_hash(t) for t in texts] == [sheet_hash(t) for t in texts]
+    assert text_hashes(texts[:2]) == [text_hash(t) for t in texts[:2]]  # the fast path
