@@ -54,7 +54,9 @@ def properties(cli):
         "captions": given(t=captions, kind=st.sampled_from(["vtt", "srt"]))(
             lambda t, kind: check_cue_transcript(cli, t, kind)
         ),
-        "docx": given(t=captions, bold=flags)(lambda t, bold: check_docx_transcript(cli, t, bold)),
+        "docx": given(t=transcripts(layouts=("colon",)), bold=flags)(
+            lambda t, bold: check_docx_transcript(cli, t, bold)
+        ),
         "hostile": given(text=hostile_text(), suffix=st.sampled_from([".txt", ".vtt", ".srt"]))(
             check_hostile
         ),

@@ -145,10 +145,11 @@ def transcripts(draw, layouts=TEXT_LAYOUTS, leading=True) -> Transcript:
     turns = [(s, draw(st.lists(speech_line(), min_size=1, max_size=3))) for s in order]
     lead: list[str] = []
     if leading and draw(st.integers(0, 3)) == 0:
-        # words before the first label end as sentences: a short unpunctuated line there may be
-        # a title, which ingest is allowed to leave out (and lists)
+        # words before the first label are sentences in the first person: a short unpunctuated
+        # line there, or a Word paragraph about the session, may be a title, which ingest is
+        # allowed to leave out (and lists)
         lead = [
-            line.rstrip(".?!") + "."
+            "we " + line.rstrip(".?!") + "."
             for line in draw(st.lists(speech_line(), min_size=1, max_size=2))
         ]
     return Transcript(layout, lead, turns)
@@ -198,6 +199,8 @@ def render_docx(t: Transcript, path: Path, bold: list[bool]) -> None:
     import docx
 
     document = docx.Document()
+    for line in t.leading:
+        document.add_paragraph(line)
     for (speaker, said), in_bold in zip(t.turns, bold, strict=False):
         paragraph = document.add_paragraph()
         if in_bold:

@@ -110,7 +110,7 @@ def test_every_word_of_captions_is_kept_once(cli, t, kind):
 
 @settings(SMALL, max_examples=5)
 @given(
-    t=transcripts(layouts=("colon",), leading=False),
+    t=transcripts(layouts=("colon",)),
     bold=st.lists(st.booleans(), min_size=14, max_size=14),
 )
 def test_every_word_of_a_word_transcript_is_kept_once(cli, t, bold):

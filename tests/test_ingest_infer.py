@@ -400,3 +400,24 @@ def test_caption_text_outside_cues_is_listed_in_full(tmp_path):
     text = "WEBVTT\n" + cues.replace("\nstray", "\n\nstray")
     result = ingest_file(write(tmp_path, "c.vtt", text))
     assert result.warnings[0].endswith("(line 7, 13, 19, 25, 31, 37, 43)")
+
+
+def test_word_speech_before_the_first_label_is_kept_and_the_title_page_dropped(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Focus group 5")
+    document.add_paragraph("Present were the facilitator and four participants.")
+    document.add_paragraph("We were already talking when the recorder came on, sorry.")
+    for line in ("Anna: Yes.", "Ben: No.", "Anna: Ok."):
+        document.add_paragraph(line)
+    path = tmp_path / "fg5.docx"
+    document.save(path)
+    result = ingest_file(path)
+    assert turns(result)[0] == (
+        "Unknown Speaker",
+        "unknown",
+        "We were already talking when the recorder came on, sorry.",
+    )
+    assert result.warnings == [
+        "ignored heading/title lines (2): line 1 'Focus group 5'; "
+        "line 2 'Present were the facilitator and four participants.'"
+    ]

@@ -699,6 +699,20 @@ def _is_preamble_heading(text: str) -> bool:
     return not any(w in _SPEECH_WORDS or "'" in w for w in words)
 
 
+# Words of a speaker, not of a title page ("Present were the facilitator and two nurses").
+_FIRST_PERSON = frozenset(
+    ["i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "we", "we're", "we've", "us", "our"]
+    + ["you", "you're", "your", "yeah", "yep", "mm-hmm", "uh-huh", "okay", "ok"]
+)
+
+
+def _first_person(text: str) -> bool:
+    return any(
+        w.strip("()[],;:!?.\"'").casefold().replace("\u2019", "'") in _FIRST_PERSON
+        for w in text[:_HEAD].split()
+    )
+
+
 def parse_lines(
     lines: list[SourceLine],
     source: str,
@@ -710,10 +724,11 @@ def parse_lines(
 ) -> ParsedTranscript:
     """The shared engine for line-based layouts (plain text and Word paragraphs).
 
-    With `leading_notes` every unlabelled line before the first label is a header note (left out
+    With `leading_notes` an unlabelled line before the first label is a header note (left out
     and listed in the warnings), not an `Unknown Speaker` turn: Word transcripts open with a title
     page ("17 November 2021. Transcribed from the audio recording.") far more often than with
-    speech whose speaker was not written down.
+    speech whose speaker was not written down. A title page is written about the session, speech
+    in the first or second person: a line with "I", "we", "you" ... is kept as speech.
     """
     matcher = _PatternMatcher(speaker_pattern, source, pattern_timeout) if speaker_pattern else None
 
@@ -832,7 +847,7 @@ def parse_lines(
         ):
             headings.append(f"line {item.line} {_shorten(stripped, _HEAD)!r}")
             continue
-        if leading_notes and not seen_label:
+        if leading_notes and not seen_label and not _first_person(stripped):
             headings.append(f"line {item.line} {_shorten(stripped, _HEAD)!r}")
             continue
         rest, ts = strip_leading_timestamp(stripped, strong_only=True)
