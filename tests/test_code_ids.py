@@ -100,3 +100,34 @@ def test_report_xlsx_headers_are_neutralised():
     frame = pd.DataFrame([[1, 2]], columns=["=1+1", "@cmd"])
     ws = load_workbook(io.BytesIO(xlsx_bytes({"cooccurrence": frame}))).active
     assert [(c.value, c.data_type) for c in ws[1]] == [("'=1+1", "s"), ("'@cmd", "s")]
+
+
+def test_no_cell_of_a_coding_sheet_is_a_formula(tmp_path):
+    """Every sheet (Coding, Codebook, the hidden qualcode sheet): no formula cell and no text that
+    a spreadsheet would run once edited or saved as CSV; the sheet still reads back."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from qualcode.coding.sheet import read_coding_sheet, write_coding_sheet
+    from qualcode.io import FORMULA_PREFIXES, read_segments
+
+    study = write_study(tmp_path / "study")
+    segments = read_segments(study["segments"])
+    segments["segment_id"] = "-" + segments["segment_id"]
+    segments["transcript_id"] = "-" + segments["transcript_id"]
+    path = tmp_path / "sheet.xlsx"
+    write_coding_sheet(segments, _hostile_codebook(), "=coder", path)
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_PREFIXES), (ws.title, cell.coordinate)
+    codebook = Codebook(title="t", flat_codes=(Code("RI2", "fine"),))
+    path = tmp_path / "plain.xlsx"
+    write_coding_sheet(segments, codebook, "=coder", path)
+    back = read_coding_sheet(path, coder="=coder", codebook=codebook, segments=segments)
+    # read back without findings: the hidden sheet's segment ids match the rows' (both prefixed)
+    assert isinstance(back, pd.DataFrame)
+    assert set(back["segment_id"]) <= set(segments["segment_id"])

@@ -214,7 +214,7 @@ def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos)
     """One row's cells; text cells neutralised (a leading = + - @ gets an apostrophe)."""
     applied = marks.get(row["segment_id"])
     return [
-        row["segment_id"],
+        neutralise_formula(row["segment_id"]),  # a transcript named "-fg1" gives "-fg1:1"
         f"{n}/{total} {text_hash(row['text'])}",
         neutralise_formula(row["transcript_id"]),
         row["turn"],
@@ -506,7 +506,7 @@ def _codebook_sheet(ws, codebook: Codebook) -> None:
         r = ws.max_row + 1
         for ci, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=ci)
-            _set_string(cell, value)
+            _set_string(cell, neutralise_formula(value))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDEFGH", (24, 28, 8, 28, 50, 40, 40, 50), strict=True):
         ws.column_dimensions[letter].width = width
@@ -528,11 +528,11 @@ def _meta_sheet(ws, codebook: Codebook, coder: str, rows: list[dict]) -> None:
         r = ws.max_row + 1 if ws.max_row > 1 or ws["A1"].value else 1
         ws.cell(row=r, column=1, value=key)
         for ci, value in enumerate(values, start=2):
-            _set_string(ws.cell(row=r, column=ci), value)
+            _set_string(ws.cell(row=r, column=ci), neutralise_formula(value))
     start = ws.max_row + 2
     ws.cell(row=start, column=1, value="segment_ids")
     for i, row in enumerate(rows, start=start + 1):
-        _set_string(ws.cell(row=i, column=1), row["segment_id"])
+        _set_string(ws.cell(row=i, column=1), neutralise_formula(row["segment_id"]))
     ws.protection.sheet = True
 
 
@@ -600,7 +600,7 @@ def _read_xlsx(path: Path, progress: Callable[[int], None] | None = None) -> _Gr
         segs: list[str] = []
         in_segments = False
         for row in wb[META_SHEET].iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in row]
+            cells = [_unneutralise(_cell_text(v)) for v in row]
             if not cells or not cells[0]:
                 continue
             if in_segments:
