@@ -182,3 +182,29 @@ def test_methods_paragraph_names_the_reviewed_rule(cli, study):
     text = json.loads(default.stdout)["summary"]["paragraph"]
     assert "reviewed the segments listed in their codings file" in text
     assert "list only coded turns" in text
+
+
+def test_a_theme_with_low_kappa_while_its_ideas_agree_gets_the_prevalence_note(cli, tmp_path):
+    """10 turns: ideas X and Y agree everywhere (kappa 1), Z once each way (kappa -0.111); the
+    theme is on 9 turns for each coder with 8 shared: 8/1/1/0, kappa 2(0 - 1)/(9 + 9) = -0.111."""
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text(
+        "title: t\nthemes:\n  - id: T1\n    label: theme\n    repeating_ideas:\n"
+        "      - {id: X, label: x}\n      - {id: Y, label: y}\n      - {id: Z, label: z}\n"
+    )
+    header = "segment_id,code_id,coder,origin,memo,start_char,end_char\n"
+    shared = [f"g:{i},X" for i in range(1, 5)] + [f"g:{i},Y" for i in range(5, 9)]
+    for name, rows in (("ana", [*shared, "g:9,Z", "g:10,"]), ("ben", [*shared, "g:9,", "g:10,Z"])):
+        (tmp_path / f"{name}.csv").write_text(
+            header + "".join(f"{r},{name},manual,,,\n" for r in rows)
+        )
+    d, _ = _json(cli, tmp_path / "ana.csv", tmp_path / "ben.csv", codebook=codebook)
+    theme = d["per_theme"][0]
+    assert (theme["both"], theme["only_a"], theme["only_b"], theme["neither"]) == (8, 1, 1, 0)
+    assert round(theme["cohen_kappa"], 3) == -0.111
+    assert theme["prevalence_paradox"] is True
+    md = cli(
+        "compare", tmp_path / "ana.csv", tmp_path / "ben.csv", "--codebook", codebook, "-f", "md"
+    )
+    assert "Prevalence note (T1): kappa is low while its ideas agree well" in md.stdout
+    assert "Feinstein &amp; Cicchetti 1990" in md.stdout  # markdown escapes &

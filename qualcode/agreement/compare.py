@@ -386,6 +386,32 @@ def _stats_from_counts(
     return table
 
 
+PREVALENCE_NOTE = (
+    "kappa is low while its ideas agree well: a roll-up applied to most segments has high "
+    "prevalence, and kappa then understates agreement (the high-prevalence paradox, Feinstein & "
+    "Cicchetti 1990); read its ideas' figures and positive agreement"
+)
+
+
+def _mark_prevalence_paradox(table: pd.DataFrame, groups, per_code: pd.DataFrame) -> None:
+    """`prevalence_paradox` on theme/construct rows whose kappa is below ALPHA_TENTATIVE (or
+    negative) while the median kappa of their codes is at least ALPHA_TENTATIVE."""
+    import numpy as np
+
+    flags = []
+    kappas = per_code["cohen_kappa"].to_numpy(dtype=float)
+    for (_, _, cols), kappa in zip(groups, table.get("cohen_kappa", []), strict=False):
+        inner = kappas[cols] if cols else np.array([])
+        inner = inner[~np.isnan(inner)]
+        flags.append(
+            bool(len(inner))
+            and kappa == kappa
+            and kappa < ALPHA_TENTATIVE
+            and float(np.median(inner)) >= ALPHA_TENTATIVE
+        )
+    table["prevalence_paradox"] = flags if len(table) else []
+
+
 def _rollup(a: np.ndarray, b: np.ndarray, groups: list[tuple[str, str, list[int]]]):
     """Theme/construct matrices: a segment has the group if it has any of its codes."""
     import numpy as np
@@ -651,6 +677,8 @@ def compare_codings(
             construct_groups.append((construct.id, construct.label, cols))
     per_theme = _group_table(ma, mb, theme_groups, {"construct_id": theme_constructs})
     per_construct = _group_table(ma, mb, construct_groups, {})
+    for table, groups in ((per_theme, theme_groups), (per_construct, construct_groups)):
+        _mark_prevalence_paradox(table, groups, per_code)
 
     step(1)
     overall = _overall(ma, mb, per_code, code_arr)

@@ -4,7 +4,11 @@ Counted: roster rows with role participant, one per distinct participant_id (som
 counts once; conflicting attribute values between their rows give a warning and the first non-empty
 value is used). Empty cells are "Missing/declined", a category of its own; percentages are of all N
 participants (of the stratum, when stratified), rounded half up to whole numbers as journals print them.
-Ordered categories (age bands) sort by their numbers and get a median category.
+Ordered categories (age bands) sort by their numbers and get a median category, stated with the
+number of people it rests on ("50-54, n = 27"). A numeric attribute (age in years: plain numbers,
+more than NUMERIC_MIN_DISTINCT distinct values, or named in `numeric`) is summarised as mean (SD)
+and median (IQR, range), not one row per value. A parent row ("Any prior group treatment") adds up
+declared sub-categories (`parents`). Long-form percentages are computed from the counts, unrounded.
 """
 
 from __future__ import annotations
@@ -28,6 +32,37 @@ if TYPE_CHECKING:  # pragma: no cover
 MISSING = "Missing/declined"
 GROUP_STRATUM = "transcript_id"  # stratify per group (a participant in two groups is in both)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+NUMERIC_MIN_DISTINCT = 6  # fewer distinct numbers read as categories (e.g. 1-5 ratings)
+
+
+def is_numeric(values: Sequence[str]) -> bool:
+    """Plain numbers only (no bands), with at least NUMERIC_MIN_DISTINCT distinct values."""
+    present = [v.strip() for v in values if v and v.strip()]
+    return (
+        bool(present)
+        and all(_PLAIN_NUMBER.fullmatch(v) for v in present)
+        and len(set(present)) >= NUMERIC_MIN_DISTINCT
+    )
+
+
+def numeric_summary(values: Sequence[str]) -> tuple[str, str, int]:
+    """("mean (SD)", "median (IQR q1-q3, range lo-hi)", n) of the non-empty values; SD is the
+    sample SD (n - 1), quartiles by linear interpolation (numpy's default, Hyndman & Fan type 7)."""
+    import numpy as np
+
+    x = np.array([float(v.replace(",", ".")) for v in values if v and v.strip()], dtype=float)
+    if not len(x):
+        return "", "", 0
+    sd = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
+    q1, med, q3 = (float(v) for v in np.percentile(x, [25, 50, 75]))
+
+    def f(v: float) -> str:
+        return f"{v:.1f}"
+
+    mean_sd = f"{f(float(x.mean()))} ({f(sd) if sd == sd else '-'})"
+    median_iqr = f"{f(med)} ({f(q1)}-{f(q3)}, range {x.min():g}-{x.max():g})"
+    return mean_sd, median_iqr, len(x)
 
 
 def journal_percent(n: int, total: int) -> str:
@@ -169,9 +204,32 @@ def demographics_report(
     attributes: Sequence[str] | None = None,
     stratify: str | None = None,
     roster_path: str | Path | None = None,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    parents: dict[str, list[tuple[str, list[str]]]] | None = None,
 ) -> DemographicsReport:
-    """Table 1 from a roster (read_roster); `stratify` by an attribute or by transcript_id."""
+    """Table 1 from a roster (read_roster); `stratify` by an attribute or by transcript_id.
+
+    `numeric` / `categorical` override the detection of numeric attributes; `parents` maps an
+    attribute to (parent label, its sub-categories) pairs, each shown as a row of its own above
+    the sub-categories."""
     import pandas as pd
+
+    parents = parents or {}
+    for attr, groups in parents.items():
+        if attr not in roster.columns:
+            raise ContractError(
+                f"parent row for {attr!r}: the roster has no such column", file=roster_path, line=1
+            )
+        present = set(roster[attr].tolist())
+        for label, cats in groups:
+            missing = [c for c in cats if c not in present]
+            if missing:
+                raise ContractError(
+                    f"parent row {label!r}: {attr} has no category {', '.join(map(repr, missing))}",
+                    file=roster_path,
+                    hint=f"categories here: {', '.join(sorted(v for v in present if v))}",
+                )
 
     if attributes is None:
         attributes = default_attributes(roster)
@@ -236,7 +294,8 @@ def demographics_report(
                 "stratum": stratum,
                 "n": n,
                 "denominator": total,
-                "percent": None if n is None or not total else round(100 * n / total, 4),
+                # From the counts, unrounded (28/33 = 84.848..., never rounded twice).
+                "percent": None if n is None or not total else 100 * n / total,
                 "value": text,
             }
         )
@@ -245,20 +304,60 @@ def demographics_report(
         cell("Participants", "N", label, len(sub), len(sub), str(len(sub)))
     for attr in attributes:
         values_all = people[attr].tolist()
+        if attr in numeric or (attr not in categorical and is_numeric(values_all)):
+            for label, sub in strata:
+                mean_sd, median_iqr, n = numeric_summary(sub[attr].tolist())
+                cell(_pretty(attr), "Mean (SD)", label, None, None, mean_sd)
+                cell(_pretty(attr), "Median (IQR, range)", label, None, None, median_iqr)
+            if "" in values_all:
+                for label, sub in strata:
+                    n = int((sub[attr] == "").sum())
+                    cell(_pretty(attr), MISSING, label, n, len(sub), n_percent(n, len(sub)))
+            continue
         ordered = is_ordered(values_all)
         cats = sorted({v for v in values_all if v}, key=_sort_key_for(values_all))
         if "" in values_all:
             cats.append("")
+        # Parent rows: each declared parent right before its first sub-category, children indented.
+        child_of = {c: label for label, kids in parents.get(attr, []) for c in kids}
+        kids_of = dict(parents.get(attr, []))
+        shown_parents: set[str] = set()
+        ordered_cats: list[str] = []
         for cat in cats:
+            parent = child_of.get(cat)
+            if parent is not None:
+                if parent in shown_parents:
+                    continue
+                shown_parents.add(parent)
+                ordered_cats.append(("parent", parent))
+                ordered_cats.extend(("child", c) for c in cats if child_of.get(c) == parent)
+            else:
+                ordered_cats.append(("cat", cat))
+        for kind, cat in ordered_cats:
             for label, sub in strata:
+                if kind == "parent":
+                    n = int(sub[attr].isin(kids_of[cat]).sum())
+                    cell(_pretty(attr), cat, label, n, len(sub), n_percent(n, len(sub)))
+                    continue
                 n = int((sub[attr] == cat).sum())
-                cell(_pretty(attr), cat or MISSING, label, n, len(sub), n_percent(n, len(sub)))
+                name = cat or MISSING
+                if kind == "child":
+                    name = f"- {cat[:1].lower()}{cat[1:]}"
+                cell(_pretty(attr), name, label, n, len(sub), n_percent(n, len(sub)))
         if ordered:
             for label, sub in strata:
                 med = median_category(sub[attr].tolist())
+                n_known = int((sub[attr] != "").sum())
                 if label == "Total":
                     medians[attr] = med
-                cell(_pretty(attr), "Median", label, None, None, med)
+                cell(
+                    _pretty(attr),
+                    "Median",
+                    label,
+                    n_known,
+                    None,
+                    f"{med}, n = {n_known}" if med else "",
+                )
 
     group_sizes = _group_sizes(roster, roster_path)
     sizes = group_sizes["participants"].tolist()

@@ -561,6 +561,23 @@ def methods_report(
             )
         )
         sentences.append(_per_code_sentence(before, facts))
+        paradox = [
+            f"{r['id']} (kappa {_stat(r['cohen_kappa'])})"
+            for df in (before.per_theme, before.per_construct)
+            if len(df) and "prevalence_paradox" in df.columns
+            for r in df[df["prevalence_paradox"]].to_dict(orient="records")
+        ]
+        if paradox:
+            facts["prevalence_paradox"] = paradox
+            sentences.append(
+                (
+                    f"For {', '.join(paradox)}, kappa is low while the ideas it rolls up agree "
+                    "well: a roll-up applied to most turns has high prevalence, and kappa then "
+                    "understates agreement (the high-prevalence paradox, Feinstein & Cicchetti "
+                    "1990).",
+                    FROM_DATA,
+                )
+            )
         sentences.append(
             (
                 todo(

@@ -421,6 +421,26 @@ def demographics(
         str | None,
         typer.Option("--stratify", help="A column to split by (e.g. site, or transcript_id)."),
     ] = None,
+    numeric: Annotated[
+        str | None,
+        typer.Option(
+            "--numeric",
+            help="Comma-separated attributes to summarise as mean (SD) and median (IQR, range) "
+            "(default: plain numbers with 6+ distinct values, e.g. age in years).",
+        ),
+    ] = None,
+    categorical: Annotated[
+        str | None,
+        typer.Option("--categorical", help="Comma-separated attributes to count as categories."),
+    ] = None,
+    parent: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parent",
+            help='A parent row over sub-categories, e.g. "prior_group_treatment:Any prior group '
+            'treatment=Staff-led only|Participant-led only" (repeatable).',
+        ),
+    ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -437,8 +457,24 @@ def demographics(
     chosen = _format(fmt, output)
     protect_inputs(output, roster, what="the report")
     attrs = [a.strip() for a in attributes.split(",")] if attributes is not None else None
+    parents: dict[str, list[tuple[str, list[str]]]] = {}
+    for spec in parent or []:
+        attr, sep, rest = spec.partition(":")
+        label, sep2, cats = rest.partition("=")
+        kids = [c.strip() for c in cats.split("|") if c.strip()]
+        if not (sep and sep2 and attr.strip() and label.strip() and kids):
+            raise typer.BadParameter(
+                f"{spec!r}: write ATTRIBUTE:PARENT LABEL=CATEGORY|CATEGORY", param_hint="'--parent'"
+            )
+        parents.setdefault(attr.strip(), []).append((label.strip(), kids))
     result = demographics_report(
-        read_roster(roster), attributes=attrs, stratify=stratify, roster_path=roster
+        read_roster(roster),
+        attributes=attrs,
+        stratify=stratify,
+        roster_path=roster,
+        numeric=[a.strip() for a in (numeric or "").split(",") if a.strip()],
+        categorical=[a.strip() for a in (categorical or "").split(",") if a.strip()],
+        parents=parents,
     )
     _emit(result, chosen, output, table)
 

@@ -135,6 +135,8 @@ def flags(row: dict[str, Any], sep: str = ", ") -> str:
     out = []
     if row.get("rare"):
         out.append("rare")
+    if row.get("prevalence_paradox"):
+        out.append("prevalence")
     band = row.get("alpha_band")
     if band == "low":
         out.append(f"α<{ALPHA_TENTATIVE:.3f}".replace("0.", "."))
@@ -175,6 +177,16 @@ def summary_lines(c: Comparison) -> list[str]:
             lines.append(
                 f"Facilitator turns: {c.facilitator_segments} (context, not data: not in the share)"
             )
+    from qualcode.agreement.compare import PREVALENCE_NOTE
+
+    paradox = [
+        str(r["id"])
+        for df in (c.per_theme, c.per_construct)
+        if len(df) and "prevalence_paradox" in df.columns
+        for r in df[df["prevalence_paradox"]].to_dict(orient="records")
+    ]
+    if paradox:
+        lines.append(f"Prevalence note ({', '.join(paradox)}): {PREVALENCE_NOTE}")
     lines.append(
         f"Alpha: ≥ {ALPHA_GOOD:.3f} good, {ALPHA_TENTATIVE:.3f}-{ALPHA_GOOD:.3f} tentative, "
         f"below {ALPHA_TENTATIVE:.3f} low (Krippendorff 2004); {c.rare_rule}"

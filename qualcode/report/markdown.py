@@ -91,8 +91,40 @@ def hierarchy_outline(result: ReportResult) -> list[str]:
     return lines
 
 
+def table1_markdown(result: ReportResult) -> str:
+    """Table 1 as one pasteable markdown table: a bold row per characteristic, its categories
+    below, then the notes and warnings as footnotes."""
+    table = result.table  # type: ignore[attr-defined]
+    columns = [c for c in table.columns if c not in ("characteristic", "category")]
+    lines = [f"# {md_text(result.title)}", ""]
+    lines.append("| Characteristic | " + " | ".join(md_text(c) for c in columns) + " |")
+    lines.append("| --- |" + " ---: |" * len(columns))
+    last = None
+    for row in table.to_dict(orient="records"):
+        name = row["characteristic"]
+        if name != last and row["category"] not in ("N", "Median (range)"):
+            lines.append(f"| **{md_text(name)}** |" + " |" * len(columns))
+        last = name
+        label = (
+            row["category"]
+            if row["category"] not in ("N", "Median (range)")
+            else (f"{name}, {row['category'].lower()}" if row["category"] != "N" else "N")
+        )
+        cells = [md_text("" if row.get(c) is None else row.get(c)) for c in columns]
+        lines.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for warning in result.warnings:
+        lines.append(f"> **Warning:** {md_text(warning)}")
+    for note in result.notes:
+        lines.append(f"*{md_text(note)}*  ")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def render_markdown(result: ReportResult, *, figure: str | None = None) -> str:
-    """The whole result as markdown; `figure` is an image path to embed (the discovery curve)."""
+    """The whole result as markdown; `figure` is an image path to embed (the discovery curve).
+    Table 1 is one table to paste (its long form goes to csv, xlsx and json)."""
+    if result.kind == "demographics":
+        return table1_markdown(result)
     lines = [f"# {md_text(result.title)}", ""]
     for warning in result.warnings:
         lines.append(f"> **Warning:** {md_text(warning)}")
