@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qualcode.ingest.turns import normalise_speaker
@@ -105,14 +106,17 @@ _TEMPLATES = {
 }
 
 
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from qualcode.ingest.text import _FUNCTION_WORDS, _NOT_NAMES, _NOTES
 
     return (_NOT_NAMES | _FUNCTION_WORDS | _NOTES | _NOT_LABELS) - _LABEL_WORDS_ALLOWED
 
 
+@lru_cache(maxsize=16384)
 def _valid_label(label: str, stop: frozenset[str]) -> str | None:
-    """The label's key (case-folded) if it can be a speaker label at all, else None."""
+    """The label's key (case-folded) if it can be a speaker label at all, else None (cached:
+    labels repeat thousands of times in a transcript)."""
     from qualcode.ingest.cues import _SOUNDS
     from qualcode.ingest.text import _HEADING, _TS
 
@@ -144,9 +148,8 @@ def _candidate(index: int, item: SourceLine, stop: frozenset[str]) -> _Candidate
     m = _PREFIX.match(line[:_HEAD])
     if m is None:
         return None
-    wrapped = [(s, g) for s, g in _WRAPPED if m.group(g) is not None]
-    if wrapped:
-        style, group = wrapped[0]
+    if m.group("bare") is None:
+        style, group = next((s, g) for s, g in _WRAPPED if m.group(g) is not None)
     else:
         group = "bare"
         style = "colon" if m.group("colon") else "dash" if m.group("dash") else "tab"
@@ -177,6 +180,12 @@ def infer_labels(
     from qualcode.ingest.text import _Label
 
     stop = _stop_words()
+    if any(f is not None for f in known) and not any(
+        f is None and _candidate(i, item, stop) is not None
+        for i, (item, f) in enumerate(zip(lines, known, strict=True))
+        if item.speaker is None
+    ):
+        return None  # nothing the known layout left unlabelled could be a label
     total = 0
     by_style: dict[str, list[_Candidate]] = {}
     for i, item in enumerate(lines):
