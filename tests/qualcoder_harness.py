@@ -23,39 +23,36 @@ import tempfile
 import types
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE source (id integer primary key, name text, fulltext text, mediapath text, memo text,
-  owner text, date text, av_text_id integer, risid integer, unique(name));
-CREATE TABLE code_image (imid integer primary key, id integer, x1 integer, y1 integer,
-  width integer, height integer, cid integer, memo text, date text, owner text,
-  important integer, pdf_page integer);
-CREATE TABLE code_av (avid integer primary key, id integer, pos0 integer, pos1 integer,
-  cid integer, memo text, date text, owner text, important integer);
-CREATE TABLE annotation (anid integer primary key, fid integer, pos0 integer, pos1 integer,
-  memo text, owner text, date text, unique(fid, pos0, pos1, owner));
-CREATE TABLE attribute_type (name text primary key, date text, owner text, memo text,
-  caseOrFile text, valuetype text);
-CREATE TABLE attribute (attrid integer primary key, name text, attr_type text, value text,
-  id integer, date text, owner text, unique(name, attr_type, id));
-CREATE TABLE case_text (id integer primary key, caseid integer, fid integer, pos0 integer,
-  pos1 integer, owner text, date text, memo text);
-CREATE TABLE cases (caseid integer primary key, name text, memo text, owner text, date text,
-  constraint ucm unique(name));
-CREATE TABLE code_cat (catid integer primary key, name text, owner text, date text, memo text,
-  supercatid integer, unique(name));
-CREATE TABLE code_text (ctid integer primary key, cid integer, fid integer, seltext text,
-  pos0 integer, pos1 integer, owner text, date text, memo text, avid integer,
-  important integer, unique(cid, fid, pos0, pos1, owner));
-CREATE TABLE code_name (cid integer primary key, name text, memo text, catid integer,
-  owner text, date text, color text, supercid integer, unique(name));
-CREATE TABLE project (databaseversion text, date text, memo text, about text,
-  bookmarkfile integer, bookmarkpos integer, codername text, recently_used_codes text,
-  avbookmarkfile integer, avbookmarkmsec integer, avbookmarktextpos integer);
-INSERT INTO project VALUES ('v17', '2025-01-01 00:00:00', '', 'headless', 0, 0, 'qc-test', '',
-  null, null, null);
-CREATE TABLE journal (jid integer primary key, name text, jentry text, date text, owner text,
-  unique(name));
-"""
+def qualcoder_schema(src: Path) -> str:
+    """The CREATE TABLE statements of QualCoder's own `new_project`, read from the checkout's source.
+
+    Nothing of QualCoder is copied here: the tables are made exactly as the checkout under test makes
+    them, and a later QualCoder with another table layout is followed without a change here.
+    """
+    import ast
+
+    tree = ast.parse((src / "qualcoder" / "__main__.py").read_text(encoding="utf-8"))
+    new_project = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "new_project"
+    )
+    statements = []
+    for node in ast.walk(new_project):
+        if isinstance(node, ast.Call) and node.args:
+            try:
+                text = ast.literal_eval(node.args[0])
+            except ValueError:
+                continue
+            if isinstance(text, str) and text.lstrip().upper().startswith("CREATE TABLE"):
+                statements.append(text.strip().rstrip(";") + ";")
+    if not any(s.startswith("CREATE TABLE project ") for s in statements):
+        raise SystemExit(f"no CREATE TABLE project in {src}/qualcoder/__main__.py: unknown layout")
+    statements.append(
+        "INSERT INTO project (databaseversion, date, memo, about, codername) "
+        "VALUES ('headless', '2025-01-01 00:00:00', '', 'headless', 'qc-test');"
+    )
+    return "\n".join(statements)
 
 QUERIES = {
     "code_cat": "select catid, name, memo, supercatid from code_cat",
@@ -112,7 +109,7 @@ def main(src: str, target: str, back: str | None) -> None:
     for sub in ("", "documents", "images", "audio", "video"):
         (project / sub).mkdir(exist_ok=True)
     conn = sqlite3.connect(project / "data.qda")
-    conn.executescript(SCHEMA)
+    conn.executescript(qualcoder_schema(Path(src)))
     app = types.SimpleNamespace(
         conn=conn,
         project_path=str(project),
