@@ -23,6 +23,7 @@ import tempfile
 import types
 from pathlib import Path
 
+
 def qualcoder_schema(src: Path) -> str:
     """The CREATE TABLE statements of QualCoder's own `new_project`, read from the checkout's source.
 
@@ -53,6 +54,7 @@ def qualcoder_schema(src: Path) -> str:
         "VALUES ('headless', '2025-01-01 00:00:00', '', 'headless', 'qc-test');"
     )
     return "\n".join(statements)
+
 
 QUERIES = {
     "code_cat": "select catid, name, memo, supercatid from code_cat",
