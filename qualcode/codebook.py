@@ -5,7 +5,8 @@ construction, no custom tags) so that every problem can be reported with its 1-b
 problems are reported at once as `Finding`s. Scalars are read as the text written (`no`, `01`, `1.10`
 stay text; YAML 1.1 would turn them into False, 1 and 1.1). The user's file is never rewritten.
 
-Accepted keys (anything else is an `unknown-key` error with a "did you mean" suggestion):
+Accepted keys (at the top level anything else is an `unknown-key` error with a "did you mean"
+suggestion; on a construct, theme or code any other key is an *attribute*, below):
 
 - top level: `title`, `description`, `research_concerns` (a list of `{id, text}` or plain strings,
   which get ids RC1, RC2, ...), `constructs`, `themes` (themes without a construct), `codes` (a flat
@@ -17,7 +18,14 @@ Accepted keys (anything else is an `unknown-key` error with a "did you mean" sug
 
 `memo`, `notes` and `color` are accepted because real codebooks carry them (NVivo and ATLAS.ti
 exports, team notes); qualcode does not use the notes, and writes `color` (`#RRGGBB` or `#RGB`) into
-REFI-QDA exports. Ids are unique across the whole file (constructs,
+REFI-QDA exports.
+
+Attributes: any other key on a construct, theme or code with a single value (`component: core`,
+`domain: delivery`) is an attribute of that item; reports roll counts up by attribute value
+(`report crosstab --by-code-attribute component`) and `codebook check` lists them. A key that is a
+known synonym (`name`, `keyword`) or a near-miss of an accepted key (`defintion`, `lable`: difflib
+ratio >= ATTRIBUTE_TYPO_RATIO) is still an `unknown-key` error, so typos do not become attributes.
+Ids are unique across the whole file (constructs,
 themes, ideas and research concerns share one namespace); order is preserved.
 """
 
@@ -112,6 +120,10 @@ def id_problem(value: str) -> str | None:
     return None
 
 
+# An unknown key at least this close to an accepted one is a typo, not an attribute: 'lable' (0.80)
+# and 'defintion' (0.95) are typos; 'level' (0.60 to label) and 'core' (0.67 to color) are not.
+ATTRIBUTE_TYPO_RATIO = 0.8
+
 _STD_TAG = "tag:yaml.org,2002:"
 _NULL_TAG = _STD_TAG + "null"
 
@@ -193,6 +205,7 @@ def codebook_tree(codebook: Codebook) -> dict[str, Any]:
             "examples": list(c.examples),
             "keywords": list(c.keywords),
             "patterns": list(c.patterns),
+            "attributes": dict(c.attributes),
             "line": c.line,
         }
 
@@ -201,6 +214,7 @@ def codebook_tree(codebook: Codebook) -> dict[str, Any]:
             "id": t.id,
             "label": t.label,
             "definition": t.definition,
+            "attributes": dict(t.attributes),
             "line": t.line,
             "repeating_ideas": [code(c) for c in t.codes],
         }
@@ -213,6 +227,7 @@ def codebook_tree(codebook: Codebook) -> dict[str, Any]:
                 "id": k.id,
                 "label": k.label,
                 "definition": k.definition,
+                "attributes": dict(k.attributes),
                 "line": k.line,
                 "themes": [theme(t) for t in k.themes],
             }
@@ -232,6 +247,32 @@ def suggest(key: str, allowed: tuple[str, ...]) -> str | None:
         return key.lower()
     close = difflib.get_close_matches(key.lower(), allowed, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def is_typo(key: str, allowed: tuple[str, ...]) -> str | None:
+    """The accepted key `key` is a synonym or near-miss of (so not an attribute), else None."""
+    alias = _ALIASES.get(key.lower())
+    if alias is not None:
+        return alias
+    if key.lower() in allowed:
+        return key.lower()
+    ratios = [(difflib.SequenceMatcher(None, key.lower(), a).ratio(), a) for a in allowed]
+    ratio, best = max(ratios)
+    return best if ratio >= ATTRIBUTE_TYPO_RATIO else None
+
+
+def codebook_attributes(codebook: Codebook) -> dict[str, dict[str, dict[str, int]]]:
+    """Attribute name -> level (construct, theme, code) -> value -> how many items carry it, in
+    codebook order (what `codebook check` lists)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    items = [("construct", k) for k in codebook.constructs]
+    items += [("theme", t) for t in codebook.all_themes()]
+    items += [("code", c) for c in codebook.codes()]
+    for level, item in items:
+        for name, value in item.attributes:
+            counts = out.setdefault(name, {}).setdefault(level, {})
+            counts[value] = counts.get(value, 0) + 1
+    return out
 
 
 def _line(node: yaml.Node) -> int:
@@ -328,8 +369,14 @@ class _Parser:
 
     # --- generic pieces -----------------------------------------------------------------------
     def mapping(
-        self, node: yaml.MappingNode, allowed: tuple[str, ...], where: str
+        self,
+        node: yaml.MappingNode,
+        allowed: tuple[str, ...],
+        where: str,
+        attributes: dict[str, str] | None = None,
     ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The accepted keys of a mapping; with `attributes`, any other key that is not a typo
+        of an accepted one is collected there as an attribute (name -> value as written)."""
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for knode, vnode in node.value:
             if not isinstance(knode, yaml.ScalarNode):
@@ -342,6 +389,17 @@ class _Parser:
                     f"key {key!r} appears twice in {where} (YAML would keep only the last)",
                     _line(knode),
                 )
+            if key not in allowed and attributes is not None and is_typo(key, allowed) is None:
+                if isinstance(vnode, yaml.ScalarNode) and vnode.tag != _NULL_TAG:
+                    attributes[key] = vnode.value.strip()
+                else:
+                    self.add(
+                        "wrong-type",
+                        f"attribute {key!r} in {where} must be a single value "
+                        f"(e.g. {key}: core), got {_kind_name(vnode)}",
+                        _line(vnode),
+                    )
+                continue
             if key not in allowed:
                 hint = suggest(key, allowed)
                 extra = f"; did you mean {hint!r}?" if hint else ""
@@ -503,7 +561,8 @@ class _Parser:
         return tuple(out)
 
     def construct(self, node: yaml.MappingNode) -> Construct:
-        fields = self.mapping(node, CONSTRUCT_KEYS, "a construct")
+        attributes: dict[str, str] = {}
+        fields = self.mapping(node, CONSTRUCT_KEYS, "a construct", attributes)
         ident = self.ident(node, fields, "construct")
         where = f"construct {ident!r}"
         label = self.label(node, fields, "construct", ident)
@@ -514,14 +573,23 @@ class _Parser:
         )
         if "themes" not in fields or not self.seq_len(fields["themes"][1]):
             self.add("empty-construct", f"construct {ident!r} has no themes", _line(node))
-        return Construct(ident, label, definition, themes, line=_line(node), color=color)
+        return Construct(
+            ident,
+            label,
+            definition,
+            themes,
+            line=_line(node),
+            color=color,
+            attributes=tuple(attributes.items()),
+        )
 
     @staticmethod
     def seq_len(node: yaml.Node) -> int:
         return len(node.value) if isinstance(node, yaml.SequenceNode) else 0
 
     def theme(self, node: yaml.MappingNode, construct_id: str | None) -> Theme:
-        fields = self.mapping(node, THEME_KEYS, "a theme")
+        attributes: dict[str, str] = {}
+        fields = self.mapping(node, THEME_KEYS, "a theme", attributes)
         ident = self.ident(node, fields, "theme")
         where = f"theme {ident!r}"
         label = self.label(node, fields, "theme", ident)
@@ -545,12 +613,14 @@ class _Parser:
             construct_id=construct_id,
             line=_line(node),
             color=color,
+            attributes=tuple(attributes.items()),
         )
 
     def code(
         self, node: yaml.MappingNode, theme_id: str | None, construct_id: str | None, what: str
     ) -> Code:
-        fields = self.mapping(node, CODE_KEYS, f"a {what}")
+        attributes: dict[str, str] = {}
+        fields = self.mapping(node, CODE_KEYS, f"a {what}", attributes)
         ident = self.ident(node, fields, what)
         where = f"{what} {ident!r}"
         label = self.label(node, fields, what, ident)
@@ -574,6 +644,7 @@ class _Parser:
             construct_id=construct_id,
             line=_line(node),
             color=color,
+            attributes=tuple(attributes.items()),
         )
 
     def extras(self, fields: dict, where: str) -> str:

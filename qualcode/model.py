@@ -20,11 +20,20 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "end_time",
     "source",
     "line",
+    "source_type",
 )
 ROLE_PARTICIPANT = "participant"
 ROLE_FACILITATOR = "facilitator"
 ROLE_UNKNOWN = "unknown"
-ROLES: tuple[str, ...] = (ROLE_PARTICIPANT, ROLE_FACILITATOR, ROLE_UNKNOWN)
+# A speakerless source (a field note, a document): one segment per paragraph, no participant.
+ROLE_SOURCE = "source"
+ROLES: tuple[str, ...] = (ROLE_PARTICIPANT, ROLE_FACILITATOR, ROLE_UNKNOWN, ROLE_SOURCE)
+# The kinds of data-collection event a transcript records (segments.csv `source_type`). Field notes
+# and documents have no speakers; an empty value (a segments.csv from before the column) means "not
+# stated" and is read as dialogue.
+SOURCE_DIALOGUE: tuple[str, ...] = ("focus_group", "interview")
+SOURCE_SPEAKERLESS: tuple[str, ...] = ("fieldnote", "document")
+SOURCE_TYPES: tuple[str, ...] = SOURCE_DIALOGUE + SOURCE_SPEAKERLESS
 
 # --- codings/<coder>.csv ------------------------------------------------------------------------
 CODING_COLUMNS: tuple[str, ...] = (
@@ -77,6 +86,7 @@ class Segment:
     end_time: float | None = None
     source: str = ""
     line: int | None = None
+    source_type: str = ""
 
     @property
     def segment_id(self) -> str:
@@ -95,6 +105,7 @@ class Segment:
             "end_time": "" if self.end_time is None else round(self.end_time, 3),
             "source": self.source,
             "line": "" if self.line is None else self.line,
+            "source_type": self.source_type,
         }
 
 
@@ -121,6 +132,8 @@ class Code:
     construct_id: str | None = None
     line: int | None = None  # 1-based line in the codebook file
     color: str = ""  # "#RRGGBB" from the codebook's `color:`, else empty
+    # Extra keys of the codebook item, (name, value) in file order: `component: core`.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ class Theme:
     construct_id: str | None = None
     line: int | None = None
     color: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,7 @@ class Construct:
     themes: tuple[Theme, ...] = ()
     line: int | None = None
     color: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

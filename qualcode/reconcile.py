@@ -57,6 +57,7 @@ MECHANICAL_WORDING = {
     "intersection": "intersection of both coders' codes",
     "prefer-a": "taking coder A's codes",
     "prefer-b": "taking coder B's codes",
+    "majority": "majority vote of the coders",
 }
 SHEET_COLUMNS: tuple[str, ...] = (
     "segment_id",

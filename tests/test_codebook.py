@@ -124,6 +124,7 @@ def test_tree_is_the_whole_hierarchy(tmp_path):
         "examples": [],
         "keywords": [],
         "patterns": [],
+        "attributes": {},
         "line": 42,
     }
     assert tree["themes"] == [] and tree["codes"] == []

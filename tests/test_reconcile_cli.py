@@ -123,9 +123,13 @@ def test_usage_errors(cli, study):
     result = run(cli, study, "-o", study / "c.csv")
     assert result.exit_code == 2
     assert "give a strategy" in result.stderr
+    result = run(cli, study, "--strategy", "plurality", "-o", study / "c.csv")
+    assert result.exit_code == 2
+    assert "'plurality' is not one of union, intersection" in result.stderr
+    # majority needs 3 or more coders (issue 16.5; tests/test_reconcile_majority.py)
     result = run(cli, study, "--strategy", "majority", "-o", study / "c.csv")
     assert result.exit_code == 2
-    assert "'majority' is not one of union, intersection" in result.stderr
+    assert "three or more coders are reconciled with --strategy majority" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from qualcode.analysis.data import StudyData
 from qualcode.analysis.demographics import MISSING, category_key, is_ordered, n_percent
 from qualcode.analysis.result import ReportResult
 from qualcode.errors import ContractError
-from qualcode.model import ROLE_PARTICIPANT
+from qualcode.model import ROLE_PARTICIPANT, SOURCE_TYPES, Codebook
 from qualcode.roster import attribute_columns, maps_speakers, speaker_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +40,7 @@ class CrosstabReport(ReportResult):
     display: pd.DataFrame
     by: str
     count: str
+    rows: str = "code"  # code, theme, construct, or "code attribute <name>"
     terminal_skip: ClassVar[tuple[str, ...]] = ("counts", "column_percent")
 
     def __post_init__(self) -> None:
@@ -56,7 +57,7 @@ class CrosstabReport(ReportResult):
         }
 
     def summary(self) -> dict[str, Any]:
-        return {"by": self.by, "count": self.count}
+        return {"by": self.by, "count": self.count, "rows": self.rows}
 
 
 def _attribute_lookup(data: StudyData, by: str):
@@ -64,8 +65,21 @@ def _attribute_lookup(data: StudyData, by: str):
     roster = data.roster
     if by == "transcript_id":
         return (lambda tid, speaker, pid: tid), None
+    source_columns = transcript_attributes(data.segments)
+    if (roster is None or by not in roster.columns) and by in source_columns:
+        # A transcript's own attribute (source_type, or a sources-sheet column): every segment of
+        # the transcript has it, speakerless sources too.
+        seg = data.segments
+        values = dict(
+            zip(seg["transcript_id"], seg[by].fillna("").astype(str).str.strip(), strict=True)
+        )
+        return (lambda tid, speaker, pid: values.get(tid, "")), None
     if roster is None or by not in roster.columns:
-        available = ["transcript_id", *(attribute_columns(roster) if roster is not None else [])]
+        available = [
+            "transcript_id",
+            *source_columns,
+            *(attribute_columns(roster) if roster is not None else []),
+        ]
         raise ContractError(
             f"no attribute {by!r} to cross codes with",
             hint=f"attributes available: {', '.join(available)}"
@@ -108,6 +122,24 @@ def _attribute_lookup(data: StudyData, by: str):
     return lookup, roster_people
 
 
+def transcript_attributes(segments: pd.DataFrame) -> list[str]:
+    """Columns of segments.csv that describe whole transcripts: `source_type` when any value is
+    stated, and any extra column (a sources sheet's organisation, site) constant per transcript."""
+    from qualcode.model import SEGMENT_COLUMNS
+
+    out = []
+    if "source_type" in segments.columns and (segments["source_type"].fillna("") != "").any():
+        out.append("source_type")
+    for column in segments.columns:
+        if column in SEGMENT_COLUMNS or column.startswith("_"):
+            continue
+        if column in ("segment_id", "code_id") or segments[column].dtype.kind not in "OSU":
+            continue
+        if (segments.groupby("transcript_id")[column].nunique(dropna=False) <= 1).all():
+            out.append(column)
+    return out
+
+
 def _pct1(n: int, total: int) -> float:
     """100 n / total to one decimal, rounded half up (1/16 -> 6.3, where round() gives 6.2)."""
     import math
@@ -115,14 +147,84 @@ def _pct1(n: int, total: int) -> float:
     return math.floor(1000 * int(n) / int(total) + 0.5 + 1e-9) / 10
 
 
-def crosstab_report(data: StudyData, by: str, *, count: str = "participants") -> CrosstabReport:
-    """Codes (codebook order) x the categories of `by`, counting `count` units."""
+ROW_LEVELS: tuple[str, ...] = ("codes", "themes", "constructs")
+NOT_SET = "(not set)"
+
+
+def code_attribute_values(codebook: Codebook, name: str) -> dict[str, str]:
+    """code id -> the value of attribute `name`: the code's own, else its theme's, else its
+    construct's (an attribute set on a theme applies to its ideas); NOT_SET when none has it."""
+    out: dict[str, str] = {}
+    for code in codebook.codes():
+        value = dict(code.attributes).get(name)
+        if value is None and code.theme_id is not None:
+            value = dict(codebook.theme(code.theme_id).attributes).get(name)
+        if value is None and code.construct_id is not None:
+            value = dict(codebook.construct(code.construct_id).attributes).get(name)
+        out[code.id] = value if value else NOT_SET
+    return out
+
+
+def _row_map(
+    data: StudyData, rows: str, code_attribute: str | None
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """The crosstab's rows: (row ids in order, row id -> label, code id -> row id).
+
+    Codes are the default; themes and constructs take the union of their codes (a participant
+    counts once per row), and so do the values of a code attribute."""
+    if code_attribute is None and rows == "codes":
+        return list(data.code_ids), dict(data.labels), {c: c for c in data.code_ids}
+    cb = data.codebook
+    if cb is None:
+        raise ContractError(
+            "rows by theme, construct or code attribute need the codebook",
+            hint="add --codebook codebook.yaml",
+        )
+    if code_attribute is not None:
+        from qualcode.codebook import codebook_attributes
+
+        found = codebook_attributes(cb)
+        if code_attribute not in found:
+            raise ContractError(
+                f"no code attribute {code_attribute!r} in the codebook",
+                file=cb.source,
+                hint=f"attributes found: {', '.join(found) or 'none'} (any extra key on a code, "
+                "theme or construct, e.g. component: core)",
+            )
+        values = code_attribute_values(cb, code_attribute)
+        order = list(dict.fromkeys(v for v in values.values() if v != NOT_SET))
+        if NOT_SET in values.values():
+            order.append(NOT_SET)
+        return order, {v: v for v in order}, values
+    if rows == "themes":
+        themes = cb.all_themes()
+        link = {c.id: t.id for t in themes for c in t.codes}
+        return [t.id for t in themes], {t.id: t.label for t in themes}, link
+    if rows == "constructs":
+        link = {c.id: k.id for k in cb.constructs for t in k.themes for c in t.codes}
+        if not cb.constructs:
+            raise ContractError("the codebook has no constructs", file=cb.source)
+        return [k.id for k in cb.constructs], {k.id: k.label for k in cb.constructs}, link
+    raise ContractError(f"rows must be one of {', '.join(ROW_LEVELS)}, got {rows!r}")
+
+
+def crosstab_report(
+    data: StudyData,
+    by: str,
+    *,
+    count: str = "participants",
+    rows: str = "codes",
+    code_attribute: str | None = None,
+) -> CrosstabReport:
+    """Codes (codebook order) x the categories of `by`, counting `count` units. `rows` themes or
+    constructs, or a `code_attribute` (its values), roll the codes up: a unit counts once per row."""
     import pandas as pd
 
     if count not in COUNT_UNITS:
         raise ContractError(f"count must be one of {', '.join(COUNT_UNITS)}, got {count!r}")
     unit = COUNT_UNITS[count]
     lookup, roster_people = _attribute_lookup(data, by)
+    row_ids, row_labels, row_of_code = _row_map(data, rows, code_attribute)
 
     seg = data.counted_segments()
     seg = seg.assign(
@@ -134,6 +236,9 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
         ]
     )
     applied = data.applied.merge(seg[["segment_id", "_cat"]], on="segment_id", how="left")
+    # Each coding counts toward its row (the code itself, or its theme / construct / value).
+    applied = applied.assign(code_id=applied["code_id"].map(row_of_code))
+    applied = applied[applied["code_id"].notna()]
     if count == "participants":
         applied = applied[applied["participant_id"] != ""]
         base = seg[seg["participant_id"] != ""][["participant_id", "_cat"]]
@@ -149,6 +254,9 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
     real = [c for c in cats if c != MISSING]
     if by == "transcript_id":
         ordered = [t for t in data.transcripts if t in set(real)]
+    elif by == "source_type":
+        known = {t: i for i, t in enumerate(SOURCE_TYPES)}
+        ordered = sorted(real, key=lambda c: (known.get(c, len(known)), c))
     elif is_ordered(real):
         ordered = sorted(real, key=category_key)
     else:
@@ -165,10 +273,10 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
 
     cells = applied.groupby(["code_id", "_cat"])[unit].nunique()
     table = cells.unstack(fill_value=0) if len(cells) else pd.DataFrame()
-    table = table.reindex(index=data.code_ids, columns=ordered, fill_value=0).fillna(0).astype(int)
-    totals = applied.groupby("code_id")[unit].nunique().reindex(data.code_ids, fill_value=0)
+    table = table.reindex(index=row_ids, columns=ordered, fill_value=0).fillna(0).astype(int)
+    totals = applied.groupby("code_id")[unit].nunique().reindex(row_ids, fill_value=0)
 
-    ids = {"id": data.code_ids, "label": [data.labels.get(c, c) for c in data.code_ids]}
+    ids = {"id": row_ids, "label": [row_labels.get(c, c) for c in row_ids]}
     counts = pd.DataFrame(ids)
     row_pct = pd.DataFrame(ids)
     col_pct = pd.DataFrame(ids)
@@ -194,8 +302,17 @@ def crosstab_report(data: StudyData, by: str, *, count: str = "participants") ->
         by=by,
         count=count,
     )
+    what = f"code attribute {code_attribute}" if code_attribute else rows[:-1]
+    report.rows = what
+    if what != "code":
+        report.title = f"{what[0].upper()}{what[1:]} by {by} ({count})"
+        rows_are = f"values of the {what}" if code_attribute else f"{what}s"
+        report.notes.append(
+            f"Rows are the {rows_are}: each counts the union of its codes, so a unit with two "
+            "of them counts once."
+        )
     report.notes.append(
-        f"Cells count {count} per code and {by}; shown as n (column %), where the column % is of "
+        f"Cells count {count} per {what} and {by}; shown as n (column %), where the column % is of "
         f"all {count} in that column: "
         + ", ".join(
             f"{c} {d}" for c, d in zip(columns["category"], columns["denominator"], strict=True)

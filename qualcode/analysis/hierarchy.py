@@ -70,6 +70,7 @@ class HierarchyReport(ReportResult):
     matrix: pd.DataFrame
     leftovers: pd.DataFrame
     negative_cases: pd.DataFrame | None = None
+    attributes: pd.DataFrame | None = None  # counts rolled up by code attribute value (16.4)
     n_groups: int = 0
     n_participants: int = 0
     facilitator_mentions_excluded: int = 0
@@ -106,6 +107,7 @@ class HierarchyReport(ReportResult):
                 if self.negative_cases is not None and len(self.negative_cases)
                 else {}
             ),
+            **({"attributes": self.attributes} if self.attributes is not None else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -292,6 +294,7 @@ def hierarchy_report(
         matrix=_matrix(voicing, data, ideas),
         leftovers=leftovers,
         negative_cases=_negative_cases(data),
+        attributes=_by_attribute(data),
         n_groups=n_groups,
         n_participants=n_participants,
         facilitator_mentions_excluded=data.facilitator_mentions_excluded,
@@ -415,6 +418,44 @@ def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> p
             )
     return pd.DataFrame(
         rows, columns=["kind", "id", "label", "reason", "mentions", "participants", "groups"]
+    )
+
+
+def _by_attribute(data: StudyData) -> pd.DataFrame | None:
+    """Per code attribute and value (`component: core`): ideas, mentions, participants and groups,
+    each the union over the codes with that value (as a theme counts its ideas); None when the
+    codebook has no attributes. A theme's or construct's value applies to its ideas."""
+    import pandas as pd
+
+    from qualcode.analysis.crosstab import code_attribute_values
+    from qualcode.codebook import codebook_attributes
+
+    cb = data.codebook
+    names = list(codebook_attributes(cb)) if cb is not None else []
+    if not names:
+        return None
+    rows = []
+    for name in names:
+        values = code_attribute_values(cb, name)
+        link = pd.DataFrame(list(values.items()), columns=["code_id", "value"])
+        joined = data.applied.merge(link, on="code_id", how="inner")
+        people = joined[joined["participant_id"] != ""]
+        for value in dict.fromkeys(values.values()):
+            mask = joined["value"] == value
+            rows.append(
+                {
+                    "attribute": name,
+                    "value": value,
+                    "ideas": sum(v == value for v in values.values()),
+                    "mentions": int(joined.loc[mask, "segment_id"].nunique()),
+                    "participants": int(
+                        people.loc[people["value"] == value, "participant_id"].nunique()
+                    ),
+                    "groups": int(joined.loc[mask, "transcript_id"].nunique()),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["attribute", "value", "ideas", "mentions", "participants", "groups"]
     )
 
 

@@ -32,15 +32,26 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def check(codebook: CodebookArgument) -> None:
     """Report every problem in the codebook at once, with file and line; exit 1 on errors.
 
-    Problems go to stderr (`error: file:line: message`, `warning: ...`), the summary line to stdout.
+    Problems go to stderr (`error: file:line: message`, `warning: ...`), the summary line to stdout,
+    after one line per attribute found (any extra key on a construct, theme or code, such as
+    `component: core`, with the values and how many items carry each). A key that looks like a
+    typo of a known key (`defintion`) is an error, not an attribute.
 
     Example: qualcode codebook check codebooks/bup_group_visits.yaml
     """
-    from qualcode.codebook import codebook_counts, parse_codebook
+    from qualcode.codebook import codebook_attributes, codebook_counts, parse_codebook
 
     result = parse_codebook(codebook)
     for finding in result.findings:
         typer.echo(f"{finding.severity}: {finding}", err=True)
+    for name, levels in codebook_attributes(result.codebook).items():
+        parts = [
+            f"{_plural(sum(values.values()), level)} ("
+            + ", ".join(f"{value or '(empty)'} {n}" for value, n in values.items())
+            + ")"
+            for level, values in levels.items()
+        ]
+        typer.echo(f"attribute {name}: {'; '.join(parts)}")
     counts = codebook_counts(result.codebook)
     typer.echo(
         f"{_plural(counts['constructs'], 'construct')}, {_plural(counts['themes'], 'theme')}, "

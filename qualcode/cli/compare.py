@@ -34,6 +34,14 @@ class CompareFormat(StrEnum):
 def compare(
     coder_a: Annotated[Path, typer.Argument(help="Coder A's codings CSV.", show_default=False)],
     coder_b: Annotated[Path, typer.Argument(help="Coder B's codings CSV.", show_default=False)],
+    more: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Further coders' codings CSVs: with 3 or more coders, Fleiss' kappa, "
+            "Krippendorff's alpha and Gwet's AC1 over all coders, and every pair's kappa.",
+            show_default=False,
+        ),
+    ] = None,
     codebook: OptionalCodebookOption = None,
     segments: Annotated[
         Path | None,
@@ -78,6 +86,11 @@ def compare(
     the other did not is a disagreement. Per code: prevalence, the 2x2 counts, percent agreement,
     Cohen's kappa, Scott's pi, Krippendorff's alpha, Gwet's AC1, Brennan-Prediger, positive agreement.
 
+    Three or more files: per code, Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 over all
+    coders (on the segments at least two of them reviewed; a segment a coder did not review is
+    missing for them), and each pair's Cohen's kappa per code and pooled (formats table, json,
+    csv, md).
+
     Example: qualcode compare codings/ana.csv codings/ben.csv --codebook codebook.yaml -o agreement.html
     """
     from qualcode.agreement.compare import compare_codings
@@ -99,6 +112,11 @@ def compare(
         chosen = fmt.value
     if chosen == "xlsx" and output is None:
         raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+    if more:
+        _compare_many(
+            [coder_a, coder_b, *more], codebook, segments, chosen, output, ReviewedRule(reviewed)
+        )
+        return
     protect_inputs(output, coder_a, coder_b, codebook, segments, what="the comparison")
 
     cb = None
@@ -162,6 +180,43 @@ def compare(
         write_comparison(comparison, chosen, output)
     if output is not None:
         typer.echo(f"wrote {output} ({chosen})", err=True)
+
+
+def _compare_many(paths, codebook, segments, chosen, output, reviewed) -> None:
+    """3 or more coders: `agreement.multi.compare_many`, rendered as a table, json, csv or md."""
+    from qualcode.agreement.multi import compare_many
+    from qualcode.io import DERIVED_KEEP, atomic_write_text, coder_note, read_codings, read_segments
+    from qualcode.report.multi_report import multi_text
+
+    if chosen in ("html", "xlsx"):
+        raise typer.BadParameter(
+            "with 3 or more coders choose table, json, csv or md", param_hint="'--format'"
+        )
+    rule = reviewed.value
+    if rule != "codings" and segments is None:
+        raise typer.BadParameter(
+            f"--reviewed {rule} reads the participant turns from --segments segments.csv",
+            param_hint="'--reviewed'",
+        )
+    protect_inputs(output, *paths, codebook, segments, what="the comparison")
+    cb = None
+    if codebook is not None:
+        from qualcode.codebook import load_codebook
+
+        cb = load_codebook(codebook)
+    frames = [read_codings(p) for p in paths]
+    for note in filter(None, map(coder_note, frames)):
+        typer.echo(f"note: {note}", err=True)
+    segs = read_segments(segments) if segments is not None else None
+    result = compare_many(
+        frames, paths=paths, codebook=cb, segments=segs, segments_path=segments, reviewed=rule
+    )
+    text = multi_text(result, chosen)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    atomic_write_text(output, text, keep=DERIVED_KEEP)
+    typer.echo(f"wrote {output} ({chosen})", err=True)
 
 
 def reviewed_warnings(comparison) -> list[str]:

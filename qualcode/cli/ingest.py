@@ -66,6 +66,26 @@ def ingest(
             "nobody drops out of the participant counts unnoticed.",
         ),
     ] = False,
+    source_type: Annotated[
+        str | None,
+        typer.Option(
+            "--source-type",
+            metavar="TYPE",
+            help="What every file records: focus_group, interview, fieldnote or document. A "
+            "field note or document is read by paragraphs: one segment each, no speaker, role "
+            "source, no participant. Written to segments.csv's source_type column.",
+        ),
+    ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources",
+            metavar="SOURCES.csv",
+            help="Sheet with one row per transcript: transcript_id, source_type, and any "
+            "attribute columns (organisation, site) copied onto its segments for crosstabs. "
+            "Wins over --source-type.",
+        ),
+    ] = None,
     force: ForceOption = False,
     preview: Annotated[
         bool,
@@ -102,6 +122,9 @@ def ingest(
       'anna: text'      --speaker-pattern '^(?P<speaker>[a-z]+):\\s*(?P<text>.*)$'
       .tsv, no header   --format text (when its first row looks like column names)
 
+    Field notes and documents have no speakers: --source-type fieldnote|document (or a
+    --sources sheet for a mixed folder) reads them by paragraphs.
+
     Example: qualcode ingest transcripts/ -o segments.csv --roster roster.csv
     """
     from contextlib import nullcontext
@@ -123,7 +146,7 @@ def ingest(
     if strict_roster and roster is None:
         raise typer.BadParameter("--strict-roster checks a roster: add --roster roster.csv")
     protect_inputs(
-        output, paths, roster, what="the segments", writes=("segments", None), force=force
+        output, paths, roster, sources, what="the segments", writes=("segments", None), force=force
     )
     count = 0
     if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
@@ -141,6 +164,8 @@ def ingest(
                 speaker_column=speaker_column,
                 text_column=text_column,
                 strict_roster=strict_roster,
+                source_type=source_type,
+                sources=sources,
             )
     except QualcodeError as exc:
         if isinstance(exc, NoSpeakerLabelsError):
@@ -154,8 +179,8 @@ def ingest(
             )
         raise
 
-    sources = [s.source for s in result.summaries] + [path for path, _ in result.skipped]
-    refuse_overwriting_inputs(output, [*sources, roster], what="the segments")
+    read = [s.source for s in result.summaries] + [path for path, _ in result.skipped]
+    refuse_overwriting_inputs(output, [*read, roster, sources], what="the segments")
     moved = _moved_turns(output, result.segments)
     write_segments(result.segments, output)
     _render(result, output, stdout_console(), stderr_console())

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from qualcode.reconcile import ReconcileResult, ReconcileSession
 
-STRATEGY_NAMES = ("union", "intersection", "prefer-a", "prefer-b", "interactive")
+STRATEGY_NAMES = ("union", "intersection", "prefer-a", "prefer-b", "interactive", "majority")
 LARGE_CODINGS_ROWS = 200_000  # show a progress bar above this many codings rows (A + B)
 
 
@@ -34,6 +34,13 @@ def _same(p: Path | None, q: Path | None) -> bool:
 def reconcile(
     coder_a: Annotated[Path, typer.Argument(help="Codings of coder A (codings/<coder>.csv).")],
     coder_b: Annotated[Path, typer.Argument(help="Codings of coder B.")],
+    more: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Further coders' codings, for --strategy majority (3 or more coders).",
+            show_default=False,
+        ),
+    ] = None,
     output: OutputOption = None,
     strategy: Annotated[
         str | None,
@@ -101,6 +108,10 @@ def reconcile(
     prefer-a and prefer-b are mechanical shortcuts: their log says decided_by rule:<strategy> and
     the reports say the consensus was not negotiated.
 
+    Three or more coders: --strategy majority keeps a code on a segment when more than half of
+    the coders who reviewed it applied it (a tie is dropped), also a mechanical rule
+    (decided_by rule:majority); the log adds applied_by and reviewed_by.
+
     Example: qualcode reconcile codings/alice.csv codings/bob.csv --strategy interactive
     --segments segments.csv --codebook codebook.yaml -o codings/consensus.csv
     """
@@ -125,6 +136,17 @@ def reconcile(
         raise typer.BadParameter(
             f"{strategy!r} is not one of {', '.join(STRATEGY_NAMES)}", param_hint="--strategy"
         )
+    if more or strategy == "majority":
+        if not more or strategy != "majority" or sheet is not None or decisions is not None:
+            raise typer.BadParameter(
+                "three or more coders are reconciled with --strategy majority (and -o), "
+                "two coders with the other strategies, --sheet or --decisions",
+                param_hint="--strategy",
+            )
+        if output is None:
+            raise typer.BadParameter("give -o consensus.csv", param_hint="'--output' / '-o'")
+        _majority([coder_a, coder_b, *more], output, log, segments, codebook, force)
+        return
     if sheet is not None:
         _write_sheet(coder_a, coder_b, sheet, segments, codebook)
         return
@@ -229,6 +251,62 @@ def reconcile(
         write_codings(carry(result.consensus, (a, b), seg_df, book), output)
         write_csv_rows(log_path, DECISION_COLUMNS, result.decisions.itertuples(index=False))
     _print_summary(result, output, log_path)
+
+
+def _majority(paths, output: Path, log: Path | None, segments, codebook, force: bool) -> None:
+    """3 or more coders: `qualcode.majority`, written with its log like any consensus."""
+    from qualcode.errors import QualcodeError
+    from qualcode.io import (
+        coder_note,
+        read_codings,
+        read_segments,
+        write_codings,
+        write_csv_rows,
+        written_together,
+    )
+    from qualcode.majority import MAJORITY_LOG_COLUMNS, majority_consensus
+
+    log_path = log or _default_log(output)
+    for i, p in enumerate(paths):
+        for q in paths[i + 1 :]:
+            if _same(p, q):
+                raise QualcodeError(
+                    "the same codings file is given twice", file=q, hint="one file per coder"
+                )
+    if _same(log_path, output):
+        raise QualcodeError(
+            "the decisions log and the consensus are the same file",
+            file=output,
+            hint="pass --log with another path",
+        )
+    for name, path, kind in (
+        ("the decisions log", log_path, "decisions log"),
+        ("the consensus", output, "consensus"),
+    ):
+        protect_inputs(
+            path, *paths, segments, codebook, what=name, writes=(kind, None), force=force
+        )
+    frames = [read_codings(p) for p in paths]
+    for note in filter(None, map(coder_note, frames)):
+        typer.echo(f"note: {note}", err=True)
+    seg_df = read_segments(segments) if segments is not None else None
+    book = _load_codebook(codebook) if codebook is not None else None
+    result = majority_consensus(
+        frames, paths=paths, codebook=book, segments=seg_df, segments_path=segments
+    )
+    with written_together(manifest=True):  # a consensus never lands without its decisions log
+        write_codings(result.consensus, output)
+        write_csv_rows(log_path, MAJORITY_LOG_COLUMNS, result.decisions.itertuples(index=False))
+    r = result
+    typer.echo(
+        f"Majority of {len(r.coders)} coders ({', '.join(r.coders)}): {r.segments_voted} segments "
+        f"reviewed by 2 or more coders, {r.segments_carried} carried over from one coder."
+    )
+    typer.echo(
+        f"{_n(len(r.decisions), 'split decision')} decided by rule (majority): {r.kept} kept, "
+        f"{r.dropped} dropped ({_n(r.ties, 'tie')}). Mechanical, not negotiated agreement."
+    )
+    typer.echo(f"wrote {output} and {log_path}")
 
 
 def _write_sheet(

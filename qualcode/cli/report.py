@@ -492,6 +492,23 @@ def crosstab(
     count: Annotated[
         str, typer.Option("--count", help="participants, segments or transcripts.")
     ] = "participants",
+    rows: Annotated[
+        str,
+        typer.Option(
+            "--rows",
+            help="codes, themes or constructs (a theme or construct counts the union of its "
+            "codes).",
+        ),
+    ] = "codes",
+    by_code_attribute: Annotated[
+        str | None,
+        typer.Option(
+            "--by-code-attribute",
+            metavar="NAME",
+            help="Rows are the values of this codebook attribute (e.g. component: core / "
+            "malleable), each counting the union of its codes.",
+        ),
+    ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -499,16 +516,27 @@ def crosstab(
     """Codes x an attribute (clinic role, site, source type, group): participants (or segments, or
     transcripts) per cell, with row and column percentages and the column denominators.
 
+    --by transcript_id is the group (or interview, field note) matrix; --rows themes or
+    constructs, or --by-code-attribute NAME, roll the codes up. A transcript's source_type and
+    the columns of an ingest --sources sheet (organisation, site) are attributes too.
+
     Example: qualcode report crosstab --by clinic_role --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
     """
-    from qualcode.analysis.crosstab import COUNT_UNITS, crosstab_report
+    from qualcode.analysis.crosstab import COUNT_UNITS, ROW_LEVELS, crosstab_report
 
     chosen = _format(fmt, output)
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if count not in COUNT_UNITS:
         raise typer.BadParameter(f"choose {', '.join(COUNT_UNITS)}", param_hint="'--count'")
+    if rows not in ROW_LEVELS:
+        raise typer.BadParameter(f"choose {', '.join(ROW_LEVELS)}", param_hint="'--rows'")
+    if by_code_attribute is not None and rows != "codes":
+        raise typer.BadParameter(
+            "--by-code-attribute sets the rows: leave out --rows", param_hint="'--rows'"
+        )
     data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
-    _emit(crosstab_report(data, by, count=count), chosen, output, table)
+    result = crosstab_report(data, by, count=count, rows=rows, code_attribute=by_code_attribute)
+    _emit(result, chosen, output, table)
 
 
 @report_app.command("cooccurrence")

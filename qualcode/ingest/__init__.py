@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,15 @@ from qualcode.ingest.turns import (
     role_from_name,
     speaker_key,
 )
-from qualcode.model import ROLE_FACILITATOR, ROLE_UNKNOWN, SEGMENT_COLUMNS, Segment
+from qualcode.model import (
+    ROLE_FACILITATOR,
+    ROLE_SOURCE,
+    ROLE_UNKNOWN,
+    SEGMENT_COLUMNS,
+    SOURCE_SPEAKERLESS,
+    SOURCE_TYPES,
+    Segment,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -82,7 +90,7 @@ class TranscriptResult:
 
     @property
     def summary(self) -> TranscriptSummary:
-        speakers = {speaker_key(s.speaker) for s in self.segments}
+        speakers = {speaker_key(s.speaker) for s in self.segments if s.role != ROLE_SOURCE}
         mapped = {s.participant_id for s in self.segments if s.participant_id}
         return TranscriptSummary(
             transcript_id=self.transcript_id,
@@ -216,9 +224,14 @@ def ingest_file(
     roster: dict[str, RosterEntry] | None = None,
     speaker_column: str | None = None,
     text_column: str | None = None,
+    source_type: str = "",
 ) -> TranscriptResult:
-    """Read one transcript into turns. `roster` maps speaker_key -> entry for this transcript."""
+    """Read one transcript into turns. `roster` maps speaker_key -> entry for this transcript.
+
+    `source_type` (model.SOURCE_TYPES, or "" for not stated) is written on every segment; a
+    `fieldnote` or `document` is read by paragraphs, with no speakers (`ingest.paragraphs`)."""
     path = Path(path)
+    source_type = check_source_type(source_type, path)
     if not path.exists():
         raise InputFormatError("file not found", file=path)
     if path.is_dir():
@@ -243,6 +256,9 @@ def ingest_file(
         text, warnings = decode_bytes(data, str(path))
         if not text.strip():
             raise InputFormatError("file is empty (only whitespace)", file=path)
+    tid = transcript_id or text_name(path.stem)
+    if source_type in SOURCE_SPEAKERLESS:
+        return _speakerless(path, text, promised, tid, source_type, warnings)
     fmt = detect_format(path, text, fmt)
     parsed = _parse(
         path,
@@ -252,7 +268,6 @@ def ingest_file(
         speaker_column=speaker_column,
         text_column=text_column,
     )
-    tid = transcript_id or text_name(path.stem)
     segments = merge_blocks(
         parsed.blocks,
         transcript_id=tid,
@@ -262,6 +277,8 @@ def ingest_file(
     )
     if not segments:
         raise InputFormatError("no turns found: the transcript has no text", file=path)
+    if source_type:
+        segments = [replace(s, source_type=source_type) for s in segments]
     return TranscriptResult(
         transcript_id=tid,
         source=str(path),
@@ -269,6 +286,51 @@ def ingest_file(
         segments=segments,
         warnings=_name_warning(path) + warnings + list(parsed.warnings),
         layout=parsed.layout,
+    )
+
+
+def check_source_type(value: str | None, where: str | Path | None = None) -> str:
+    """A source type as written in segments.csv ("" = not stated); anything else is an error."""
+    value = (value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    value = {"field_note": "fieldnote", "focusgroup": "focus_group"}.get(value, value)
+    if value and value not in SOURCE_TYPES:
+        raise InputFormatError(
+            f"unknown source type {value!r}",
+            file=where,
+            hint=f"choose one of: {', '.join(SOURCE_TYPES)}",
+        )
+    return value
+
+
+def _speakerless(
+    path: Path, text: str | None, promised: str, tid: str, source_type: str, warnings: list[str]
+) -> TranscriptResult:
+    """A field note or document: segments by paragraph (text files and Word files only)."""
+    from qualcode.ingest.paragraphs import docx_paragraphs, source_segments, text_paragraphs
+
+    if promised == "docx":
+        paragraphs, fmt = docx_paragraphs(path), "docx paragraphs"
+    elif promised == "text" and text is not None:
+        paragraphs, fmt = text_paragraphs(text), "text paragraphs"
+    else:
+        raise InputFormatError(
+            f"a {source_type} is read by paragraphs from a .txt or .docx file, not as {promised}",
+            file=path,
+            hint="save it as .txt or .docx",
+        )
+    segments = source_segments(
+        paragraphs,
+        transcript_id=tid,
+        source=text_name(path.name),
+        source_type=source_type,
+        path=path,
+    )
+    return TranscriptResult(
+        transcript_id=tid,
+        source=str(path),
+        format=fmt,
+        segments=segments,
+        warnings=_name_warning(path) + warnings,
     )
 
 
@@ -294,7 +356,7 @@ def is_segments_csv(path: Path) -> bool:
 
 
 def _study_file_kind(path: Path) -> str | None:
-    """'segments' / 'codings' / 'roster' for a CSV that is one of qualcode's own files."""
+    """'segments' / 'codings' / 'roster' / 'sources' for a CSV that is one of qualcode's own files."""
     if path.suffix.lower() not in (".csv", ".tsv"):
         return None
     header = set(_csv_header(path))
@@ -304,6 +366,8 @@ def _study_file_kind(path: Path) -> str | None:
         return "segments"
     if {"transcript_id", "speaker", "participant_id"} <= header:
         return "roster"
+    if {"transcript_id", "source_type"} <= header:
+        return "sources"
     return None
 
 
@@ -451,12 +515,16 @@ def load_sources(
     speaker_column: str | None = None,
     text_column: str | None = None,
     strict_roster: bool = False,
+    source_type: str | None = None,
+    sources: str | Path | None = None,
 ) -> IngestResult:
     """Transcripts, folders or one segments.csv -> segments (file order, then turn order).
 
     Any unreadable file raises (nothing is returned half-done) unless `skip_bad`, which skips it
     and lists it in `.skipped`. `strict_roster`: a participant the roster does not map is an
     error, not a warning (so nobody silently drops out of the participant counts).
+    `source_type` applies to every file; a `sources` sheet (`transcript_id, source_type`, plus any
+    attribute columns, copied onto the transcript's segments) says it per transcript and wins.
     """
     from qualcode.roster import read_roster, require_speaker_mapping
 
@@ -472,6 +540,8 @@ def load_sources(
     if roster_df is not None:
         require_speaker_mapping(roster_df, roster)  # ingest maps speakers: a sheet is not enough
     index = _roster_index(roster_df) if roster_df is not None else None
+    default_type = check_source_type(source_type)
+    sheet = read_sources_sheet(sources) if sources is not None else None
 
     plain = [Path(p) for p in paths]
     segment_files = [p for p in plain if p.is_file() and is_segments_csv(p)]
@@ -482,7 +552,10 @@ def load_sources(
                 file=segment_files[0],
                 hint="give either one segments.csv or transcript files/folders",
             )
-        return _from_segments_csv(segment_files[0], index)
+        result = _from_segments_csv(segment_files[0], index)
+        if default_type or sheet is not None:
+            result.segments = _tag_sources(result.segments, default_type, sheet, sources)
+        return result
 
     files, notes = collect_sources(plain)
     results: list[TranscriptResult] = []
@@ -507,6 +580,7 @@ def load_sources(
                 roster=entries,
                 speaker_column=speaker_column,
                 text_column=text_column,
+                source_type=_sheet_type(sheet, tid, default_type),
             )
         except QualcodeError as exc:
             if not skip_bad:
@@ -514,7 +588,7 @@ def load_sources(
                 raise
             skipped.append((str(path), exc))
         else:
-            if index is not None:
+            if index is not None and result.segments[0].role != ROLE_SOURCE:
                 result.warnings.extend(
                     _roster_warnings(tid, [s.speaker for s in result.segments], entries)
                 )
@@ -552,13 +626,104 @@ def load_sources(
         )
         if unknown:
             warnings.append(f"roster names transcript(s) not ingested: {', '.join(unknown)}")
+    if sheet is not None:
+        unknown = sorted(
+            set(sheet["transcript_id"])
+            - {r.transcript_id for r in results}
+            - {text_name(Path(p).stem) for p, _ in skipped}
+        )
+        if unknown:
+            warnings.append(f"sources sheet names transcript(s) not ingested: {', '.join(unknown)}")
+        missing = [r.transcript_id for r in results if r.transcript_id not in set(sheet.index)]
+        if missing:
+            warnings.append(
+                f"transcript(s) not in the sources sheet: {', '.join(missing)}"
+                + (f" (read as {default_type})" if default_type else " (source type not stated)")
+            )
     segments = [s for r in results for s in r.segments]
+    frame = _frame(segments)
+    if sheet is not None:
+        frame = _sheet_attributes(frame, sheet)
     return IngestResult(
-        segments=_frame(segments),
+        segments=frame,
         summaries=[r.summary for r in results],
         skipped=skipped,
         warnings=warnings,
     )
+
+
+# --- the sources sheet (one row per transcript) ---------------------------------------------------
+def read_sources_sheet(path: str | Path) -> pd.DataFrame:
+    """`sources.csv`: `transcript_id, source_type` and any attribute columns (organisation, site),
+    one row per transcript, indexed by transcript_id; the source types are checked."""
+    from qualcode.io import read_table, require_columns, row_location
+
+    required = ("transcript_id", "source_type")
+    df = read_table(path, what="sources sheet", columns=required, required=required)
+    require_columns(df, required, path, "sources sheet")
+    df["transcript_id"] = df["transcript_id"].str.strip()
+    for i, (tid, value) in enumerate(zip(df["transcript_id"], df["source_type"], strict=True)):
+        try:
+            df.loc[df.index[i], "source_type"] = check_source_type(value)
+        except InputFormatError as exc:
+            raise ContractError(
+                exc.message, **row_location(df, path, i, "source_type"), hint=exc.hint
+            ) from None
+        if not tid:
+            raise ContractError("transcript_id is empty", **row_location(df, path, i))
+    dup = df["transcript_id"].duplicated()
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise ContractError(
+            f"transcript {df['transcript_id'].iat[i]!r} is listed twice",
+            **row_location(df, path, i, "transcript_id"),
+            hint="one row per transcript",
+        )
+    reserved = [c for c in df.columns if c in SEGMENT_COLUMNS and c not in required]
+    if reserved:
+        raise ContractError(
+            f"sources sheet column(s) {', '.join(reserved)} are segments.csv columns",
+            **row_location(df, path),
+            hint="rename them (e.g. site, organisation): the sheet describes whole transcripts",
+        )
+    return df.set_index("transcript_id", drop=False)
+
+
+def _sheet_type(sheet: pd.DataFrame | None, tid: str, default: str) -> str:
+    if sheet is not None and tid in sheet.index:
+        return sheet.at[tid, "source_type"] or default
+    return default
+
+
+def _sheet_attributes(frame: pd.DataFrame, sheet: pd.DataFrame) -> pd.DataFrame:
+    """The sheet's attribute columns copied onto each segment of its transcript."""
+    for column in sheet.columns:
+        if column in ("transcript_id", "source_type"):
+            continue
+        frame[column] = frame["transcript_id"].map(sheet[column]).fillna("")
+    return frame
+
+
+def _tag_sources(
+    frame: pd.DataFrame, default: str, sheet: pd.DataFrame | None, path: str | Path | None
+) -> pd.DataFrame:
+    """A segments.csv re-read with a source type: its column set (turns are not re-split, so a
+    transcript already read as dialogue cannot become a field note here)."""
+    types = [
+        _sheet_type(sheet, t, default) or old
+        for t, old in zip(frame["transcript_id"], frame["source_type"], strict=True)
+    ]
+    for tid, new, role in zip(frame["transcript_id"], types, frame["role"], strict=True):
+        if new in SOURCE_SPEAKERLESS and role != ROLE_SOURCE:
+            raise InputFormatError(
+                f"transcript {tid!r} was ingested as dialogue; a {new} is read by paragraphs",
+                file=path,
+                hint=f"ingest the {new}'s own file with the source type instead",
+            )
+    frame["source_type"] = types
+    if sheet is not None:
+        frame = _sheet_attributes(frame, sheet)
+    return frame
 
 
 def _from_segments_csv(path: Path, index: dict[str, dict[str, RosterEntry]] | None) -> IngestResult:
