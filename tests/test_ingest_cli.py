@@ -24,6 +24,7 @@ HEADER = (
     "end_time",
     "source",
     "line",
+    "source_type",
 )
 
 
@@ -64,9 +65,23 @@ def test_ingest_folder_with_roster(cli, tmp_path):
             "",
             "fg1.txt",
             "1",
+            "",
         ),
-        ("fg1:2", "fg1", "2", "Anna", "P01", "participant", "Hi.\nmore", "", "", "fg1.txt", "2"),
-        ("fg1:3", "fg1", "3", "Ben", "", "participant", "Yo.", "", "", "fg1.txt", "4"),
+        (
+            "fg1:2",
+            "fg1",
+            "2",
+            "Anna",
+            "P01",
+            "participant",
+            "Hi.\nmore",
+            "",
+            "",
+            "fg1.txt",
+            "2",
+            "",
+        ),
+        ("fg1:3", "fg1", "3", "Ben", "", "participant", "Yo.", "", "", "fg1.txt", "4", ""),
         (
             "int1:1",
             "int1",
@@ -79,8 +94,22 @@ def test_ingest_folder_with_roster(cli, tmp_path):
             "",
             "int1.docx",
             "1",
+            "",
         ),
-        ("int1:2", "int1", "2", "Anna", "P01", "participant", "Fine.", "", "", "int1.docx", "2"),
+        (
+            "int1:2",
+            "int1",
+            "2",
+            "Anna",
+            "P01",
+            "participant",
+            "Fine.",
+            "",
+            "",
+            "int1.docx",
+            "2",
+            "",
+        ),
         (
             "otter2:1",
             "otter2",
@@ -93,6 +122,7 @@ def test_ingest_folder_with_roster(cli, tmp_path):
             "",
             "otter2.txt",
             "1",
+            "",
         ),
         (
             "otter2:2",
@@ -106,6 +136,7 @@ def test_ingest_folder_with_roster(cli, tmp_path):
             "",
             "otter2.txt",
             "4",
+            "",
         ),
     ]
     lines = [line.split() for line in result.stdout.splitlines()]
@@ -148,7 +179,7 @@ def test_skip_bad_ingests_the_others(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert read_rows(out) == [
         HEADER,
-        ("a:1", "a", "1", "Anna", "", "participant", "Hi.", "", "", "a.txt", "1"),
+        ("a:1", "a", "1", "Anna", "", "participant", "Hi.", "", "", "a.txt", "1", ""),
     ]
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(

@@ -379,3 +379,9 @@ def test_hierarchy_rolls_up_by_attribute(cli, study):
         ("delivery", 2),
         ("context", 2),
     ]
+
+
+def test_preview_refuses_source_types(cli, study):
+    result = cli("ingest", study / "transcripts", "--sources", study / "sources.csv", "--preview")
+    assert result.exit_code == 2
+    assert "--preview reads speaker turns only" in result.stderr

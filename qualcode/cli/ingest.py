@@ -135,6 +135,12 @@ def ingest(
     from qualcode.ingest.text import NoSpeakerLabelsError
     from qualcode.io import refuse_overwriting_inputs, write_segments
 
+    if preview and (source_type is not None or sources is not None):
+        raise typer.BadParameter(
+            "--preview reads speaker turns only; field notes and documents (--source-type, "
+            "--sources) are read by paragraph without a preview",
+            param_hint="'--preview'",
+        )
     if preview:
         _preview(paths, roster, fmt, speaker_pattern, speaker_column, text_column)
         return
