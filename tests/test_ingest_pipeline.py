@@ -50,12 +50,25 @@ def test_folder_with_roster(tmp_path):
     result = load_sources([folder], roster=tmp_path / "roster.csv")
     assert tuple(result.segments.columns) == SEGMENT_COLUMNS
     assert frame_rows(result.segments) == [
-        ("fg1:1", "fg1", 1, "Dr. Lee", "", "facilitator", "Welcome.", "", "", "fg1.txt", 1),
-        ("fg1:2", "fg1", 2, "Anna", "P01", "participant", "Hi.\nStill me.", "", "", "fg1.txt", 2),
-        ("fg1:3", "fg1", 3, "Ben", "P02", "participant", "Hello.", "", "", "fg1.txt", 4),
-        ("fg1:4", "fg1", 4, "Carl", "", "participant", "Hey.", "", "", "fg1.txt", 5),
-        ("fg1:5", "fg1", 5, "Unknown Speaker", "", "unknown", "Hm.", "", "", "fg1.txt", 6),
-        ("fg2:1", "fg2", 1, "Anna", "P01", "participant", "Back.", "", "", "fg2.txt", 1),
+        ("fg1:1", "fg1", 1, "Dr. Lee", "", "facilitator", "Welcome.", "", "", "fg1.txt", 1, ""),
+        (
+            "fg1:2",
+            "fg1",
+            2,
+            "Anna",
+            "P01",
+            "participant",
+            "Hi.\nStill me.",
+            "",
+            "",
+            "fg1.txt",
+            2,
+            "",
+        ),
+        ("fg1:3", "fg1", 3, "Ben", "P02", "participant", "Hello.", "", "", "fg1.txt", 4, ""),
+        ("fg1:4", "fg1", 4, "Carl", "", "participant", "Hey.", "", "", "fg1.txt", 5, ""),
+        ("fg1:5", "fg1", 5, "Unknown Speaker", "", "unknown", "Hm.", "", "", "fg1.txt", 6, ""),
+        ("fg2:1", "fg2", 1, "Anna", "P01", "participant", "Back.", "", "", "fg2.txt", 1, ""),
     ]
     summaries = [
         (s.transcript_id, s.format, s.turns, s.speakers, s.participants_mapped, s.warnings)
