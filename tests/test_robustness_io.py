@@ -155,8 +155,8 @@ def test_non_utf8_file_name_becomes_a_cp1252_transcript_id(cli, tmp_path: Path):
     result = cli("ingest", tmp_path, "-o", out)
     assert result.exit_code == 0, result.stderr
     assert out.read_text(encoding="utf-8").splitlines()[1:] == [
-        "caf\u00e9:1,caf\u00e9,1,Ann,,participant,hi,,,caf\u00e9.txt,1",
-        "caf\u00e9:2,caf\u00e9,2,Bob,,participant,yo,,,caf\u00e9.txt,2",
+        "caf\u00e9:1,caf\u00e9,1,Ann,,participant,hi,,,caf\u00e9.txt,1,",
+        "caf\u00e9:2,caf\u00e9,2,Bob,,participant,yo,,,caf\u00e9.txt,2,",
     ]
     assert "the file name is not valid UTF-8; read as 'caf\u00e9.txt'" in result.stderr
 

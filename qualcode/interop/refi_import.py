@@ -799,6 +799,8 @@ def read_qdpx(path: str | Path, *, limits: ZipLimits | None = None) -> ImportRes
         summary.mapped_speakers = len(cases.participant_of)
     _report_unread(root, data, summary)
     seg_cols = list(SEGMENT_COLUMNS) + extra_cols
+    for row in segment_rows:
+        row.setdefault("source_type", "")  # not stated (other programs' projects have none)
     segments = pd.DataFrame(segment_rows, columns=seg_cols).fillna("")
     codings = {
         coder: pd.DataFrame(rows, columns=list(CODING_COLUMNS))
