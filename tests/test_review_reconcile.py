@@ -191,3 +191,19 @@ def test_per_code_range_against_compare(cli, segments):
     assert round(per["cohen_kappa"].median(), 3) == 0.792
     assert round(per["krippendorff_alpha"].median(), 3) == 0.793
     assert int((per["krippendorff_alpha"] < 0.667).sum()) == 4
+
+
+def test_every_report_on_a_union_consensus_says_it_is_mechanical(cli, tmp_path, segments):
+    out = tmp_path / "union.csv"
+    assert cli("reconcile", A, B, "--strategy", "union", "-o", out).exit_code == 0
+    for kind in ("hierarchy", "narrative", "saturation", "methods"):
+        result = cli(
+            "report", kind, "--segments", segments, "--codings", out, "--codebook", CODEBOOK,
+            "--roster", STUDY / "roster.csv", "-f", "json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        notes = json.loads(result.stdout)["notes"]
+        assert (
+            "These codings are a consensus formed mechanically by union of both coders' codes "
+            "(111 of 111 differences decided by rule, union.decisions.csv); not negotiated."
+        ) in notes, kind

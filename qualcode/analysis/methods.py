@@ -788,4 +788,5 @@ def methods_report(
         )
     if saturation is not None and saturation.warnings:
         report.warnings.extend(saturation.warnings)
+    report.notes.extend(n for n in data.notes if n.startswith("These codings are a consensus"))
     return report

@@ -175,7 +175,9 @@ def narrative_report(
     report.notes.extend(
         n
         for n in hierarchy.notes
-        if n.startswith(("Counts:", "Facilitator", "Brief assent", "Themes and constructs"))
+        if n.startswith(
+            ("Counts:", "Facilitator", "Brief assent", "Themes and constructs", "These codings")
+        )
     )
     from qualcode.analysis.hierarchy import COUNTS_CAVEAT
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOption, protect_inputs
+from qualcode.errors import QualcodeError
 
 report_app = typer.Typer(
     rich_markup_mode=None,
@@ -179,7 +180,7 @@ def _study(
     check_text(codings_df, codings, seg_df, seg_path)  # turns moved since coding: wrong quotes
     warn_codebook(cb, [(str(codings), codings_df)])
     try:
-        return load_study(
+        data = load_study(
             seg_df,
             codings_df,
             codebook=cb,
@@ -198,6 +199,37 @@ def _study(
     except EventOrderError as exc:
         exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
         raise
+    note = _mechanical_note(codings)
+    if note:
+        data.notes.insert(0, note)
+    return data
+
+
+def _mechanical_note(codings: Path) -> str:
+    """A consensus written by `reconcile` has its log beside it (<stem>.decisions.csv): when rules
+    decided any difference, every report says the consensus is mechanical, not negotiated."""
+    from qualcode.reconcile import (
+        MECHANICAL_WORDING,
+        is_mechanical,
+        mechanical_rules,
+        read_decisions,
+    )
+
+    log = codings.with_name(f"{codings.stem}.decisions.csv")
+    if not log.is_file():
+        return ""
+    try:
+        decisions = read_decisions(log)
+    except QualcodeError:
+        return ""
+    n = int(is_mechanical(decisions).sum())
+    if not n:
+        return ""
+    rules = " and ".join(MECHANICAL_WORDING.get(r, r) for r in mechanical_rules(decisions))
+    return (
+        f"These codings are a consensus formed mechanically by {rules} ({n} of {len(decisions)} "
+        f"differences decided by rule, {log.name}); not negotiated."
+    )
 
 
 def _emit(result, fmt: str, output: Path | None, table: str | None) -> None:
