@@ -421,3 +421,12 @@ def test_word_speech_before_the_first_label_is_kept_and_the_title_page_dropped(t
         "ignored heading/title lines (2): line 1 'Focus group 5'; "
         "line 2 'Present were the facilitator and four participants.'"
     ]
+
+
+def test_a_few_recurring_word_colons_in_a_known_layout_stay_speech(tmp_path):
+    turns_ = [f"Anna: Turn {i}.\nBen: Reply {i}." for i in range(6)]
+    text = "\n".join(turns_) + "\nmorning: the bus.\nevening: the train.\n"
+    text += "Anna: Again.\nmorning: late.\nevening: later.\nBen: Fine.\n"
+    result = ingest_file(write(tmp_path, "t.txt", text))
+    assert {s.speaker for s in result.segments} == {"Anna", "Ben"}
+    assert result.layout == "detected 'Name: text'"

@@ -14,6 +14,11 @@ is decided from the evidence of the whole file, never one line at a time:
 - turn-taking: the label changes from one labelled line to the next at least a third of the
   time, as speakers do and a document's `Note:` lines do not.
 
+Inference is the fallback: it runs when the known layouts (text.py) label nothing, and beside a
+known layout only when it labels every line that layout labels, with the same names, and adds at
+least a quarter of the labelled lines (`Interviewer:` beside `respondent:`). Files read today by a
+known layout are read as before.
+
 Words that open ordinary sentences or document lines (`Note`, `Yes`, `Step`, `Date`, ...) are
 never labels, so prose that starts lines with `Note:` or `Yes -` is still refused. The decision
 and its evidence are reported: `inferred '<label>: text' (2 labels, 107 of 110 lines)`.
@@ -37,6 +42,7 @@ MAX_LABELS = 30
 MIN_COVERAGE = 0.2  # labelled lines / non-empty lines (turns of several paragraphs are common)
 MIN_SWITCHES = 1 / 3  # label changes / (labelled lines - 1)
 MIN_LINES = 4  # labelled lines: below this there is no evidence either way
+MIN_ADDED = 0.25  # beside a known layout: share of the labelled lines inference must add
 _HEAD = 200
 _DASH = r"\-\u2013\u2014"
 
@@ -237,7 +243,11 @@ def infer_labels(
         same = all(
             mine.get(i) == normalise_speaker(f.speaker).casefold() for i, f in known_at.items()
         )
-        if not same or len(mine) <= len(known_at):
+        # The lines it adds must be a real share of the turns (a second label style, as in
+        # `Interviewer:` beside `respondent:`), not a few continuation lines that happen to
+        # open with a recurring `word:`.
+        added = len(mine) - len(known_at)
+        if not same or added < max(2, MIN_ADDED * len(mine)):
             return None
     found: list[_Label | None] = list(known)
     for c in accepted:
