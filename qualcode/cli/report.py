@@ -797,8 +797,10 @@ def methods(
     """A methods paragraph built only from computed facts, and the COREQ items the data can fill
     (12 sample size, 15 non-participants, 21 duration, 22 saturation, 24 coders, 25 coding tree,
     26 derivation of themes, 27 software, 29 quotations, 32 minor themes), each marked "from data"
-    or "to complete by hand". With --coder-a/--coder-b: the coders, the double-coded share and
-    agreement before reconciliation, and after (each coder vs --codings, the consensus).
+    or "to complete by hand". With --coder-a/--coder-b: the coders, the double-coded share, what
+    each coder reviewed (--reviewed), agreement before reconciliation pooled and per code (range,
+    median, codes below 0.667), and after (each coder vs --codings) only for a negotiated
+    consensus: with --decisions, rule-made decisions (union, ...) are named mechanical.
 
     Example: qualcode report methods --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv --coder-a codings/coder_a.csv --coder-b codings/coder_b.csv --decisions consensus.decisions.csv
     """
