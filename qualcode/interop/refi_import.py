@@ -457,8 +457,11 @@ def split_turns(text: str, source: str) -> tuple[list[_Turn], bool]:
     try:
         parsed = parse_text("\n".join(line.rstrip("\r") for line in lines), source)
         labels = {b.line: b.speaker for b in parsed.blocks if b.speaker is not None}
+        # What the parser read after each label on its line: a label only inference reads
+        # (`interviewer: How?`) is not one find_label knows, and must not stay in the turn's text.
+        said = {b.line: b.text.split("\n", 1)[0] for b in parsed.blocks if b.speaker is not None}
     except NoSpeakerLabelsError:
-        labels = None
+        labels, said = None, {}
     turns: list[_Turn] = []
     pos = 0
     previous_blank = True
@@ -475,10 +478,12 @@ def split_turns(text: str, source: str) -> tuple[list[_Turn], bool]:
         if labels is not None and number in labels:
             found = find_label(stripped)
             speaker = normalise_speaker(labels[number])
-            if found is not None and stripped.endswith(found.text):
-                rest = found.text
+            rest = found.text if found is not None else said[number].strip()
+            if stripped.endswith(rest):
                 at += len(stripped) - len(rest) + (len(rest) - len(rest.lstrip()))
                 content = rest.strip()
+            else:  # the label stands alone on its line; the words start on the next
+                content = ""
         if speaker is None and labels is None and previous_blank:
             speaker = UNKNOWN_SPEAKER  # a new paragraph is a new turn
             turns.append(_Turn(speaker, number))
