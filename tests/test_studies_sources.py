@@ -358,7 +358,19 @@ def test_hierarchy_rolls_up_by_attribute(cli, study):
         study / "roster.csv", "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    table = json.loads(result.stdout)["tables"]["attributes"]
+    report = json.loads(result.stdout)
+    assert report["summary"]["sources_by_type"] == {
+        "focus_group": 1,
+        "interview": 2,
+        "fieldnote": 2,
+        "document": 1,
+    }
+    assert report["summary"]["participants"] == 5  # field notes and the document add nobody
+    assert (
+        "Sources: 1 focus group, 2 interviews, 2 field notes, 1 document; the groups column "
+        "counts every source." in " ".join(report["notes"])
+    )
+    table = report["tables"]["attributes"]
     seg = pd.read_csv(study / "segments.csv", dtype=str, keep_default_na=False)
     cod = pd.read_csv(study / "codings" / "ana.csv", dtype=str, keep_default_na=False)
     df = cod[cod["code_id"] != ""].merge(seg, on="segment_id")

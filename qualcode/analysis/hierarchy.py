@@ -75,6 +75,8 @@ class HierarchyReport(ReportResult):
     n_participants: int = 0
     facilitator_mentions_excluded: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    # Transcripts per source type (focus_group, interview, fieldnote, document), when stated.
+    sources_by_type: dict[str, int] = field(default_factory=dict)
     terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
         "hierarchy": ("parent_id", "summary"),
         "flags": ("label",),
@@ -116,6 +118,7 @@ class HierarchyReport(ReportResult):
             "participants": self.n_participants,
             "facilitator_mentions_excluded": self.facilitator_mentions_excluded,
             **self.counts,
+            **({"sources_by_type": self.sources_by_type} if self.sources_by_type else {}),
         }
 
 
@@ -332,8 +335,39 @@ def hierarchy_report(
 
     report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
     report.notes.append(COUNTS_CAVEAT)
+    report.sources_by_type = _sources_by_type(data)
+    if report.sources_by_type:
+        words = {
+            "focus_group": ("focus group", "focus groups"),
+            "interview": ("interview", "interviews"),
+            "fieldnote": ("field note", "field notes"),
+            "document": ("document", "documents"),
+        }
+        parts = [f"{n} {words.get(t, (t, t))[n != 1]}" for t, n in report.sources_by_type.items()]
+        report.notes.append(
+            f"Sources: {', '.join(parts)}; the groups column counts every source. Field notes "
+            "and documents have no participants: they count toward mentions and sources only."
+        )
     report.notes.extend(data.notes)
     return report
+
+
+def _sources_by_type(data: StudyData) -> dict[str, int]:
+    """Transcripts per stated source type, in model.SOURCE_TYPES order ({} when none is stated);
+    a transcript with no type stated counts as `not stated`."""
+    from qualcode.model import SOURCE_TYPES
+
+    seg = data.segments
+    if "source_type" not in seg.columns:
+        return {}
+    per = seg.groupby("transcript_id", sort=False)["source_type"].first().fillna("")
+    per = per[per.index.isin(data.transcripts)]
+    if not (per != "").any():
+        return {}
+    counts = per.replace("", "not stated").value_counts()
+    order = [t for t in SOURCE_TYPES if t in counts.index]
+    order += sorted(t for t in counts.index if t not in order)
+    return {t: int(counts[t]) for t in order}
 
 
 _HIERARCHY_QUOTE_COLUMNS = [
