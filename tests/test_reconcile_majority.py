@@ -117,3 +117,8 @@ def test_methods_paragraph_names_majority_as_mechanical(cli, study):
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "formed mechanically by majority vote of the coders" in text
+    # A mixed-source study is worded as what its sources are, not as groups (method.md).
+    assert (
+        "The data are 1 focus group, 2 interviews, 2 field notes and 1 document, with 5 "
+        "participants." in text
+    )

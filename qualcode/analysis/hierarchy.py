@@ -335,24 +335,33 @@ def hierarchy_report(
 
     report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
     report.notes.append(COUNTS_CAVEAT)
-    report.sources_by_type = _sources_by_type(data)
+    report.sources_by_type = sources_by_type(data)
     if report.sources_by_type:
-        words = {
-            "focus_group": ("focus group", "focus groups"),
-            "interview": ("interview", "interviews"),
-            "fieldnote": ("field note", "field notes"),
-            "document": ("document", "documents"),
-        }
-        parts = [f"{n} {words.get(t, (t, t))[n != 1]}" for t, n in report.sources_by_type.items()]
         report.notes.append(
-            f"Sources: {', '.join(parts)}; the groups column counts every source. Field notes "
-            "and documents have no participants: they count toward mentions and sources only."
+            f"Sources: {sources_text(report.sources_by_type, last=', ')}; the groups column "
+            "counts every source. Field notes and documents have no participants: they count "
+            "toward mentions and sources only."
         )
     report.notes.extend(data.notes)
     return report
 
 
-def _sources_by_type(data: StudyData) -> dict[str, int]:
+SOURCE_WORDS: dict[str, tuple[str, str]] = {
+    "focus_group": ("focus group", "focus groups"),
+    "interview": ("interview", "interviews"),
+    "fieldnote": ("field note", "field notes"),
+    "document": ("document", "documents"),
+}
+
+
+def sources_text(counts: dict[str, int], last: str = " and ") -> str:
+    """ "1 focus group, 2 interviews, 2 field notes and 1 document" (method.md: mixed-source
+    studies are worded as interviews, documents and field notes, never as groups)."""
+    parts = [f"{n} {SOURCE_WORDS.get(t, (t, t))[n != 1]}" for t, n in counts.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def sources_by_type(data: StudyData) -> dict[str, int]:
     """Transcripts per stated source type, in model.SOURCE_TYPES order ({} when none is stated);
     a transcript with no type stated counts as `not stated`."""
     from qualcode.model import SOURCE_TYPES

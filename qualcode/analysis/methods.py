@@ -373,7 +373,12 @@ def methods_report(
     import pandas as pd
 
     from qualcode import __version__
-    from qualcode.analysis.hierarchy import MIN_PARTICIPANTS, hierarchy_report
+    from qualcode.analysis.hierarchy import (
+        MIN_PARTICIPANTS,
+        hierarchy_report,
+        sources_by_type,
+        sources_text,
+    )
     from qualcode.analysis.narrative import narrative_report
     from qualcode.analysis.saturation import (
         STATUS_REACHED,
@@ -425,14 +430,33 @@ def methods_report(
         )
     g_word = "group" if n_groups == 1 else "groups"
     p_word = "participant" if n_participants == 1 else "participants"
-    item(12, f"{n_participants} {p_word} in {n_groups} {g_word}{size_text}", FROM_DATA)
-    sentences.append(
-        (
-            f"The data are {n_groups} transcribed {g_word} with {n_participants} {p_word}"
-            f"{size_text}.",
-            FROM_DATA,
+    by_type = sources_by_type(data)
+    if by_type and set(by_type) != {"focus_group"}:
+        # Interviews, field notes, documents (issue 16.3): named as what they are, and group
+        # sizes only over the focus groups.
+        types = data.segments.groupby("transcript_id")["source_type"].first()
+        focus = [n for t, n in sizes.items() if types.get(t) == "focus_group"]
+        size_text = ""
+        if len(focus) > 1:
+            med = statistics.median(focus)
+            size_text = (
+                f" (focus group size median {_number(med)}, range {min(focus)}-{max(focus)})"
+            )
+        listing = sources_text(by_type)
+        facts.update(sources_by_type=by_type)
+        item(12, f"{n_participants} {p_word} in {listing}{size_text}", FROM_DATA)
+        sentences.append(
+            (f"The data are {listing}, with {n_participants} {p_word}{size_text}.", FROM_DATA)
         )
-    )
+    else:
+        item(12, f"{n_participants} {p_word} in {n_groups} {g_word}{size_text}", FROM_DATA)
+        sentences.append(
+            (
+                f"The data are {n_groups} transcribed {g_word} with {n_participants} {p_word}"
+                f"{size_text}.",
+                FROM_DATA,
+            )
+        )
 
     # 15 non-participants -----------------------------------------------------------------------
     seg = data.segments
