@@ -91,7 +91,7 @@ def compare(
     missing for them), and each pair's Cohen's kappa per code and pooled (formats table, json,
     csv, md).
 
-    Example: qualcode compare codings/ana.csv codings/ben.csv --codebook codebook.yaml -o agreement.html
+    Example: qualcode compare codings/coder_a.csv codings/coder_b.csv --codebook codebook.yaml -o agreement.html
     """
     from qualcode.agreement.compare import compare_codings
     from qualcode.io import coder_note, read_codings, read_segments

@@ -112,8 +112,8 @@ def reconcile(
     the coders who reviewed it applied it (a tie is dropped), also a mechanical rule
     (decided_by rule:majority); the log adds applied_by and reviewed_by.
 
-    Example: qualcode reconcile codings/alice.csv codings/bob.csv --strategy interactive
-    --segments segments.csv --codebook codebook.yaml -o codings/consensus.csv
+    Example: qualcode reconcile codings/coder_a.csv codings/coder_b.csv --strategy interactive
+    --segments segments.csv --codebook codebook.yaml -o consensus.csv
     """
     from qualcode.errors import QualcodeError
     from qualcode.io import (

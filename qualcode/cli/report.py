@@ -359,7 +359,7 @@ def hierarchy(
     Brief assent (--min-words) is shown but does not voice an idea. Quotes: flag one with #quote in
     the coding's memo; label them with --quote-label.
 
-    Example: qualcode report hierarchy --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
+    Example: qualcode report hierarchy --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv
     """
     from qualcode.analysis.hierarchy import hierarchy_report
 
@@ -420,7 +420,7 @@ def saturation(
     result (or "not assessable" and why), a sensitivity grid (base 4-6, run 2-3, 0%/5%) and the
     discovery curve with a band from random orders (a PNG beside -o report.md).
 
-    Example: qualcode report saturation --segments segments.csv --codings codings/consensus.csv --roster roster.csv --base 4 --run 1 --threshold 0
+    Example: qualcode report saturation --segments segments.csv --codings consensus.csv --roster roster.csv --base 4 --run 1 --threshold 0
     """
     from qualcode.analysis.data import EventOrderError
     from qualcode.analysis.saturation import saturation_report
@@ -552,7 +552,7 @@ def crosstab(
     constructs, or --by-code-attribute NAME, roll the codes up. A transcript's source_type and
     the columns of an ingest --sources sheet (organisation, site) are attributes too.
 
-    Example: qualcode report crosstab --by clinic_role --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv
+    Example: qualcode report crosstab --by gender --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv
     """
     from qualcode.analysis.crosstab import COUNT_UNITS, ROW_LEVELS, crosstab_report
 
@@ -587,7 +587,7 @@ def cooccurrence(
     """Code x code co-occurrence over segments (counts and Jaccard), in codebook order, and the
     pairs that co-occur, most frequent first.
 
-    Example: qualcode report cooccurrence --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml -o cooccurrence.xlsx
+    Example: qualcode report cooccurrence --segments segments.csv --codings consensus.csv --codebook codebook.yaml -o cooccurrence.xlsx
     """
     from qualcode.analysis.cooccurrence import cooccurrence_report
 
@@ -753,7 +753,7 @@ def narrative(
     participants"), the codebook's definitions, the strongest verbatim quotes with group,
     participant and turn, and marked places to write ([Write here: ...]). No generated prose.
 
-    Example: qualcode report narrative --segments segments.csv --codings codings/consensus.csv --codebook codebook.yaml --roster roster.csv -o narrative.docx
+    Example: qualcode report narrative --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv -o narrative.docx
     """
     from qualcode.analysis.narrative import narrative_report
 

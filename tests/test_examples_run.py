@@ -1,0 +1,108 @@
+"""Every command line the documentation shows runs as written: each README code-block line that
+starts with `qualcode` (on the bundled study, in a copy), and each `--help` Example (in a study
+folder holding the files the examples name)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+
+from qualcode.cli.main import app
+
+READMES = ("README.md", "sample_transcripts/README.md")
+
+
+def readme_commands(text: str) -> list[str]:
+    """The `qualcode ...` lines of the fenced code blocks (`$ ` prompts and `\\` continuations
+    joined), except the two CI blocks, which test_readme.py runs."""
+    text = re.sub(r"<!-- ci:[a-z-]+ -->\n```bash\n.*?```", "", text, flags=re.S)
+    commands: list[str] = []
+    for block in re.findall(r"^```(?:bash|console|sh)?\n(.*?)^```", text, re.S | re.M):
+        block = block.replace("\\\n", " ")
+        for line in block.splitlines():
+            line = line.strip().removeprefix("$ ")
+            if line.startswith("qualcode "):
+                commands.append(" ".join(line.split()))
+    return commands
+
+
+def help_examples() -> list[tuple[str, str]]:
+    """(command, example) for every command, in registration (workflow) order."""
+    found: list[tuple[str, str]] = []
+
+    def walk(prefix: str, command) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(f"{prefix} {name}".strip(), sub)
+        if not hasattr(command, "commands"):
+            match = re.search(r"Example: (qualcode .*?)(?:\n\n|\Z)", command.help or "", re.S)
+            assert match, f"qualcode {prefix} has no Example: line"
+            found.append((prefix, " ".join(match.group(1).split())))
+
+    walk("", typer.main.get_command(app))
+    return found
+
+
+def _run(runner, line: str, input: str | None = None):
+    argv = shlex.split(line)
+    assert argv[0] == "qualcode"
+    return runner.invoke(app, argv[1:], input=input)
+
+
+@pytest.mark.parametrize("readme", READMES)
+def test_every_readme_command_runs_as_written_on_the_bundled_study(
+    repo, tmp_path, runner, monkeypatch, readme
+):
+    commands = readme_commands((repo / readme).read_text(encoding="utf-8"))
+    assert len(commands) >= 8
+    for folder in ("sample_transcripts", "codebooks"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    for line in commands:
+        result = _run(runner, line)
+        assert result.exit_code == 0, f"{readme}: {line}\n{result.output}"
+        sheet = re.search(r"^qualcode reconcile .* --sheet (\S+)", line)
+        if sheet:
+            _decide_in_the_meeting(tmp_path / sheet.group(1))
+
+
+def _decide_in_the_meeting(sheet: Path) -> None:
+    """The human step between writing a disagreements sheet and replaying it: keep every code."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(sheet)
+    rows = book.worksheets[0]
+    header = [cell.value for cell in rows[1]]
+    for row in rows.iter_rows(min_row=2):
+        row[header.index("decision")].value = "keep"
+        row[header.index("reason")].value = "agreed in discussion"
+        row[header.index("decided_by")].value = "A & B"
+    book.save(sheet)
+
+
+def _example_study(repo: Path, root: Path) -> None:
+    """A study folder with the files the --help examples name."""
+    shutil.copytree(repo / "codebooks", root / "codebooks")
+    (root / "transcripts").mkdir()
+    for f in (repo / "sample_transcripts").iterdir():
+        if f.is_file() and f.suffix != ".md" and f.name != "roster.csv":
+            shutil.copy(f, root / "transcripts" / f.name)
+    shutil.copy(repo / "sample_transcripts" / "roster.csv", root / "roster.csv")
+    shutil.copy(repo / "codebooks" / "bup_group_visits.yaml", root / "codebook.yaml")
+    shutil.copytree(repo / "sample_transcripts" / "codings", root / "codings")
+
+
+def test_every_help_example_runs_as_written(repo, tmp_path, runner, monkeypatch):
+    _example_study(repo, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    examples = help_examples()
+    assert len(examples) >= 19
+    for name, line in examples:
+        # An interactive session, answered: keep every difference.
+        keys = "k\n" * 400 if "interactive" in line else None
+        result = _run(runner, line, input=keys)
+        assert result.exit_code == 0, f"qualcode {name}: {line}\n{result.output}"
