@@ -54,8 +54,42 @@ def test_bundled_study_shape_is_4_plus_1():
 def test_too_few_events_is_not_assessable_and_says_why():
     out = guest_saturation([9, 4, 2, 1, 0], base=4, run=2)
     assert (out.status, out.result) == ("not assessable", "not assessable")
-    assert out.reason == "5 events: at least base + run = 6 are needed"
+    assert out.reason == (
+        "5 events are too few for base 4 + run 2; with 5 events, base 3 and run 2 can be assessed"
+    )
     assert out.runs.empty
+    fitted = guest_saturation([9, 4, 2, 1, 0], base=3, run=2)
+    assert fitted.status != "not assessable"
+
+
+@pytest.mark.parametrize(
+    "u,base,run,reason",
+    [
+        (
+            [9, 4, 2],
+            4,
+            2,
+            "3 events are too few for base 4 + run 2; with 3 events, base 2 and "
+            "run 1 can be assessed",
+        ),
+        (
+            [9, 4, 2, 1],
+            6,
+            3,
+            "4 events are too few for base 6 + run 3; with 4 events, base 2 and "
+            "run 2 can be assessed",
+        ),
+        (
+            [9],
+            4,
+            2,
+            "1 event are too few for base 4 + run 2 (at least 2 events are needed: a "
+            "base of 1 and a run of 1)",
+        ),
+    ],
+)
+def test_too_few_events_names_the_parameters_that_would_work(u, base, run, reason):
+    assert guest_saturation(u, base=base, run=run).reason == reason
 
 
 def test_empty_base_is_not_assessable():
@@ -154,12 +188,15 @@ def test_two_participant_is_the_default_for_an_a_and_s_codebook():
     assert "two distinct participants" in report.new_definition
 
 
-def test_sensitivity_grid_covers_base_run_threshold():
-    report = saturation_report(study(), permutations=0)
-    assert len(report.sensitivity) == 12
-    assert report.sensitivity[["base", "run", "threshold"]].iloc[0].tolist() == [4, 2, "0%"]
-    assert set(report.sensitivity["result"]) == {"not assessable"}  # three events only
-    assert report.outcome.reason == "3 events: at least base + run = 6 are needed"
+def test_sensitivity_grid_too_small_for_the_study_is_said_once_not_as_rows():
+    report = saturation_report(study(), permutations=0)  # three events only
+    assert report.sensitivity.empty
+    assert report.outcome.reason == (
+        "3 events are too few for base 4 + run 2; with 3 events, base 2 and run 1 can be assessed"
+    )
+    assert "Sensitivity grid: no base/run pair of it fits 3 events (base 4 + run 2 needs 6)." in (
+        report.notes
+    )
 
 
 def test_discovery_curve_and_seeded_band():
@@ -267,3 +304,24 @@ def test_bundled_study_saturates_at_4_plus_1(repo, new):
     report = saturation_report(data, base=4, run=1, threshold=0, new=new, permutations=0)
     assert report.outcome.result == "4+1"
     assert report.events["new_codes"].iloc[-1] == 0
+
+
+def test_sensitivity_grid_keeps_only_the_pairs_the_events_fit(tmp_path):
+    """Seven events: base + run <= 7 fits (4,2), (4,3), (5,2); (5,3), (6,2), (6,3) need more."""
+    seg = ["segment_id,transcript_id,turn,speaker,participant_id,role,text"]
+    cod = ["segment_id,code_id,coder"]
+    for i in range(1, 8):
+        seg.append(f"E{i}:1,E{i},1,P{i},P{i},participant,words")
+        cod.append(f"E{i}:1,C{min(i, 3)},ana")
+    (tmp_path / "s.csv").write_text("\n".join(seg) + "\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("\n".join(cod) + "\n", encoding="utf-8")
+    data = load_study(
+        read_segments(tmp_path / "s.csv"),
+        read_codings(tmp_path / "c.csv"),
+        order=[f"E{i}" for i in range(1, 8)],
+    )
+    report = saturation_report(data, permutations=0)
+    pairs = sorted(set(zip(report.sensitivity["base"], report.sensitivity["run"], strict=True)))
+    assert pairs == [(4, 2), (4, 3), (5, 2)]
+    assert len(report.sensitivity) == 6  # two thresholds each
+    assert "Sensitivity grid: only the base/run pairs that fit 7 events are shown." in report.notes

@@ -164,3 +164,85 @@ def test_report_all_without_the_coders_says_agreement_was_left_out(cli, bundled)
     )
     assert with_coders.exit_code == 0, with_coders.output
     assert "agreement left out" not in with_coders.stderr
+
+
+def _consensus(cli, bundled, *groups):
+    codings = bundled / "sample_transcripts" / "codings"
+    seg, consensus = bundled / "s.csv", bundled / "c.csv"
+    sources = [bundled / "sample_transcripts" / g for g in groups] or [
+        bundled / "sample_transcripts"
+    ]
+    cli("ingest", *sources, "--roster", bundled / "sample_transcripts" / "roster.csv", "-o", seg)
+    cli(
+        "reconcile",
+        codings / "coder_a.csv",
+        codings / "coder_b.csv",
+        "--strategy",
+        "union",
+        "-o",
+        consensus,
+    )
+    return seg, consensus
+
+
+def test_saturation_terminal_summary_shows_no_internal_keys(cli, bundled):
+    seg, consensus = _consensus(cli, bundled)
+    result = cli(
+        "report",
+        "saturation",
+        "--segments",
+        seg,
+        "--codings",
+        consensus,
+        "--roster",
+        bundled / "sample_transcripts" / "roster.csv",
+        "--base",
+        "4",
+        "--run",
+        "1",
+        "--threshold",
+        "0",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index("result: 4+1")
+    assert lines[at : at + 3] == ["result: 4+1", "status: reached", "codes in the base: 16"]
+    assert not [line for line in lines if line.startswith(("s:", "k 80", "k 90", "base total"))]
+
+
+def test_saturation_on_a_study_too_small_says_so_once_with_parameters_that_work(cli, bundled):
+    codings = bundled / "sample_transcripts" / "codings"
+    seg = bundled / "s.csv"
+    cli(
+        "ingest",
+        *(bundled / "sample_transcripts" / g for g in ("group1.txt", "group2.vtt")),
+        bundled / "sample_transcripts" / "group3.docx",
+        "--roster",
+        bundled / "sample_transcripts" / "roster.csv",
+        "-o",
+        seg,
+    )
+    # the consensus of the three groups' turns only
+    rows = (codings / "coder_a.csv").read_text(encoding="utf-8").splitlines()
+    kept = [rows[0]] + [r for r in rows[1:] if r.startswith(("group1:", "group2:", "group3:"))]
+    small = bundled / "a3.csv"
+    small.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = cli(
+        "report",
+        "saturation",
+        "--segments",
+        seg,
+        "--codings",
+        small,
+        "--roster",
+        bundled / "sample_transcripts" / "roster.csv",
+    )
+    assert result.exit_code == 0, result.output
+    assert "result: not assessable" in result.stdout.splitlines()
+    out = " ".join(result.stdout.split())  # unwrapped
+    assert out.count("not assessable") == 2  # the result, and the one sentence that says why
+    assert (
+        "3 events are too few for base 4 + run 2; with 3 events, base 2 and run 1 can be assessed"
+        in out
+    )
+    assert "Sensitivity grid: no base/run pair of it fits 3 events" in out

@@ -97,6 +97,25 @@ def format_threshold(threshold: float) -> str:
     return f"{threshold * 100:g}%"
 
 
+def fitting_parameters(n: int, run: int) -> tuple[int, int] | None:
+    """The base and run that `n` events can assess, keeping the run if it fits beside a base at
+    least as long (Guest et al. 2020 use base >= run): None below 2 events."""
+    if n < 2:
+        return None
+    fitted_run = max(1, min(run, n // 2))
+    return n - fitted_run, fitted_run
+
+
+def too_few_events(n: int, base: int, run: int) -> str:
+    """Saturation cannot be assessed on `n` events with these parameters: say so once, with the
+    parameters that would work."""
+    text = f"{n} event{'s' if n != 1 else ''} are too few for base {base} + run {run}"
+    fitting = fitting_parameters(n, run)
+    if fitting is None:
+        return text + " (at least 2 events are needed: a base of 1 and a run of 1)"
+    return text + f"; with {n} events, base {fitting[0]} and run {fitting[1]} can be assessed"
+
+
 def guest_saturation(
     u: Sequence[int],
     *,
@@ -125,7 +144,7 @@ def guest_saturation(
             STATUS_NOT_ASSESSABLE,
             STATUS_NOT_ASSESSABLE,
             None,
-            f"{n} event{'s' if n != 1 else ''}: at least base + run = {base + run} are needed",
+            too_few_events(n, base, run),
             base_total,
             pd.DataFrame([], columns=columns),
         )
@@ -367,6 +386,8 @@ def saturation_report(
     grid = []
     for b in SENSITIVITY_BASES:
         for r in SENSITIVITY_RUNS:
+            if b + r > n:
+                continue  # too few events: said once in a note, not as rows of "not assessable"
             for t in SENSITIVITY_THRESHOLDS:
                 o = guest_saturation(u, base=b, run=r, threshold=t, denominator=denominator)
                 grid.append(
@@ -446,6 +467,14 @@ def saturation_report(
         report.notes.append(f"Saturation at {outcome.result}: {outcome.reason}.")
     else:
         report.notes.append(f"Saturation {outcome.status}: {outcome.reason}.")
+    smallest = min(SENSITIVITY_BASES) + min(SENSITIVITY_RUNS)
+    if n < max(SENSITIVITY_BASES) + max(SENSITIVITY_RUNS):
+        report.notes.append(
+            f"Sensitivity grid: no base/run pair of it fits {n} events (base "
+            f"{min(SENSITIVITY_BASES)} + run {min(SENSITIVITY_RUNS)} needs {smallest})."
+            if n < smallest
+            else f"Sensitivity grid: only the base/run pairs that fit {n} events are shown."
+        )
     if n:
         report.notes.append(
             f"Discovery: {n_final} codes in all; 80% seen after "

@@ -260,6 +260,21 @@ def _emit(result, fmt: str, output: Path | None, table: str | None) -> None:
     typer.echo(f"wrote {', '.join(str(p) for p in written)} ({fmt})", err=True)
 
 
+# The terminal summary in words: the json keys are a contract, not labels for a reader. None hides
+# what the notes below it already say in a sentence.
+SUMMARY_LABELS: dict[str, dict[str, str | None]] = {
+    "saturation": {
+        "s": None,
+        "reason": None,
+        "base_total": "codes in the base",
+        "new_definition": None,
+        "codes_final": "codes in all",
+        "k_80": None,
+        "k_90": None,
+    },
+}
+
+
 def print_result(result, console, *, width: int | None = 100) -> None:
     """Terminal rendering: title, warnings, summary, notes, then every table (long text cut)."""
     from rich import box
@@ -270,19 +285,23 @@ def print_result(result, console, *, width: int | None = 100) -> None:
     console.print(f"[bold]{result.title}[/bold]", markup=True)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {_escape(warning)}", markup=True)
+    labels = SUMMARY_LABELS.get(result.kind, {})
+    shown = None
     for key, value in result.summary().items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        if value is None or value == "":
-            continue
-        console.print(f"{key.replace('_', ' ')}: {value}", markup=False)
+        label = labels.get(key, key.replace("_", " "))
+        if value is None or value == "" or label is None or value == shown:
+            continue  # hidden, or the value just shown again (status "not assessable")
+        shown = value
+        console.print(f"{label}: {value}", markup=False)
     for note in result.notes:
         console.print(f"- {note}", markup=False)
     for name, df in result.tables().items():
-        if name in result.terminal_skip:
-            continue
+        if name in result.terminal_skip or df.empty:
+            continue  # an empty table is said in the notes (e.g. no sensitivity pair fits)
         table = Table(
             title=TABLE_TITLES.get(name, name), box=box.SIMPLE_HEAVY, title_justify="left"
         )
