@@ -17,18 +17,46 @@ from qualcode.cli.main import app
 READMES = ("README.md", "sample_transcripts/README.md")
 
 
-def readme_commands(text: str) -> list[str]:
-    """The `qualcode ...` lines of the fenced code blocks (`$ ` prompts and `\\` continuations
-    joined), except the two CI blocks, which test_readme.py runs."""
+def readme_commands(text: str) -> list[tuple[str, list[str]]]:
+    """(command, shown output lines) for each `qualcode ...` line of the fenced code blocks (`$ `
+    prompts and `\\` continuations joined; the output is what a console block shows below the
+    command), except the two CI blocks, which test_readme.py runs."""
     text = re.sub(r"<!-- ci:[a-z-]+ -->\n```bash\n.*?```", "", text, flags=re.S)
-    commands: list[str] = []
-    for block in re.findall(r"^```(?:bash|console|sh)?\n(.*?)^```", text, re.S | re.M):
-        block = block.replace("\\\n", " ")
-        for line in block.splitlines():
-            line = line.strip().removeprefix("$ ")
-            if line.startswith("qualcode "):
-                commands.append(" ".join(line.split()))
+    commands: list[tuple[str, list[str]]] = []
+    for kind, block in re.findall(r"^```(bash|console|sh)?\n(.*?)^```", text, re.S | re.M):
+        lines = block.replace("\\\n", " ").splitlines()
+        for line in lines:
+            command = line.strip().removeprefix("$ ")
+            if command.startswith("qualcode ") and (kind != "console" or line.startswith("$ ")):
+                commands.append((" ".join(command.split()), []))
+            elif kind == "console" and commands and not line.startswith("$ "):
+                commands[-1][1].append(line.rstrip())
     return commands
+
+
+def shown_drift(shown: list[str], real: list[str]) -> str | None:
+    """Where the shown output differs from the real one, or None. Shown lines must be real lines,
+    in order; a `...` line stands for any lines left out, and consecutive shown lines must be
+    consecutive in the real output."""
+    real = [line.rstrip() for line in real]
+    at = 0
+    gap = at == 0
+    for line in shown:
+        if line.strip() == "...":
+            gap = True
+            continue
+        if gap:
+            found = [i for i in range(at, len(real)) if real[i] == line]
+            if not found:
+                return f"shown line not in the real output: {line!r}"
+            at = found[0] + 1
+        else:
+            if at >= len(real) or real[at] != line:
+                got = real[at] if at < len(real) else "(end of output)"
+                return f"shown line {line!r} is not what follows; real: {got!r}"
+            at += 1
+        gap = False
+    return None
 
 
 def help_examples() -> list[tuple[str, str]]:
@@ -57,14 +85,18 @@ def _run(runner, line: str, input: str | None = None):
 def test_every_readme_command_runs_as_written_on_the_bundled_study(
     repo, tmp_path, runner, monkeypatch, readme
 ):
+    """... and what the README shows below a command is what it prints (at 120 columns)."""
     commands = readme_commands((repo / readme).read_text(encoding="utf-8"))
     assert len(commands) >= 8
     for folder in ("sample_transcripts", "codebooks"):
         shutil.copytree(repo / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)
-    for line in commands:
+    monkeypatch.setenv("COLUMNS", "120")
+    for line, shown in commands:
         result = _run(runner, line)
         assert result.exit_code == 0, f"{readme}: {line}\n{result.output}"
+        drift = shown_drift(shown, result.output.splitlines())
+        assert drift is None, f"{readme}: {line}\n{drift}\nreal output:\n{result.output}"
         sheet = re.search(r"^qualcode reconcile .* --sheet (\S+)", line)
         if sheet:
             _decide_in_the_meeting(tmp_path / sheet.group(1))
