@@ -246,3 +246,33 @@ def test_saturation_on_a_study_too_small_says_so_once_with_parameters_that_work(
         in out
     )
     assert "Sensitivity grid: no base/run pair of it fits 3 events" in out
+
+
+def test_export_and_import_count_the_codes_the_same_way(cli, bundled):
+    seg, _ = _consensus(cli, bundled)
+    codings = bundled / "sample_transcripts" / "codings"
+    qdpx, qdc = bundled / "study.qdpx", bundled / "codebook.qdc"
+    exported = cli(
+        "export",
+        "qdpx",
+        "--segments",
+        seg,
+        "--codings",
+        codings / "coder_a.csv",
+        "--codings",
+        codings / "coder_b.csv",
+        "--codebook",
+        bundled / CODEBOOK,
+        "-o",
+        qdpx,
+    )
+    assert exported.exit_code == 0, exported.output
+    assert ", 16 codes in 4 themes and 2 constructs, " in exported.stdout
+    imported = cli("import", "qdpx", qdpx, "-o", bundled / "imported")
+    assert imported.exit_code == 0, imported.output
+    assert "codebook: 16 codes in 4 themes and 2 constructs" in imported.stdout.splitlines()
+    assert cli("export", "qdc", bundled / CODEBOOK, "-o", qdc).stdout == (
+        f"wrote {qdc}: 16 codes in 4 themes and 2 constructs\n"
+    )
+    back = cli("import", "qdc", qdc, "-o", bundled / "cb")
+    assert back.stdout.splitlines()[0].startswith("16 codes in 4 themes and 2 constructs from ")

@@ -39,7 +39,10 @@ def test_qdc_validates_and_is_stable(cli, study, tmp_path):
     out1, out2 = tmp_path / "a.qdc", tmp_path / "b.qdc"
     r1 = cli("export", "qdc", study["codebook"], "-o", out1)
     cli("export", "qdc", study["codebook"], "-o", out2)
-    assert r1.exit_code == 0 and r1.stdout.strip() == f"wrote {out1}: 7 codes"
+    assert (
+        r1.exit_code == 0
+        and r1.stdout.strip() == f"wrote {out1}: 4 codes in 2 themes and 1 construct"
+    )
     schema("Codebook-mrt2019.xsd").validate(str(out1))
     assert out1.read_bytes() == out2.read_bytes()
     root = ET.fromstring(out1.read_bytes())
@@ -73,7 +76,7 @@ def test_qdpx_validates_and_reexports_identically(cli, study, tmp_path):
     _export(cli, study, out2)
     assert out1.read_bytes() == out2.read_bytes()
     assert result.stdout.strip() == (
-        f"wrote {out1}: 2 sources, 5 turns, 2 users (coder_a, coder_b), 7 codes, "
+        f"wrote {out1}: 2 sources, 5 turns, 2 users (coder_a, coder_b), 4 codes in 2 themes and 1 construct, "
         "7 coded selections, 2 memos, 3 cases, 2 variables"
     )
     root, members = _project(out1)

@@ -51,7 +51,7 @@ def test_atlasti9_prerelease_namespace_warns(cli, tmp_path):
     result = cli("import", "qdc", DATA / "atlasti-9-portableqda.qdc", "-o", tmp_path / "o")
     assert result.exit_code == 0
     assert "urn:QDA-XML:codebook:0:4 (a pre-release of REFI-QDA" in result.stderr
-    assert "4 codes from ATLAS.ti Win 9.0.19" in result.stdout
+    assert "4 codes in 2 themes from ATLAS.ti Win 9.0.19" in result.stdout
     assert "not carried over (2):\n  - set 'codeGroup1::codeGroup1.2' (2 member(s))" in (
         result.stdout
     )

@@ -40,8 +40,8 @@ def qdc(
     from qualcode.interop.refi_export import export_qdc
 
     protect_inputs(output, codebook, what="the codebook export")
-    n = export_qdc(codebook, output)
-    typer.echo(f"wrote {output}: {n} codes")
+    export_qdc(codebook, output)
+    typer.echo(f"wrote {output}: {codes_phrase(codebook)}")
 
 
 @export_app.command("qdpx")
@@ -91,7 +91,24 @@ def qdpx(
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"wrote {output}: {summary.sources} sources, {summary.turns} turns, "
-        f"{len(summary.users)} users ({', '.join(summary.users) or 'none'}), {summary.codes} codes, "
+        f"{len(summary.users)} users ({', '.join(summary.users) or 'none'}), "
+        f"{codes_phrase(codebook)}, "
         f"{summary.selections} coded selections, {summary.memos} memos, {summary.cases} cases, "
         f"{summary.variables} variables"
     )
+
+
+def codes_phrase(codebook: Path) -> str:
+    """`16 codes in 4 themes and 2 constructs`: what export and import both say about a codebook
+    (the codes coders apply, then the levels above them), so the two counts can be compared."""
+    from qualcode.codebook import codebook_counts, load_codebook
+
+    counts = codebook_counts(load_codebook(codebook))
+    n = counts["repeating_ideas"]
+    text = f"{n} code{'s' if n != 1 else ''}"
+    levels = [
+        f"{counts[level]} {level[:-1] if counts[level] == 1 else level}"
+        for level in ("themes", "constructs")
+        if counts[level]
+    ]
+    return text + (f" in {' and '.join(levels)}" if levels else "")

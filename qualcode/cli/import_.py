@@ -103,9 +103,23 @@ def qdpx(file: FileArgument, output: OutDirOption, force: ForceOption = False) -
         )
     if result.codebook is None:
         typer.echo("the project has no codes: no codebook written")
+    else:
+        typer.echo(f"codebook: {_codes_in(files)}")
     _not_carried(s.not_carried)
     for path in files:
         typer.echo(f"wrote {path}")
+
+
+def _codes_in(files: list[Path]) -> str:
+    """`16 codes in 4 themes and 2 constructs`, counted as `export` counts them."""
+    from qualcode.cli.export import codes_phrase
+    from qualcode.errors import QualcodeError
+
+    path = next(p for p in files if p.name == "codebook.yaml")
+    try:
+        return codes_phrase(path)
+    except QualcodeError as exc:  # written, but not a codebook qualcode can load as it is
+        return f"written, but it needs a look: {exc}"
 
 
 @import_app.command("qdc")
@@ -113,13 +127,13 @@ def qdc(file: FileArgument, output: OutDirOption, force: ForceOption = False) ->
     """Read a .qdc codebook into codebook.yaml under the folder (nested codes become the
     constructs > themes > repeating ideas levels).
 
-    Example: qualcode import qdc codebook.qdc -o imported/
+    Example: qualcode import qdc codebook.qdc -o imported-codebook/
     """
     from qualcode.interop.refi_import import import_qdc
 
     summary, files = import_qdc(file, output, force=force)
     _warn(summary.warnings)
-    typer.echo(f"{summary.codes} codes" + (f" from {summary.origin}" if summary.origin else ""))
+    typer.echo(_codes_in(files) + (f" from {summary.origin}" if summary.origin else ""))
     _not_carried(summary.not_carried)
     for path in files:
         typer.echo(f"wrote {path}")
