@@ -15,6 +15,10 @@ import typer
 from qualcode.cli.main import app
 
 READMES = ("README.md", "sample_transcripts/README.md")
+# Commands whose inputs cannot come from the bundled study or the examples before them: recode-map
+# reads the timestamped backup of a segments.csv made before a transcript was edited. Not run here;
+# the text-hash tests run the command itself.
+NEEDS_FILES_OF_ITS_OWN = ("qualcode recode-map ",)
 
 
 def readme_commands(text: str) -> list[tuple[str, list[str]]]:
@@ -81,7 +85,7 @@ def _extra_missing(result) -> bool:
 
 
 def _run(runner, line: str, input: str | None = None):
-    argv = shlex.split(line)
+    argv = shlex.split(line, comments=True)
     assert argv[0] == "qualcode"
     return runner.invoke(app, argv[1:], input=input)
 
@@ -99,7 +103,9 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
     monkeypatch.setenv("COLUMNS", "120")
     unwritten: list[str] = []  # outputs of commands whose optional extra is not installed
     for line, shown in commands:
-        if any(path in line.split() for path in unwritten):
+        if any(path in line.split() for path in unwritten) or line.startswith(
+            NEEDS_FILES_OF_ITS_OWN
+        ):
             continue
         result = _run(runner, line)
         if _extra_missing(result):
@@ -145,6 +151,8 @@ def test_every_help_example_runs_as_written(repo, tmp_path, runner, monkeypatch)
     examples = help_examples()
     assert len(examples) >= 19
     for name, line in examples:
+        if line.startswith(NEEDS_FILES_OF_ITS_OWN):
+            continue
         # An interactive session, answered: keep every difference.
         keys = "k\n" * 400 if "interactive" in line else None
         result = _run(runner, line, input=keys)
