@@ -51,3 +51,29 @@ def refuse_other_kind(columns: Iterable[str], path: str | Path | None) -> None:
             raise ContractError(
                 f"this is {kind}, not a codings file", file=path, line=1, hint=reader
             )
+
+
+def refuse_coding_sheet_workbook(path: str | Path) -> None:
+    """An .xlsx coding sheet read as codings: its title row comes first, so the columns that mark
+    it (`segment_id`, `check`, `text`) are on row 2 of its Coding sheet. Called only when the
+    codings columns are missing, so a workbook is opened again only on the way to an error."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - not a workbook we can open: the columns error stands
+        return
+    try:
+        if "Coding" not in book.sheetnames:
+            return
+        rows = book["Coding"].iter_rows(min_row=2, max_row=2, values_only=True)
+        header = [str(v) for v in next(rows, ()) if v is not None]
+    finally:
+        book.close()
+    if header:
+        try:
+            refuse_other_kind(header, path)
+        except ContractError as exc:  # the columns are on row 2 of the Coding sheet, not line 1
+            raise ContractError(exc.message, file=f"{path}:Coding!A2", hint=exc.hint) from None

@@ -927,7 +927,8 @@ def read_table(
             sep=delimiter,
         )
     except pd.errors.ParserError as exc:
-        raise ContractError(f"cannot parse {what} CSV: {exc}", file=path) from exc
+        message, line = _parse_problem(str(exc))
+        raise ContractError(f"cannot read {what} CSV: {message}", file=path, line=line) from exc
     df.columns = _canonical_columns([str(c).strip() for c in df.columns], columns, synonyms)
     df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
     return df
@@ -963,6 +964,22 @@ def _col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def _parse_problem(text: str) -> tuple[str, int | None]:
+    """pandas' parser error in words, with the 1-based line: no "Error tokenizing data. C error"."""
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if fields:
+        expected, line, saw = (int(g) for g in fields.groups())
+        return (
+            f"this row has {saw} cells but the header has {expected} (a cell holding the "
+            "delimiter needs quotes around it)",
+            line,
+        )
+    quote = re.search(r"EOF inside string starting at row (\d+)", text)
+    if quote:
+        return "a quote opened here is never closed", int(quote.group(1)) + 1
+    return "it is not a well-formed table (" + text.split("C error: ")[-1] + ")", None
 
 
 def read_xlsx_table(
@@ -1191,6 +1208,10 @@ def read_codings(path: str | Path) -> pd.DataFrame:
     from qualcode.filekinds import refuse_other_kind
 
     refuse_other_kind(df.columns, path)  # a decisions log, segments, a sheet, a roster
+    if any(c not in df.columns for c in CODING_FILE_REQUIRED):
+        from qualcode.filekinds import refuse_coding_sheet_workbook
+
+        refuse_coding_sheet_workbook(path)  # an .xlsx sheet's columns are on row 2
     require_columns(df, CODING_FILE_REQUIRED, path, "codings")
     warn_if_split(path)  # a consensus whose decisions log is from another run
     note = None

@@ -276,3 +276,41 @@ def test_export_and_import_count_the_codes_the_same_way(cli, bundled):
     )
     back = cli("import", "qdc", qdc, "-o", bundled / "cb")
     assert back.stdout.splitlines()[0].startswith("16 codes in 4 themes and 2 constructs from ")
+
+
+@pytest.mark.parametrize(
+    "text,line,message",
+    [
+        ('segment_id,code_id\ng1:1,RI1\n"g1:2,RI1\n', 3, "a quote opened here is never closed"),
+        (
+            "segment_id,code_id\ng1:1,RI1\ng1:2,RI1,x,y\n",
+            3,
+            "this row has 4 cells but the header has 2 (a cell holding the delimiter needs quotes "
+            "around it)",
+        ),
+    ],
+)
+def test_a_malformed_csv_is_described_without_parser_internals(cli, tmp_path, text, line, message):
+    bad = tmp_path / "a.csv"
+    bad.write_text(text, encoding="utf-8")
+    result = cli("compare", bad, bad)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {bad}:{line}: cannot read codings CSV: {message}"
+    ]
+
+
+def test_an_xlsx_coding_sheet_given_to_compare_is_named_as_one(cli, bundled):
+    seg = bundled / "s.csv"
+    cli("ingest", bundled / "sample_transcripts", "-o", seg)
+    sheet = bundled / "sheet.xlsx"
+    made = cli("code", seg, "--codebook", bundled / CODEBOOK, "--coder", "ana", "--sheet", sheet)
+    assert made.exit_code == 0, made.output
+    result = cli("compare", sheet, bundled / "sample_transcripts" / "codings" / "coder_b.csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {sheet}:Coding!A2: this is a coding sheet, not a codings file",
+        "hint: read it back into codings with `qualcode code SEGMENTS --from-sheet SHEET --coder "
+        "NAME -o codings/NAME.csv`",
+    ]
+    assert "Unnamed" not in result.stderr
