@@ -314,3 +314,39 @@ def test_an_xlsx_coding_sheet_given_to_compare_is_named_as_one(cli, bundled):
         "NAME -o codings/NAME.csv`",
     ]
     assert "Unnamed" not in result.stderr
+
+
+def test_html_narrative_has_constructs_themes_and_ideas_as_headings_in_the_contents(cli, bundled):
+    import re
+
+    seg, consensus = _consensus(cli, bundled)
+    page = bundled / "narrative.html"
+    result = cli(
+        "report",
+        "narrative",
+        "--segments",
+        seg,
+        "--codings",
+        consensus,
+        "--codebook",
+        bundled / CODEBOOK,
+        "-o",
+        page,
+    )
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    headings = re.findall(r'<(h[4-6]) class="node-head" id="narrative-([a-z0-9]+)">(\w+) ', html)
+    levels = {ident: tag for tag, ident, _ in headings}
+    assert [levels[i] for i in ("c1", "t1", "ri1", "ri2", "c2", "t4", "ri16")] == [
+        "h4",
+        "h5",
+        "h6",
+        "h6",
+        "h4",
+        "h5",
+        "h6",
+    ]
+    assert len(headings) == 2 + 4 + 16
+    contents = html[html.index("<nav") : html.index("</nav>")]
+    linked = re.findall(r'href="#narrative-(c\d+|t\d+|ri\d+)"', contents)
+    assert linked == [ident for _, ident, _ in headings]  # every heading, in document order

@@ -142,6 +142,10 @@ class Document:
     sections: list[Section]
     subtitle: str = ""
 
+    def section(self, section_id: str) -> Section:
+        """The section with this anchor (the contents list its tree's constructs, themes, ideas)."""
+        return next(s for s in self.sections if s.id == section_id)
+
     def toc(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """(id, title, [(sub id, sub title)]) per section."""
         out = []
