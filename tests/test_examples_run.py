@@ -15,10 +15,14 @@ import typer
 from qualcode.cli.main import app
 
 READMES = ("README.md", "sample_transcripts/README.md")
-# Commands whose inputs cannot come from the bundled study or the examples before them: recode-map
-# reads the timestamped backup of a segments.csv made before a transcript was edited. Not run here;
-# the text-hash tests run the command itself.
-NEEDS_FILES_OF_ITS_OWN = ("qualcode recode-map ",)
+# Commands whose inputs cannot come from the bundled study or the examples before them, so they are
+# not run here (their own tests run them): recode-map reads the timestamped backup of a segments.csv
+# made before a transcript was edited.
+NEEDS_FILES_OF_ITS_OWN = (
+    "qualcode recode-map ",
+    # a user's folder with the sources sheet `cat` shows (the mixed-source study below runs it)
+    "qualcode ingest transcripts --sources sources.csv --roster roster.csv -o segments.csv",
+)
 
 
 def readme_commands(text: str) -> list[tuple[str, list[str]]]:
@@ -29,12 +33,20 @@ def readme_commands(text: str) -> list[tuple[str, list[str]]]:
     commands: list[tuple[str, list[str]]] = []
     for kind, block in re.findall(r"^```(bash|console|sh)?\n(.*?)^```", text, re.S | re.M):
         lines = block.replace("\\\n", " ").splitlines()
+        output: list[str] | None = None  # where a console block's output lines go
+        commands.append(("cd", []))  # each block starts in the study folder
         for line in lines:
             command = line.strip().removeprefix("$ ")
-            if command.startswith("qualcode ") and (kind != "console" or line.startswith("$ ")):
+            if command.startswith("cd ") and (kind != "console" or line.startswith("$ ")):
+                commands.append((command, []))
+                output = None
+            elif command.startswith("qualcode ") and (kind != "console" or line.startswith("$ ")):
                 commands.append((" ".join(command.split()), []))
-            elif kind == "console" and commands and not line.startswith("$ "):
-                commands[-1][1].append(line.rstrip())
+                output = commands[-1][1]
+            elif kind == "console" and line.startswith("$ "):
+                output = None  # another program's command (`$ cat sources.csv`) and its output
+            elif kind == "console" and output is not None:
+                output.append(line.rstrip())
     return commands
 
 
@@ -79,13 +91,22 @@ def help_examples() -> list[tuple[str, str]]:
     return found
 
 
+def _brace_expansion(token: str) -> list[str]:
+    """`codings/{ana,ben}.csv` -> both paths, as the shell expands it."""
+    match = re.search(r"\{([^{}]*,[^{}]*)\}", token)
+    if not match:
+        return [token]
+    head, tail = token[: match.start()], token[match.end() :]
+    return [w for part in match.group(1).split(",") for w in _brace_expansion(head + part + tail)]
+
+
 def _extra_missing(result) -> bool:
     """The command needs an optional extra (`qualcode[semantic]`) this environment lacks."""
     return result.exit_code == 1 and "needs the optional extra" in result.output
 
 
 def _run(runner, line: str, input: str | None = None):
-    argv = shlex.split(line, comments=True)
+    argv = [word for token in shlex.split(line, comments=True) for word in _brace_expansion(token)]
     assert argv[0] == "qualcode"
     return runner.invoke(app, argv[1:], input=input)
 
@@ -96,17 +117,23 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
 ):
     """... and what the README shows below a command is what it prints (at 120 columns)."""
     commands = readme_commands((repo / readme).read_text(encoding="utf-8"))
-    assert len(commands) >= 8
-    for folder in ("sample_transcripts", "codebooks"):
-        shutil.copytree(repo / folder, tmp_path / folder)
+    assert len([c for c, _ in commands if c.startswith("qualcode ")]) >= 8
+    for folder in ("sample_transcripts", "codebooks", "tests/data/mixed_sources"):
+        if (repo / folder).is_dir():
+            shutil.copytree(repo / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "120")
     unwritten: list[str] = []  # outputs of commands whose optional extra is not installed
     for line, shown in commands:
+        if line == "cd" or line.startswith("cd "):
+            monkeypatch.chdir(tmp_path / line[3:] if line != "cd" else tmp_path)
+            continue
         if any(path in line.split() for path in unwritten) or line.startswith(
             NEEDS_FILES_OF_ITS_OWN
         ):
             continue
+        # A scratch folder the README writes to (/tmp/mixed) is the test's own.
+        line = line.replace(" /tmp/", f" {tmp_path}/scratch/")
         result = _run(runner, line)
         if _extra_missing(result):
             unwritten.append(shlex.split(line)[shlex.split(line).index("-o") + 1])
