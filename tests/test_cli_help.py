@@ -128,3 +128,21 @@ def test_a_closed_pipe_is_not_an_error(repo, argv):
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_each_short_option_means_one_long_option_on_every_command():
+    """`-s` was --segments in compare and report but --strategy in reconcile."""
+    meanings: dict[str, set[str]] = {}
+
+    def walk(command) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+        for param in getattr(command, "params", []):
+            opts = list(getattr(param, "opts", [])) + list(getattr(param, "secondary_opts", []))
+            longs = [o for o in opts if o.startswith("--")]
+            for short in (o for o in opts if o.startswith("-") and not o.startswith("--")):
+                meanings.setdefault(short, set()).update(longs)
+
+    walk(typer.main.get_command(app))
+    assert meanings["-s"] == {"--segments"}
+    assert {short: len(longs) for short, longs in meanings.items()} == dict.fromkeys(meanings, 1)
