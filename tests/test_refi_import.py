@@ -395,3 +395,13 @@ def test_missing_file_and_folder(cli, tmp_path, command):
     assert f"error: {tmp_path / 'nope'}: file not found" in result.stderr
     with pytest.raises(InputFormatError, match=f"expected a .{command} file, got a folder"):
         (read_qdpx if command == "qdpx" else read_qdc)(tmp_path)
+
+
+def test_a_source_with_nul_bytes_is_left_out_with_a_warning(tmp_path):
+    # Found by the fuzz suite: the NUL reached segments.csv, which every later command then refused.
+    result = read_qdpx(_project(tmp_path, "Ann: I cannot\x00 pay.\nBob: Same.\n", ""))
+    assert result.segments.empty
+    assert any(
+        "'Interview 1.txt' holds NUL bytes, so it is not plain text; left out" in warning
+        for warning in result.summary.warnings
+    )

@@ -562,6 +562,11 @@ def _source_text(el: Element, members: dict[str, bytes], warnings: list[str]) ->
     if data.startswith(b"\xef\xbb\xbf"):
         warnings.append(f"source {name!r} starts with a byte-order mark; it was removed")
         data = data[3:]
+    if b"\x00" in data:
+        # Not text (UTF-16 saved without a marker, or binary): a NUL would also make the segments
+        # file unreadable for every later command.
+        warnings.append(f"source {name!r} holds NUL bytes, so it is not plain text; left out")
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
