@@ -52,9 +52,16 @@ def readme_commands(text: str) -> list[tuple[str, list[str]]]:
 
 def shown_drift(shown: list[str], real: list[str]) -> str | None:
     """Where the shown output differs from the real one, or None. Shown lines must be real lines,
-    in order; a `...` line stands for any lines left out, and consecutive shown lines must be
-    consecutive in the real output."""
+    in order; a `...` line stands for any lines left out, a line ending in `...` for a real line
+    that starts with what is shown, and consecutive shown lines must be consecutive in the real
+    output."""
     real = [line.rstrip() for line in real]
+
+    def same(shown_line: str, real_line: str) -> bool:
+        if shown_line.endswith("...") and shown_line.strip() != "...":
+            return real_line.startswith(shown_line[:-3])
+        return real_line == shown_line
+
     at = 0
     gap = at == 0
     for line in shown:
@@ -62,12 +69,12 @@ def shown_drift(shown: list[str], real: list[str]) -> str | None:
             gap = True
             continue
         if gap:
-            found = [i for i in range(at, len(real)) if real[i] == line]
+            found = [i for i in range(at, len(real)) if same(line, real[i])]
             if not found:
                 return f"shown line not in the real output: {line!r}"
             at = found[0] + 1
         else:
-            if at >= len(real) or real[at] != line:
+            if at >= len(real) or not same(line, real[at]):
                 got = real[at] if at < len(real) else "(end of output)"
                 return f"shown line {line!r} is not what follows; real: {got!r}"
             at += 1

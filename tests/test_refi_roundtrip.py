@@ -27,6 +27,8 @@ def _same_study(segments, codings: dict, codebook, out):
     assert (out / "segments.csv").read_bytes() == segments.read_bytes()
     for name, original in codings.items():
         imported = read_codings(out / "codings" / f"{name}.csv")
+        assert (imported["text_hash"] != "").all(), name  # what each coding was made on
+        imported = imported.drop(columns=["text_hash", "codebook"])
         assert imported.equals(read_codings(original)), name
     assert _tree(out / "codebook.yaml") == _tree(codebook)
 
@@ -73,3 +75,32 @@ def test_bundled_study_round_trip_through_the_cli(cli, repo, tmp_path):
     result = cli("import", "qdpx", out, "-o", tmp_path / "back")
     assert result.exit_code == 0, result.stderr
     _same_study(segments, {p.stem: p for p in codings}, codebook, tmp_path / "back")
+
+
+def test_imported_codings_record_the_text_they_were_coded_on(cli, repo, tmp_path):
+    # Issue 13.1: every codings file qualcode writes carries text_hash, imports included, so that a
+    # re-ingest that moves turns is caught on the imported study as on any other.
+    from qualcode.io import read_codings, read_segments
+    from qualcode.provenance import text_hash
+
+    transcripts = repo / "sample_transcripts"
+    segments = tmp_path / "segments.csv"
+    assert cli("ingest", transcripts, "-o", segments).exit_code == 0
+    out = tmp_path / "study.qdpx"
+    codings = sorted((transcripts / "codings").glob("*.csv"))
+    args = ["export", "qdpx", "--segments", segments, "-o", out]
+    for path in codings:
+        args += ["--codings", path]
+    assert cli(*args, "--codebook", repo / "codebooks" / "bup_group_visits.yaml").exit_code == 0
+    assert cli("import", "qdpx", out, "-o", tmp_path / "back").exit_code == 0
+    back = read_segments(tmp_path / "back" / "segments.csv")
+    texts = dict(zip(back["segment_id"], back["text"], strict=True))
+    files = sorted((tmp_path / "back" / "codings").glob("*.csv"))
+    assert len(files) == 2
+    for path in files:
+        rows = read_codings(path)
+        assert len(rows) and (rows["text_hash"] != "").all()
+        assert all(
+            digest == text_hash(texts[sid])
+            for sid, digest in zip(rows["segment_id"], rows["text_hash"], strict=True)
+        )

@@ -171,7 +171,7 @@ def codes(
     score reaches --min-score) that `qualcode compare` scores like any coder. --calibrate CODINGS
     prints agreement with a human coder for a range of thresholds, to pick --min-score.
 
-    Example: qualcode suggest codes study/segments.csv --codebook codebooks/bup_group_visits.yaml -o study/suggestions.csv
+    Example: qualcode suggest codes transcripts --codebook codebook.yaml -o suggestions.csv
     """
     from qualcode.semantic import require_extra
 
@@ -400,7 +400,7 @@ def ideas(
     then still passes `qualcode codebook check`). Grouping by topic is weak for ideas defined by stance: the
     candidates are ranked for you to accept or drop; nothing is written into your codebook.
 
-    Example: qualcode suggest ideas study/segments.csv --codebook codebooks/bup_group_visits.yaml --codings sample_transcripts/codings/coder_a.csv -o study/candidates.yaml
+    Example: qualcode suggest ideas transcripts --codebook codebook.yaml --codings codings/coder_a.csv -o candidates.yaml
     """
     from qualcode.semantic import require_extra
 

@@ -1079,6 +1079,7 @@ def write_import(result: ImportResult, out_dir: str | Path, *, force: bool = Fal
         write_segments,
         written_together,
     )
+    from qualcode.provenance import stamp
 
     out = Path(out_dir)
     taken: set[str] = set()
@@ -1095,7 +1096,8 @@ def write_import(result: ImportResult, out_dir: str | Path, *, force: bool = Fal
         if roster_target is not None:
             written.append(write_dataframe_csv(result.roster, roster_target))
         for target, frame in zip(coding_targets, result.codings.values(), strict=True):
-            written.append(write_codings(frame, target))
+            # Each coding records the text it was coded on, as every codings file qualcode writes.
+            written.append(write_codings(stamp(frame, result.segments), target))
         if codebook_target is not None:
             text = codebook_yaml(result.codebook, result.summary.file)
             written.append(atomic_write_text(codebook_target, text))
