@@ -125,7 +125,12 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
     """... and what the README shows below a command is what it prints (at 120 columns)."""
     commands = readme_commands((repo / readme).read_text(encoding="utf-8"))
     assert len([c for c, _ in commands if c.startswith("qualcode ")]) >= 8
-    for folder in ("sample_transcripts", "codebooks", "tests/data/mixed_sources"):
+    for folder in (
+        "sample_transcripts",
+        "codebooks",
+        "tests/data/mixed_sources",
+        "tests/data/codebook_versions",
+    ):
         if (repo / folder).is_dir():
             shutil.copytree(repo / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)

@@ -1,4 +1,5 @@
-"""`qualcode codebook check|show`: lint the YAML codebook, draw its hierarchy."""
+"""`qualcode codebook check|show|diff`: lint the YAML codebook, draw its hierarchy, compare two
+versions."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import typer
 codebook_app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
-    help="Check the YAML codebook or show its hierarchy (constructs > themes > repeating ideas).",
+    help="Check the YAML codebook, show its hierarchy (constructs > themes > repeating ideas), or "
+    "compare two versions of it.",
 )
 
 CodebookArgument = Annotated[
@@ -22,6 +24,12 @@ CodebookArgument = Annotated[
 class ShowFormat(str, Enum):  # noqa: UP042 (typer needs a str-valued Enum)
     tree = "tree"
     json = "json"
+
+
+class DiffFormat(str, Enum):  # noqa: UP042 (typer needs a str-valued Enum)
+    table = "table"
+    json = "json"
+    md = "md"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -136,3 +144,65 @@ def _render_tree(data: dict, source: str, definitions: bool):
         leaf = root.add(node_text(code["id"], code["label"], "green"))
         details(leaf, code, leaf=True)
     return root
+
+
+@codebook_app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier codebook (YAML).", show_default=False)],
+    new: Annotated[Path, typer.Argument(help="The later codebook (YAML).", show_default=False)],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="table (terminal), json or md (markdown).")
+    ] = DiffFormat.table,
+) -> None:
+    """List what changed from OLD to NEW: added, removed, renamed, redefined and moved codes,
+    themes and constructs, with their ids, in codebook order. Exit 0 whatever changed.
+
+    Items are matched by id. Renamed: the same id with a new label, or a new id with the same
+    label (a re-id'd code: codings that use the old id no longer match). Redefined: the
+    definition, include, exclude, examples, keywords, patterns or attributes changed. Moved: a
+    code under another theme, a theme under another construct. Both codebooks must pass
+    `codebook check`.
+
+    Example: qualcode codebook diff codebooks/bup_group_visits.yaml codebook.yaml --format md
+    """
+    import json
+
+    from qualcode.codebook import load_codebook
+    from qualcode.codebook_diff import diff_codebooks
+
+    result = diff_codebooks(load_codebook(old), load_codebook(new))
+    counts = result.counts()
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    if fmt is DiffFormat.json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    headers = ["change", "level", "id", "label", "detail"]
+    rows = [
+        [
+            c.kind,
+            c.level,
+            c.id if not c.old_id or c.kind != "renamed" else f"{c.old_id} -> {c.id}",
+            c.label,
+            c.detail,
+        ]
+        for c in result.changes
+    ]
+    if fmt is DiffFormat.md:
+        from qualcode.report.markdown import md_text
+
+        typer.echo(f"Codebook changes from {old} to {new}: {summary}.")
+        if rows:
+            typer.echo("")
+            typer.echo("| " + " | ".join(headers) + " |")
+            typer.echo("| " + " | ".join("---" for _ in headers) + " |")
+            for row in rows:
+                typer.echo("| " + " | ".join(md_text(v) for v in row) + " |")
+        return
+    if rows:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:-1])]
+        for row in [headers, *rows]:
+            cells = [v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)]
+            typer.echo("  ".join([*cells, row[-1]]).rstrip())
+    else:
+        typer.echo("no changes to codes, themes or constructs")
+    typer.echo(f"{old} -> {new}: {summary}")
