@@ -326,29 +326,41 @@ def resolve_event_order(
             hint="add an event_order or event_date column to the roster, or give the order "
             "explicitly (first event first)",
         )
+    # One pass over the roster: each transcript's first row label and its stripped values per
+    # column (a filter over the whole roster per transcript was quadratic in transcripts).
+    assert roster is not None
+    first_row: dict[object, object] = {}
+    seen: dict[object, list[set[str]]] = {}
+    for label, tid, *cells in zip(
+        roster.index, roster["transcript_id"], *(roster[c] for c in columns), strict=True
+    ):
+        sets = seen.get(tid)
+        if sets is None:
+            first_row[tid] = label
+            sets = seen[tid] = [set() for _ in columns]
+        for values, v in zip(sets, cells, strict=True):
+            if v.strip():
+                values.add(v.strip())
     keys: dict[str, tuple] = {}
     for tid in transcripts:
-        rows = roster[roster["transcript_id"] == tid]
-        if rows.empty:
+        if tid not in seen:
             raise EventOrderError(
                 f"transcript {tid!r} is not in the roster, so its event order is unknown",
                 file=roster_path,
             )
         key: list[object] = []
-        for col in columns:
-            values = {v.strip() for v in rows[col].tolist() if v.strip()}
+        row_line = int(first_row[tid]) + 2
+        for col, values in zip(columns, seen[tid], strict=True):
             if len(values) > 1:
-                line = int(rows.index[0]) + 2
                 raise ContractError(
                     f"transcript {tid!r} has conflicting {col} values: {', '.join(sorted(values))}",
                     file=roster_path,
-                    line=line,
+                    line=row_line,
                     hint=f"repeat the same {col} on every row of a transcript",
                 )
             if not values:
-                line = int(rows.index[0]) + 2
                 raise EventOrderError(
-                    f"transcript {tid!r} has no {col}", file=roster_path, line=line
+                    f"transcript {tid!r} has no {col}", file=roster_path, line=row_line
                 )
             value = values.pop()
             if col == "event_order":
@@ -356,7 +368,7 @@ def resolve_event_order(
                     raise ContractError(
                         f"event_order must be a whole number, got {value!r}",
                         file=roster_path,
-                        line=int(rows.index[0]) + 2,
+                        line=row_line,
                     )
                 key.append(int(value))
             else:
@@ -364,7 +376,7 @@ def resolve_event_order(
                     raise ContractError(
                         f"event_date must be an ISO date (YYYY-MM-DD), got {value!r}",
                         file=roster_path,
-                        line=int(rows.index[0]) + 2,
+                        line=row_line,
                     )
                 key.append(value)
         keys[tid] = tuple(key)
