@@ -512,8 +512,9 @@ def _matrix(voicing: pd.DataFrame, data: StudyData, ideas: pd.DataFrame) -> pd.D
     table = cells.unstack(fill_value=0) if len(cells) else pd.DataFrame()
     table = table.reindex(index=ideas["id"].tolist(), columns=data.transcripts, fill_value=0)
     table = table.fillna(0).astype(int)
-    out = pd.DataFrame({"id": ideas["id"].tolist(), "label": ideas["label"].tolist()})
+    # All columns at once: inserting one column per transcript into a frame is quadratic.
+    columns: dict[str, Any] = {"id": ideas["id"].tolist(), "label": ideas["label"].tolist()}
     for t in data.transcripts:
-        out[t] = table[t].to_numpy()
-    out["participants"] = ideas["participants"].to_numpy()
-    return out
+        columns[t] = table[t].to_numpy()
+    columns["participants"] = ideas["participants"].to_numpy()
+    return pd.DataFrame(columns)
