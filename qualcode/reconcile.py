@@ -650,16 +650,24 @@ def pooled_counts(
     """2x2 counts over all code x segment cells (codes as given, segments as given)."""
     segs = set(segments)
     code_set = set(codes)
+    return _counts_2x2(
+        _cells_within(x, segs, code_set),
+        _cells_within(y, segs, code_set),
+        len(segs) * len(code_set),
+    )
 
-    def cells(df: pd.DataFrame) -> pd.DataFrame:
-        c = _cells(df)
-        return c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)]
 
-    cx, cy = cells(x), cells(y)
+def _cells_within(df: pd.DataFrame, segs: set[str], code_set: set[str]) -> pd.DataFrame:
+    """The coder's cells (`_cells`) on these segments and codes."""
+    c = _cells(df)
+    return c[c["segment_id"].isin(segs) & c["code_id"].isin(code_set)]
+
+
+def _counts_2x2(cx: pd.DataFrame, cy: pd.DataFrame, cells_total: int) -> dict[str, int]:
     both = int(_pairs_in(cx, cy).sum())
     only_x = len(cx) - both
     only_y = len(cy) - both
-    neither = len(segs) * len(code_set) - both - only_x - only_y
+    neither = cells_total - both - only_x - only_y
     return {"both": both, "only_a": only_x, "only_b": only_y, "neither": neither}
 
 
@@ -747,16 +755,22 @@ def summarise(
 ) -> ReconcileSummary:
     codes = list(pair.code_rank) if pair.codebook is None else pair.codebook.code_ids()
     if pair.codebook is not None:
-        codes += [c for c in pair.code_rank if c not in set(codes)]
+        in_book = set(codes)
+        codes += [c for c in pair.code_rank if c not in in_book]
     seen = set(codes)
     codes += [c for c in _first_seen(consensus["code_id"]) if c not in seen]
+    # pooled_counts for the three pairs, each frame's cells and the lookups built once
+    segs, code_set = set(pair.both), set(codes)
+    cells_a, cells_b, cells_c = (
+        _cells_within(df, segs, code_set) for df in (pair.a, pair.b, consensus)
+    )
     agreement = {}
     for name, x, y in (
-        ("before", pair.a, pair.b),
-        ("a_vs_consensus", pair.a, consensus),
-        ("b_vs_consensus", pair.b, consensus),
+        ("before", cells_a, cells_b),
+        ("a_vs_consensus", cells_a, cells_c),
+        ("b_vs_consensus", cells_b, cells_c),
     ):
-        counts = pooled_counts(x, y, pair.both, codes)
+        counts = _counts_2x2(x, y, len(segs) * len(code_set))
         agreement[name] = {**counts, **agreement_from_counts(counts)}
     by_strategy: dict[str, dict[str, int]] = {}
     for (strat, decision), n in decisions.groupby(["strategy", "decision"]).size().items():
