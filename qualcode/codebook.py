@@ -14,7 +14,12 @@ suggestion; on a construct, theme or code any other key is an *attribute*, below
 - construct: `id`, `label`, `definition`, `themes`, plus `memo`, `notes`, `color`;
 - theme: `id`, `label`, `definition`, `repeating_ideas`, plus `memo`, `notes`, `color`;
 - repeating idea / code: `id`, `label`, `definition`, `include`, `exclude`, `examples`, `keywords`,
-  `patterns`, plus `memo`, `notes`, `color`.
+  `patterns`, `origin`, `added_by`, `added_on`, plus `memo`, `notes`, `color`.
+
+`origin` (issue 16.2) is `deductive` (written in advance: also every code without `origin`) or
+`inductive` (found in the data during coding); `added_by` says who added the code and `added_on`
+when (an ISO date, `2026-03-02`). A bad origin or date is an error; an inductive code without
+`added_by` or `added_on` a warning (the methods paragraph cannot then say who added it, or when).
 
 `memo`, `notes` and `color` are accepted because real codebooks carry them (NVivo and ATLAS.ti
 exports, team notes); qualcode does not use the notes, and writes `color` (`#RRGGBB` or `#RGB`) into
@@ -40,7 +45,16 @@ from typing import Any
 import yaml
 
 from qualcode.errors import CodebookError, Finding, FindingsError
-from qualcode.model import Code, Codebook, Construct, ResearchConcern, Theme
+from qualcode.model import (
+    ORIGIN_DEDUCTIVE,
+    ORIGIN_INDUCTIVE,
+    ORIGINS,
+    Code,
+    Codebook,
+    Construct,
+    ResearchConcern,
+    Theme,
+)
 
 _EXTRA = ("memo", "notes", "color")
 TOP_KEYS: tuple[str, ...] = (
@@ -63,6 +77,9 @@ CODE_KEYS: tuple[str, ...] = (
     "examples",
     "keywords",
     "patterns",
+    "origin",
+    "added_by",
+    "added_on",
     *_EXTRA,
 )
 
@@ -96,6 +113,7 @@ WARNING_KINDS = frozenset(
         "pattern-matches-empty",
         "pattern-escape",
         "invalid-color",
+        "inductive-incomplete",
     }
 )
 
@@ -192,6 +210,14 @@ def codebook_counts(codebook: Codebook) -> dict[str, int]:
     }
 
 
+def codebook_origins(codebook: Codebook) -> dict[str, int]:
+    """How many codes were written in advance (deductive, with those that do not say) and how
+    many were found during coding (inductive)."""
+    codes = codebook.codes()
+    inductive = sum(c.inductive for c in codes)
+    return {ORIGIN_DEDUCTIVE: len(codes) - inductive, ORIGIN_INDUCTIVE: inductive}
+
+
 def codebook_tree(codebook: Codebook) -> dict[str, Any]:
     """The hierarchy as plain JSON-ready data, in codebook order (what `codebook show` prints)."""
 
@@ -206,6 +232,9 @@ def codebook_tree(codebook: Codebook) -> dict[str, Any]:
             "keywords": list(c.keywords),
             "patterns": list(c.patterns),
             "attributes": dict(c.attributes),
+            "origin": c.origin or ORIGIN_DEDUCTIVE,
+            "added_by": c.added_by,
+            "added_on": c.added_on,
             "line": c.line,
         }
 
@@ -631,6 +660,7 @@ class _Parser:
         )
         keywords = self.keywords(fields, where)
         patterns = self.patterns(fields, where)
+        origin, added_by, added_on = self.origin(node, fields, where)
         return Code(
             id=ident,
             label=label,
@@ -645,7 +675,55 @@ class _Parser:
             line=_line(node),
             color=color,
             attributes=tuple(attributes.items()),
+            origin=origin,
+            added_by=added_by,
+            added_on=added_on,
         )
+
+    def origin(self, node: yaml.MappingNode, fields: dict, where: str) -> tuple[str, str, str]:
+        """`origin`, `added_by`, `added_on` of a code, checked ("" where absent or bad)."""
+        import datetime
+
+        origin = self.text(fields, "origin", where)
+        if origin and origin.casefold() not in ORIGINS:
+            self.add(
+                "invalid-origin",
+                f"origin {origin!r} of {where} must be deductive (written in advance) or "
+                "inductive (found during coding)",
+                _line(fields["origin"][1]),
+            )
+            origin = ""
+        origin = origin.casefold()
+        added_by = self.text(fields, "added_by", where)
+        added_on = self.text(fields, "added_on", where)
+        bad_date = False
+        if added_on:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", added_on):
+                    raise ValueError
+                datetime.date.fromisoformat(added_on)
+            except ValueError:
+                bad_date = True
+                self.add(
+                    "invalid-date",
+                    f"added_on {added_on!r} of {where} is not a date written YYYY-MM-DD "
+                    "(e.g. 2026-03-02)",
+                    _line(fields["added_on"][1]),
+                )
+                added_on = ""
+        missing = [k for k, v in (("added_by", added_by), ("added_on", added_on)) if not v]
+        if origin == ORIGIN_INDUCTIVE and missing and not bad_date:
+            cannot = {
+                ("added_by",): "who added it",
+                ("added_on",): "when it was added",
+            }.get(tuple(missing), "who added it, or when")
+            self.add(
+                "inductive-incomplete",
+                f"inductive {where} has no {' or '.join(missing)}; the methods paragraph "
+                f"cannot say {cannot}",
+                _line(node),
+            )
+        return origin, added_by, added_on
 
     def extras(self, fields: dict, where: str) -> str:
         """Check memo, notes and color; returns the colour as "#RRGGBB" ("" when absent or bad)."""

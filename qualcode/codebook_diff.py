@@ -9,8 +9,9 @@ codings files, consensus files and reports refer to. Changes, in this order of k
   (an id in OLD only and an id in NEW only whose labels are equal after case folding and whitespace
   normalisation, when exactly one item on each side has that label). A re-id'd code matters most:
   codings that use the old id no longer match the codebook until their code_id is changed;
-- `redefined`: the same id whose definition, include, exclude, examples, keywords or patterns
-  (codes) or definition (themes, constructs), or attributes (any level) changed;
+- `redefined`: the same id whose definition, include, exclude, examples, keywords, patterns or
+  origin (`origin`, `added_by`, `added_on`; no origin counts as deductive) (codes) or definition
+  (themes, constructs), or attributes (any level) changed;
 - `moved`: the same id under another theme (a code) or construct (a theme).
 
 One item can have several changes (renamed and redefined, say). Within each kind, changes are in
@@ -26,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualcode.model import Code, Codebook, Construct, Theme
+from qualcode.model import ORIGIN_DEDUCTIVE, Code, Codebook, Construct, Theme
 
 KINDS: tuple[str, ...] = ("added", "removed", "renamed", "redefined", "moved")
 LEVELS: tuple[str, ...] = ("construct", "theme", "code")
@@ -141,6 +142,19 @@ def _redefinitions(level: str, old: Item, new: Item) -> list[tuple[str, str]]:
             text = _set_change(name, getattr(old, name), getattr(new, name), fold)
             if text:
                 out.append((name, text))
+    if level == "code":
+        assert isinstance(old, Code) and isinstance(new, Code)
+        before = (old.origin or ORIGIN_DEDUCTIVE, old.added_by, old.added_on)
+        after = (new.origin or ORIGIN_DEDUCTIVE, new.added_by, new.added_on)
+        if before != after:
+
+            def origin_text(origin: str, by: str, on: str) -> str:
+                added = " ".join(
+                    p for p in (f"on {on}" if on else "", f"by {by}" if by else "") if p
+                )
+                return origin + (f" (added {added})" if added else "")
+
+            out.append(("origin", f"origin {origin_text(*before)} -> {origin_text(*after)}"))
     if dict(old.attributes) != dict(new.attributes):
         a, b = dict(old.attributes), dict(new.attributes)
         parts = [

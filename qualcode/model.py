@@ -110,6 +110,13 @@ class Segment:
 
 
 # --- codebook (Auerbach & Silverstein hierarchy) ------------------------------------------------
+# A code's `origin:` (issue 16.2): written in advance (deductive, also every code that does not
+# say) or found in the data during coding (inductive).
+ORIGIN_DEDUCTIVE = "deductive"
+ORIGIN_INDUCTIVE = "inductive"
+ORIGINS = (ORIGIN_DEDUCTIVE, ORIGIN_INDUCTIVE)
+
+
 @dataclass(frozen=True)
 class ResearchConcern:
     id: str
@@ -134,6 +141,17 @@ class Code:
     color: str = ""  # "#RRGGBB" from the codebook's `color:`, else empty
     # Extra keys of the codebook item, (name, value) in file order: `component: core`.
     attributes: tuple[tuple[str, str], ...] = ()
+    # `origin:` as written, lower case ("deductive", "inductive"; "" when the code does not say,
+    # which counts as deductive), and for a code found during coding who added it (`added_by:`)
+    # and when (`added_on:`, an ISO date YYYY-MM-DD).
+    origin: str = ""
+    added_by: str = ""
+    added_on: str = ""
+
+    @property
+    def inductive(self) -> bool:
+        """Found during coding (`origin: inductive`); every other code was written in advance."""
+        return self.origin == ORIGIN_INDUCTIVE
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ def test_tree_is_the_whole_hierarchy(tmp_path):
         "keywords": [],
         "patterns": [],
         "attributes": {},
+        "origin": "deductive",  # no origin: written in advance
+        "added_by": "",
+        "added_on": "",
         "line": 42,
     }
     assert tree["themes"] == [] and tree["codes"] == []
@@ -313,7 +316,8 @@ def test_messages_name_the_problem(tmp_path):
     messages = [f.message for f in check_codebook(write(tmp_path, text))]
     assert messages == [
         "unknown key 'defintion' in a code; did you mean 'definition'? (allowed: id, label, "
-        "definition, include, exclude, examples, keywords, patterns, memo, notes, color)",
+        "definition, include, exclude, examples, keywords, patterns, origin, added_by, added_on, memo, notes, "
+        "color)",
         "duplicate id 'A' (first used at line 2); ids must be unique across the codebook",
         "empty keyword in code 'A'",
     ]

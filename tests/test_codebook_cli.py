@@ -60,7 +60,10 @@ def test_check_good_codebook(cli, tmp_path):
     path.write_text(GOOD, encoding="utf-8")
     result = cli("codebook", "check", path)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "2 constructs, 3 themes, 6 repeating ideas; 0 errors, 0 warnings\n"
+    assert result.stdout == (
+        "origin: 6 deductive (written in advance), 0 inductive (found during coding)\n"
+        "2 constructs, 3 themes, 6 repeating ideas; 0 errors, 0 warnings\n"
+    )
 
 
 def test_check_reports_every_problem_and_exits_1(cli, tmp_path):
@@ -74,12 +77,16 @@ def test_check_reports_every_problem_and_exits_1(cli, tmp_path):
         "the codebook",
         f"error: {path}:5: code 'A' has no label",
         f"error: {path}:6: unknown key 'lable' in a code; did you mean 'label'? (allowed: id, "
-        "label, definition, include, exclude, examples, keywords, patterns, memo, notes, color)",
+        "label, definition, include, exclude, examples, keywords, patterns, origin, added_by, added_on, memo, notes, "
+        "color)",
         f"warning: {path}:8: theme 'T1' has no repeating ideas (add repeating_ideas: with at "
         "least one)",
     ]
     # the problems go to stderr, the summary stays on stdout
-    assert result.stdout == "0 constructs, 1 theme, 2 repeating ideas; 4 errors, 1 warning\n"
+    assert result.stdout == (
+        "origin: 2 deductive (written in advance), 0 inductive (found during coding)\n"
+        "0 constructs, 1 theme, 2 repeating ideas; 4 errors, 1 warning\n"
+    )
 
 
 def test_check_warnings_only_exit_0(cli, tmp_path):
@@ -87,7 +94,10 @@ def test_check_warnings_only_exit_0(cli, tmp_path):
     path.write_text("themes:\n  - {id: T1, label: t}\ncodes:\n  - {id: A, label: a}\n")
     result = cli("codebook", "check", path)
     assert result.exit_code == 0
-    assert result.stdout == "0 constructs, 1 theme, 1 repeating idea; 0 errors, 1 warning\n"
+    assert result.stdout == (
+        "origin: 1 deductive (written in advance), 0 inductive (found during coding)\n"
+        "0 constructs, 1 theme, 1 repeating idea; 0 errors, 1 warning\n"
+    )
     assert result.stderr.startswith(f"warning: {path}:2: theme 'T1' has no repeating ideas")
 
 
@@ -132,6 +142,7 @@ def test_show_tree(cli, tmp_path):
         "T3  Peer support",
         "RI5  Not using",
         "RI6  Voluntary",
+        "origin: 6 deductive (written in advance), 0 inductive (found during coding)",
     ]
 
 
@@ -169,7 +180,8 @@ def test_show_refuses_a_codebook_with_errors(cli, tmp_path):
         "the codebook",
         f"error: {path}:5: code 'A' has no label",
         f"error: {path}:6: unknown key 'lable' in a code; did you mean 'label'? (allowed: id, "
-        "label, definition, include, exclude, examples, keywords, patterns, memo, notes, color)",
+        "label, definition, include, exclude, examples, keywords, patterns, origin, added_by, added_on, memo, notes, "
+        "color)",
         f"error: {path}: the codebook has 4 errors",
     ]
     assert "Traceback" not in result.output

@@ -140,6 +140,25 @@ def test_diff_identical_and_level_change(cli, tmp_path):
     ]
 
 
+def test_diff_origin_change_is_a_redefinition(cli, tmp_path):
+    old = "codes:\n  - {id: A, label: a}\n  - {id: B, label: b, origin: deductive}\n"
+    new = (
+        "codes:\n  - {id: A, label: a, origin: deductive}\n"
+        "  - {id: B, label: b, origin: inductive, added_by: ana, added_on: 2026-03-02}\n"
+    )
+    a, b = write(tmp_path, old, new)
+    data = json.loads(cli("codebook", "diff", a, b, "-f", "json").stdout)
+    # no origin is deductive: stating it changes nothing
+    assert [(c["change"], c["id"], c["fields"], c["detail"]) for c in data["changes"]] == [
+        (
+            "redefined",
+            "B",
+            ["origin"],
+            "origin deductive -> inductive (added on 2026-03-02 by ana)",
+        )
+    ]
+
+
 def test_diff_ambiguous_labels_are_not_paired(cli, tmp_path):
     # two removed codes share a label: nothing says which one the new id replaces
     old = "codes:\n  - {id: A, label: same}\n  - {id: B, label: same}\n"

@@ -231,6 +231,7 @@ def test_codebook_check_lists_attributes(cli):
     assert result.stdout.splitlines() == [
         "attribute domain: 3 themes (mechanism 1, delivery 1, context 1)",
         "attribute component: 6 codes (core 2, malleable 4)",
+        "origin: 6 deductive (written in advance), 0 inductive (found during coding)",
         "2 constructs, 3 themes, 6 repeating ideas; 0 errors, 0 warnings",
     ]
 
@@ -248,7 +249,7 @@ def test_typo_of_a_known_key_is_still_an_error_not_an_attribute(cli, tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
     assert errors[0].endswith(
         "cb.yaml:4: unknown key 'defintion' in a code; did you mean 'definition'? (allowed: id, "
-        "label, definition, include, exclude, examples, keywords, patterns, memo, notes, color)"
+        "label, definition, include, exclude, examples, keywords, patterns, origin, added_by, added_on, memo, notes, color)"
     )
     assert any("cb.yaml:7: unknown key 'lable'" in e for e in errors)
     assert any(

@@ -345,6 +345,39 @@ def _per_code_sentence(c: Comparison, facts: dict[str, Any]) -> tuple[str, str]:
     return (text, FROM_DATA)
 
 
+def _origin_text(data: StudyData, facts: dict[str, Any]) -> str:
+    """How many codes were written in advance and how many found during coding, and when and by
+    whom each inductive one was added (COREQ 26; issue 16.2), or "" when no code of the codebook
+    states an `origin:` (then nothing in the data says how the codes were derived)."""
+    codes = data.codebook.codes() if data.codebook is not None else []
+    if not any(c.origin for c in codes):
+        return ""
+    inductive = [c for c in codes if c.inductive]
+    deductive = len(codes) - len(inductive)
+    facts["code_origins"] = {
+        "deductive": deductive,
+        "inductive": len(inductive),
+        "inductive_codes": [
+            {"id": c.id, "label": c.label, "added_on": c.added_on, "added_by": c.added_by}
+            for c in inductive
+        ],
+    }
+    text = (
+        f"of the {len(codes)} code{'s' if len(codes) != 1 else ''}, {deductive} "
+        f"{'was' if deductive == 1 else 'were'} written in advance (deductive) and "
+        f"{len(inductive)} {'was' if len(inductive) == 1 else 'were'} added during coding, from "
+        "the data (inductive)"
+    )
+    if inductive:
+        parts = []
+        for c in inductive:
+            when = f"on {c.added_on}" if c.added_on else "on an unrecorded date"
+            who = f"by {c.added_by}" if c.added_by else "by an unrecorded coder"
+            parts.append(f"{c.id} '{c.label}' (added {when} {who})")
+        text += ": " + "; ".join(parts)
+    return text
+
+
 # --- the report ---------------------------------------------------------------------------------
 def methods_report(
     data: StudyData,
@@ -707,7 +740,22 @@ def methods_report(
             FROM_DATA,
         )
     )
-    if flat:
+    origin = _origin_text(data, facts)
+    if origin and flat:
+        item(26, origin, FROM_DATA)
+        sentences.append((origin[0].upper() + origin[1:] + ".", FROM_DATA))
+    elif origin:
+        item(
+            26,
+            f"{origin}; whether themes were identified in advance or derived from the data is "
+            "for the researcher to state",
+            BY_HAND,
+        )
+        sentences.append((origin[0].upper() + origin[1:] + ".", FROM_DATA))
+        sentences.append(
+            (todo("whether themes were identified in advance or from the data."), BY_HAND)
+        )
+    elif flat:
         item(
             26,
             f"the codebook lists {n_codes} codes without themes; whether codes were set in "

@@ -36,18 +36,32 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
+def _origins_line(origins: dict[str, int]) -> str:
+    return (
+        f"origin: {origins['deductive']} deductive (written in advance), "
+        f"{origins['inductive']} inductive (found during coding)"
+    )
+
+
 @codebook_app.command("check")
 def check(codebook: CodebookArgument) -> None:
     """Report every problem in the codebook at once, with file and line; exit 1 on errors.
 
     Problems go to stderr (`error: file:line: message`, `warning: ...`), the summary line to stdout,
     after one line per attribute found (any extra key on a construct, theme or code, such as
-    `component: core`, with the values and how many items carry each). A key that looks like a
-    typo of a known key (`defintion`) is an error, not an attribute.
+    `component: core`, with the values and how many items carry each) and a line saying how many
+    codes are deductive (written in advance; also those without `origin:`) and how many inductive
+    (`origin: inductive`, found during coding). A key that looks like a typo of a known key
+    (`defintion`) is an error, not an attribute.
 
     Example: qualcode codebook check codebooks/bup_group_visits.yaml
     """
-    from qualcode.codebook import codebook_attributes, codebook_counts, parse_codebook
+    from qualcode.codebook import (
+        codebook_attributes,
+        codebook_counts,
+        codebook_origins,
+        parse_codebook,
+    )
 
     result = parse_codebook(codebook)
     for finding in result.findings:
@@ -60,6 +74,7 @@ def check(codebook: CodebookArgument) -> None:
             for level, values in levels.items()
         ]
         typer.echo(f"attribute {name}: {'; '.join(parts)}")
+    typer.echo(_origins_line(codebook_origins(result.codebook)))
     counts = codebook_counts(result.codebook)
     typer.echo(
         f"{_plural(counts['constructs'], 'construct')}, {_plural(counts['themes'], 'theme')}, "
@@ -83,21 +98,25 @@ def show(
         ShowFormat, typer.Option("--format", "-f", help="tree (terminal) or json.")
     ] = ShowFormat.tree,
 ) -> None:
-    """Draw the hierarchy: constructs > themes > repeating ideas, in codebook order.
+    """Draw the hierarchy: constructs > themes > repeating ideas, in codebook order, then how many
+    codes are deductive and how many inductive. An inductive code (`origin: inductive`) is marked
+    with when and by whom it was added.
 
     Example: qualcode codebook show codebooks/bup_group_visits.yaml --definitions
     """
     import json
 
     from qualcode.cli.render import stdout_console
-    from qualcode.codebook import codebook_tree, load_codebook
+    from qualcode.codebook import codebook_origins, codebook_tree, load_codebook
 
     cb = load_codebook(codebook)
     tree_data = codebook_tree(cb)
     if fmt is ShowFormat.json:
         typer.echo(json.dumps(tree_data, ensure_ascii=False, indent=2))
         return
-    stdout_console().print(_render_tree(tree_data, cb.source or str(codebook), definitions))
+    console = stdout_console()
+    console.print(_render_tree(tree_data, cb.source or str(codebook), definitions))
+    console.print(_origins_line(codebook_origins(cb)), markup=False, highlight=False)
 
 
 def _render_tree(data: dict, source: str, definitions: bool):
@@ -105,10 +124,21 @@ def _render_tree(data: dict, source: str, definitions: bool):
     from rich.tree import Tree
 
     # Text objects, never markup strings: a label like "[sic]" must print as written.
-    def node_text(ident: str, label: str, style: str) -> Text:
+    def node_text(ident: str, label: str, style: str, item: dict | None = None) -> Text:
         text = Text()
         text.append(ident, style=style)
         text.append("  " + label)
+        if item is not None and item.get("origin") == "inductive":
+            added = " ".join(
+                part
+                for part in (
+                    "added" if item["added_on"] or item["added_by"] else "",
+                    f"on {item['added_on']}" if item["added_on"] else "",
+                    f"by {item['added_by']}" if item["added_by"] else "",
+                )
+                if part
+            )
+            text.append("  (inductive" + (f", {added}" if added else "") + ")", style="yellow")
         return text
 
     def details(branch: Tree, item: dict, leaf: bool) -> None:
@@ -127,7 +157,7 @@ def _render_tree(data: dict, source: str, definitions: bool):
         branch = parent.add(node_text(theme["id"], theme["label"], "bold cyan"))
         details(branch, theme, leaf=False)
         for idea in theme["repeating_ideas"]:
-            leaf = branch.add(node_text(idea["id"], idea["label"], "green"))
+            leaf = branch.add(node_text(idea["id"], idea["label"], "green", idea))
             details(leaf, idea, leaf=True)
 
     root = Tree(Text(data["title"] or source, style="bold"))
@@ -141,7 +171,7 @@ def _render_tree(data: dict, source: str, definitions: bool):
     for theme in data["themes"]:
         add_theme(root, theme)
     for code in data["codes"]:
-        leaf = root.add(node_text(code["id"], code["label"], "green"))
+        leaf = root.add(node_text(code["id"], code["label"], "green", code))
         details(leaf, code, leaf=True)
     return root
 
@@ -159,7 +189,7 @@ def diff(
 
     Items are matched by id. Renamed: the same id with a new label, or a new id with the same
     label (a re-id'd code: codings that use the old id no longer match). Redefined: the
-    definition, include, exclude, examples, keywords, patterns or attributes changed. Moved: a
+    definition, include, exclude, examples, keywords, patterns, origin or attributes changed. Moved: a
     code under another theme, a theme under another construct. Both codebooks must pass
     `codebook check`.
 
