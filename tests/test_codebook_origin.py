@@ -138,16 +138,19 @@ def test_bad_origin_and_date_are_errors_with_file_and_line(cli, tmp_path):
     assert "Traceback" not in show.output
 
 
-def _study(tmp_path: Path, codebook_text: str | None):
+def _study(tmp_path: Path, codebook_text: str | None, *, order=None, roster_text=None):
     for name in ("segments.csv", "consensus.csv", "roster.csv", "codebook.yaml"):
         shutil.copy(SCAFFOLD / name, tmp_path / name)
     if codebook_text is not None:
         (tmp_path / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
+    if roster_text is not None:
+        (tmp_path / "roster.csv").write_text(roster_text, encoding="utf-8")
     return load_study(
         read_segments(tmp_path / "segments.csv"),
         read_codings(tmp_path / "consensus.csv"),
         codebook=load_codebook(tmp_path / "codebook.yaml"),
         roster=read_roster(tmp_path / "roster.csv"),
+        order=order,
     )
 
 
@@ -181,7 +184,7 @@ def test_methods_states_deductive_and_inductive_codes(tmp_path):
     expected = (
         f"Of the {n} codes, {n - 1} were written in advance (deductive) and 1 was added during "
         f"coding, from the data (inductive): {last.id} '{last.label}' (added on 2026-03-02 by "
-        "ana)."
+        "ana; not applied in these codings)."
     )
     sentences = dict(zip(report.sentences["sentence"], report.sentences["status"], strict=True))
     assert sentences[expected] == FROM_DATA
@@ -195,7 +198,14 @@ def test_methods_states_deductive_and_inductive_codes(tmp_path):
         "deductive": n - 1,
         "inductive": 1,
         "inductive_codes": [
-            {"id": last.id, "label": last.label, "added_on": "2026-03-02", "added_by": "ana"}
+            {
+                "id": last.id,
+                "label": last.label,
+                "added_on": "2026-03-02",
+                "added_by": "ana",
+                "first_transcript": None,
+                "transcripts": [],
+            }
         ],
     }
 
@@ -239,3 +249,52 @@ def test_report_methods_cli_prints_the_origin_sentence(cli, tmp_path):
     out = json.loads(result.stdout)
     assert out["summary"]["code_origins"]["inductive"] == 1
     assert "added on 2026-03-02 by ana" in out["summary"]["paragraph"]
+
+
+# The scaffold's consensus (tests/data/report_scaffold/consensus.csv, checked by hand): RI2 is
+# applied in G1 and G2, RI3 in G2 and G3; the roster's event_order is G1, G2, G3.
+FIRST = textwrap.dedent(
+    """\
+    codes:
+      - {id: RI1, label: the pill, origin: deductive}
+      - {id: RI2, label: not using, origin: inductive, added_by: ana, added_on: 2026-03-02}
+      - {id: RI3, label: voluntary, origin: inductive, added_by: ben, added_on: 2026-03-09}
+      - {id: RI4, label: never applied}
+    """
+)
+
+
+def _inductive(report):
+    return {
+        c["id"]: (c["first_transcript"], c["transcripts"])
+        for c in report.facts["code_origins"]["inductive_codes"]
+    }
+
+
+def test_methods_names_the_transcript_each_inductive_code_first_appeared_in(tmp_path):
+    report = methods_report(_study(tmp_path, FIRST))
+    assert _inductive(report) == {"RI2": ("G1", ["G1", "G2"]), "RI3": ("G2", ["G2", "G3"])}
+    assert (
+        "Of the 4 codes, 2 were written in advance (deductive) and 2 were added during coding, "
+        "from the data (inductive): RI2 'not using' (added on 2026-03-02 by ana; first applied "
+        "in G1); RI3 'voluntary' (added on 2026-03-09 by ben; first applied in G2)."
+    ) in report.paragraph
+    # first follows the order the events took place, not the order of segments.csv
+    report = methods_report(_study(tmp_path, FIRST, order=["G3", "G2", "G1"]))
+    assert _inductive(report) == {"RI2": ("G2", ["G2", "G1"]), "RI3": ("G3", ["G3", "G2"])}
+    assert "RI3 'voluntary' (added on 2026-03-09 by ben; first applied in G3)" in report.paragraph
+
+
+def test_without_event_order_no_transcript_is_called_first(tmp_path):
+    roster = (SCAFFOLD / "roster.csv").read_text(encoding="utf-8").splitlines()
+    header = roster[0].split(",")
+    drop = header.index("event_order")
+    text = "\n".join(
+        ",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in roster
+    )
+    report = methods_report(_study(tmp_path, FIRST, roster_text=text + "\n"))
+    assert _inductive(report) == {"RI2": (None, ["G1", "G2"]), "RI3": (None, ["G2", "G3"])}
+    assert (
+        "RI2 'not using' (added on 2026-03-02 by ana; applied in G1, G2; the order of the events "
+        "is unknown)"
+    ) in report.paragraph

@@ -347,18 +347,42 @@ def _per_code_sentence(c: Comparison, facts: dict[str, Any]) -> tuple[str, str]:
 
 def _origin_text(data: StudyData, facts: dict[str, Any]) -> str:
     """How many codes were written in advance and how many found during coding, and when and by
-    whom each inductive one was added (COREQ 26; issue 16.2), or "" when no code of the codebook
-    states an `origin:` (then nothing in the data says how the codes were derived)."""
+    whom each inductive one was added and the transcript it was first applied in (COREQ 26; issue
+    16.2), or "" when no code of the codebook states an `origin:` (then nothing in the data says
+    how the codes were derived).
+
+    "First applied in" follows the order the events took place (`data.event_order`, from the
+    roster's event_order/event_date or --order); without it no transcript is called first and the
+    transcripts the code was applied in are listed in display order. Applied means counted in
+    `data.applied` (negative cases and, unless included, facilitator turns are not)."""
     codes = data.codebook.codes() if data.codebook is not None else []
     if not any(c.origin for c in codes):
         return ""
     inductive = [c for c in codes if c.inductive]
     deductive = len(codes) - len(inductive)
+    applied = data.applied
+    rows = applied[applied["code_id"].isin([c.id for c in inductive])]
+    used: dict[str, set[str]] = {}
+    for code_id, tid in zip(rows["code_id"], rows["transcript_id"], strict=True):
+        used.setdefault(code_id, set()).add(tid)
+    order = data.event_order
+    transcripts = order if order is not None else data.transcripts
+    where: dict[str, list[str]] = {
+        c.id: [t for t in transcripts if t in used.get(c.id, ())] for c in inductive
+    }
+    first = {c: (ts[0] if ts and order is not None else None) for c, ts in where.items()}
     facts["code_origins"] = {
         "deductive": deductive,
         "inductive": len(inductive),
         "inductive_codes": [
-            {"id": c.id, "label": c.label, "added_on": c.added_on, "added_by": c.added_by}
+            {
+                "id": c.id,
+                "label": c.label,
+                "added_on": c.added_on,
+                "added_by": c.added_by,
+                "first_transcript": first[c.id],
+                "transcripts": where[c.id],
+            }
             for c in inductive
         ],
     }
@@ -373,7 +397,13 @@ def _origin_text(data: StudyData, facts: dict[str, Any]) -> str:
         for c in inductive:
             when = f"on {c.added_on}" if c.added_on else "on an unrecorded date"
             who = f"by {c.added_by}" if c.added_by else "by an unrecorded coder"
-            parts.append(f"{c.id} '{c.label}' (added {when} {who})")
+            if not where[c.id]:
+                seen = "not applied in these codings"
+            elif first[c.id] is not None:
+                seen = f"first applied in {first[c.id]}"
+            else:
+                seen = f"applied in {', '.join(where[c.id])}; the order of the events is unknown"
+            parts.append(f"{c.id} '{c.label}' (added {when} {who}; {seen})")
         text += ": " + "; ".join(parts)
     return text
 
