@@ -1282,7 +1282,8 @@ PROTECTED_KINDS = ("manual codings", "consensus", "decisions log", "codebook", "
 def file_kind(path: str | Path) -> tuple[str, str | None] | None:
     """What a study file holds, read from its header (and origin column): `("manual codings",
     coder)`, `("consensus", None)`, `("decisions log", None)`, `("codebook", None)`, `("roster",
-    None)`, `("segments", None)`, `("codings", origin)` for auto/imported codings; None for anything
+    None)`, `("segments", None)`, `("suggestions", None)`, `("codings", origin)` for auto/imported
+    codings; None for anything
     else (a report, a sheet, an unreadable file). A codings file without an origin column was made
     by hand: manual."""
     path = Path(path)
@@ -1346,6 +1347,8 @@ def _rows_kind(path: Path, rows: Iterator[list[str]]) -> tuple[str, str | None] 
         return ("decisions log", None)
     if {"segment_id", "text"} <= cols:
         return ("segments", None)
+    if {"segment_id", "code_id", "rank", "score"} <= cols and not cols & {"coder", "origin"}:
+        return ("suggestions", None)  # `suggest codes` output: derived, not a coder's work
     if {"segment_id", "code_id"} <= cols:
         names = [CODING_SYNONYMS.get(k, k) for k in keys]
         origin = names.index("origin") if "origin" in names else None

@@ -550,6 +550,11 @@ def test_rerunning_replaces_its_own_output_but_never_a_coders_codings(cli, study
     assert cli(*codes, "--as-coder", "suggest").exit_code == 0
     rerun = cli(*codes, "--as-coder", "suggest")  # its own codings: replaced, with a backup
     assert rerun.exit_code == 0, rerun.output
+    # a suggestions table (segment_id, code_id, rank, score) is no coder's work: a rerun replaces it
+    # (it was read as a hand-made codings file and refused: found by bench/suggest.py's warm run)
+    assert cli(*codes, "-o", study / "s.csv").exit_code == 0
+    again = cli(*codes, "-o", study / "s.csv")
+    assert again.exit_code == 0, again.stderr
 
 
 def test_bundled_study_candidate_idea_in_its_readme(repo, tmp_path):
