@@ -390,6 +390,19 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
     return files, notes
 
 
+def transcript_id_clash(tid: str, path: Path, owner: dict[str, str]) -> InputFormatError | None:
+    """The error for a second file with the same transcript id (file stem), else None after
+    recording `path` as the id's owner: one transcript is one data-collection event."""
+    if tid in owner:
+        return InputFormatError(
+            f"transcript id {tid!r} is used twice: {owner[tid]} and {path}",
+            file=path,
+            hint="transcript ids are file names without extension; rename one of the files",
+        )
+    owner[tid] = str(path)
+    return None
+
+
 def collect_sources(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """The transcript files named by `paths` (folders walked recursively in sorted order) and
     notes on what was left out. Explicit files are kept even if their type is unknown (the
@@ -563,13 +576,8 @@ def load_sources(
     owner: dict[str, str] = {}
     for path in files:
         tid = text_name(path.stem)
-        if tid in owner:
-            raise InputFormatError(
-                f"transcript id {tid!r} is used twice: {owner[tid]} and {path}",
-                file=path,
-                hint="transcript ids are file names without extension; rename one of the files",
-            )
-        owner[tid] = str(path)
+        if (clash := transcript_id_clash(tid, path, owner)) is not None:
+            raise clash
         entries = index.get(tid) if index is not None else None
         try:
             result = ingest_file(

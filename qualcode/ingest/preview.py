@@ -77,6 +77,7 @@ def preview_sources(
         ingest_file,
         is_segments_csv,
         text_name,
+        transcript_id_clash,
     )
     from qualcode.ingest.detect import check_format
     from qualcode.roster import read_roster
@@ -105,14 +106,9 @@ def preview_sources(
         tid = text_name(path.stem)
         preview = FilePreview(source=str(path), transcript_id=tid)
         previews.append(preview)
-        if tid in seen:
-            preview.error = InputFormatError(
-                f"transcript id {tid!r} is used twice: {seen[tid]} and {path}",
-                file=path,
-                hint="transcript ids are file names without extension; rename one of the files",
-            )
+        preview.error = transcript_id_clash(tid, path, seen)
+        if preview.error is not None:
             continue
-        seen[tid] = str(path)
         entries = index.get(tid) if index is not None else None
         try:
             result = ingest_file(
