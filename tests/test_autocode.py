@@ -205,10 +205,10 @@ def test_keywords_and_patterns_of_one_code_give_one_row():
 def test_catastrophic_pattern_stops_quickly_with_a_clear_error(pattern):
     s = segs("fine", "a" * 5000 + "!")
     codebook = book(kw("SLOW", patterns=(pattern,), line=12), source="study.yaml")
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(CodebookError) as info:
         autocode(s, codebook, coder="c", pattern_timeout=0.2)
-    assert time.perf_counter() - start < 3
+    assert time.process_time() - start < 3
     err = info.value
     assert (err.file, err.line) == ("study.yaml", 12)
     assert (

@@ -248,9 +248,9 @@ def test_three_thousand_segments_by_two_hundred_codes_is_fast():
     b = codings(
         list(zip(seg[rows[keep]], codes[cols[keep]], strict=True)) + [(s, "") for s in seg], "ben"
     )
-    start = time.perf_counter()
+    start = time.process_time()
     c = compare_codings(a, b)
-    assert time.perf_counter() - start < 3
+    assert time.process_time() - start < 3
     assert int(c.per_code[["both", "only_a", "only_b", "neither"]].to_numpy().sum()) == 3000 * 200
 
 

@@ -168,7 +168,7 @@ def test_a_text_line_with_an_arrow_inside_a_cue_is_text():
     ids=["one-line", "tags", "ass-codes"],
 )
 def test_huge_input_returns_or_fails_fast(text):
-    began = time.perf_counter()
+    began = time.process_time()
     with contextlib.suppress(InputFormatError):
         parse_srt(text, "big.srt")
-    assert time.perf_counter() - began < 5
+    assert time.process_time() - began < 5

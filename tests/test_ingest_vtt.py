@@ -339,10 +339,10 @@ def test_no_speaker_anywhere_is_an_error():
     ids=["header-line", "voice-open", "timing", "labels"],
 )
 def test_huge_single_line_returns_or_fails_fast(text):
-    began = time.perf_counter()
+    began = time.process_time()
     with contextlib.suppress(InputFormatError):
         parse_vtt(text, "big.vtt")
-    assert time.perf_counter() - began < 5
+    assert time.process_time() - began < 5
 
 
 def test_note_with_an_arrow_and_an_unnamed_voice():
