@@ -146,20 +146,6 @@ def code(
     )
 
 
-def _load_segments(sources: list[Path], roster: Path | None):
-    from qualcode.ingest import is_segments_csv, load_sources
-
-    lone = len(sources) == 1 and sources[0].is_file()
-    if roster is None and lone and is_segments_csv(sources[0]):
-        from qualcode.io import read_segments
-
-        return read_segments(sources[0])  # nothing to ingest or re-map: read it as it is
-    result = load_sources(sources, roster=roster)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    return result.segments
-
-
 def _code_auto(
     sources: list[Path],
     codebook_path: Path,
@@ -172,6 +158,7 @@ def _code_auto(
     from contextlib import nullcontext
 
     from qualcode.cli.render import progress_bar
+    from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.autocode import autocode, summarise_codings
     from qualcode.io import write_codings
@@ -180,7 +167,7 @@ def _code_auto(
     codebook = load_codebook(codebook_path, warnings=warnings)
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
-    segments = _load_segments(sources, roster)
+    segments = load_segments(sources, roster)
     big = len(segments) >= PROGRESS_SEGMENTS
     with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
         codings = autocode(

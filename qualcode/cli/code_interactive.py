@@ -49,8 +49,8 @@ def run_interactive(
     roster: Path | None,
     include_facilitator: bool,
 ) -> None:
-    from qualcode.cli.code import _load_segments
     from qualcode.cli.render import stdout_console
+    from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.interactive import CodingSession
 
@@ -58,7 +58,7 @@ def run_interactive(
     book = load_codebook(codebook_path, warnings=warnings)
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
-    segments = _load_segments(sources, roster)
+    segments = load_segments(sources, roster)
     from qualcode.cli.checks import recode_hint
 
     with recode_hint():  # resuming a file whose turns moved since (a re-ingested transcript)

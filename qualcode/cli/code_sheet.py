@@ -27,8 +27,8 @@ def write_sheet(
     """Write the coding sheet; pre-fill it from the coder's codings file when that exists."""
     from contextlib import nullcontext
 
-    from qualcode.cli.code import _load_segments
     from qualcode.cli.render import progress_bar
+    from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.sheet import write_coding_sheet
     from qualcode.errors import QualcodeError
@@ -38,7 +38,7 @@ def write_sheet(
     warnings: list = []
     book = load_codebook(codebook_path, warnings=warnings)
     _print_warnings(warnings)
-    segments = _load_segments(sources, roster)
+    segments = load_segments(sources, roster)
     existing = read_codings(codings) if codings.exists() else None
     if existing is not None:
         from qualcode.cli.checks import check_text
@@ -93,8 +93,8 @@ def read_sheet(
     """Read the marks back, validate them, write the codings."""
     from contextlib import nullcontext
 
-    from qualcode.cli.code import _load_segments
     from qualcode.cli.render import progress_bar
+    from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.sheet import read_coding_sheet
     from qualcode.io import write_codings
@@ -102,7 +102,7 @@ def read_sheet(
     # `qualcode code` has checked that -o is none of the inputs (the sheet included).
     warnings: list = []
     book = load_codebook(codebook_path, warnings=warnings) if codebook_path is not None else None
-    segments = _load_segments(sources, roster) if sources else None
+    segments = load_segments(sources, roster) if sources else None
     big = sheet.suffix.lower() in (".xlsx", ".xlsm") and sheet.is_file()
     big = big and sheet.stat().st_size >= PROGRESS_SHEET_BYTES
     with progress_bar("Reading the sheet", None) if big else nullcontext() as advance:

@@ -22,6 +22,7 @@ from qualcode.cli.options import (
     SourcesArgument,
     protect_inputs,
 )
+from qualcode.cli.sources import load_segments
 
 PROGRESS_TEXTS = 200  # show a progress bar from this many texts to embed
 QUALITY_NOTE = (
@@ -64,12 +65,6 @@ def _cache_root(cache: Path | None, no_cache: bool) -> Path | None:
 
     found = find_project_file(Path.cwd())
     return (found.parent if found is not None else Path.cwd()) / ".qualcode" / "cache"
-
-
-def _load_segments(sources: list[Path], roster: Path | None):
-    from qualcode.cli.code import _load_segments as load
-
-    return load(sources, roster)
 
 
 class _Bar:
@@ -215,7 +210,7 @@ def codes(
     book = load_codebook(codebook, warnings=warnings)
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
-    segments = _load_segments(sources, roster)
+    segments = load_segments(sources, roster)
     example_codings = read_codings(examples) if examples is not None else None
     human = read_codings(calibrate) if calibrate is not None else None
     with ExitStack() as stack:
@@ -418,7 +413,7 @@ def ideas(
         book = load_codebook(codebook, warnings=warnings)
         for finding in warnings:
             typer.echo(f"warning: {finding}", err=True)
-    segments = _load_segments(sources, roster)
+    segments = load_segments(sources, roster)
     coded = read_codings(codings) if codings is not None else None
     with ExitStack() as stack:
         bar = _Bar(stack, "Embedding turns")
