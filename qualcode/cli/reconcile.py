@@ -254,7 +254,7 @@ def reconcile(
 
 
 def _majority(paths, output: Path, log: Path | None, segments, codebook, force: bool) -> None:
-    """3 or more coders: `qualcode.majority`, written with its log like any consensus."""
+    """3 or more coders: `qualcode.reconcile.majority`, written with its log like any consensus."""
     from qualcode.errors import QualcodeError
     from qualcode.io import (
         coder_note,
@@ -264,7 +264,7 @@ def _majority(paths, output: Path, log: Path | None, segments, codebook, force: 
         write_csv_rows,
         written_together,
     )
-    from qualcode.majority import MAJORITY_LOG_COLUMNS, majority_consensus
+    from qualcode.reconcile.majority import MAJORITY_LOG_COLUMNS, majority_consensus
 
     log_path = log or _default_log(output)
     for i, p in enumerate(paths):

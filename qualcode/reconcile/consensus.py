@@ -1,0 +1,282 @@
+"""The consensus: every difference decided (a replayed log, then a strategy for the rest), the
+consensus codings built from the decisions, and the run's log and summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qualcode.errors import QualcodeError
+from qualcode.model import CODING_COLUMNS, DECISION_COLUMNS
+from qualcode.reconcile.decisions import (
+    ADDED,
+    AUTOMATIC_STRATEGIES,
+    DROPPED,
+    KEPT,
+    REPLAY,
+    RULE_PREFIX,
+    STRATEGIES,
+    check_decisions,
+    timestamp,
+)
+from qualcode.reconcile.pair import CodingPair, _cells, _order, _pairs_in, prepare_pair
+from qualcode.reconcile.summary import ReconcileSummary, summarise
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from qualcode.model import Codebook
+
+RECONCILE_STEPS = 3  # progress() calls made by reconcile_pair
+CONSENSUS = "consensus"
+
+
+def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
+    import numpy as np
+
+    in_a = diffs["in_a"].to_numpy(dtype=bool)
+    in_b = diffs["in_b"].to_numpy(dtype=bool)
+    keep = {
+        "union": np.ones(len(diffs), dtype=bool),
+        "intersection": np.zeros(len(diffs), dtype=bool),
+        "prefer-a": in_a,
+        "prefer-b": in_b,
+    }[strategy]
+    return np.where(keep, KEPT, DROPPED).tolist()
+
+
+def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
+    """The consensus codings (contract columns) from a complete, checked decisions table."""
+    import pandas as pd
+
+    a, b = pair.a, pair.b
+    both = set(pair.both)
+    kept = decisions.loc[decisions["decision"] == KEPT, ["segment_id", "code_id"]]
+    added = decisions.loc[decisions["decision"] == ADDED, ["segment_id", "code_id"]]
+
+    in_both_a = a[a["segment_id"].isin(both) & (a["code_id"] != "")]
+    in_both_b = b[b["segment_id"].isin(both) & (b["code_id"] != "")]
+    # A's rows for cells A applied and the consensus keeps; B's rows for cells only B applied.
+    rows_a = in_both_a[_pairs_in(in_both_a, in_both_b) | _pairs_in(in_both_a, kept)]
+    rows_b = in_both_b[_pairs_in(in_both_b, kept) & ~_pairs_in(in_both_b, in_both_a)]
+
+    added_rows = added.assign(memo="", start_char="", end_char="")
+    carried = pd.concat(
+        [a[a["segment_id"].isin(set(pair.only_a))], b[b["segment_id"].isin(set(pair.only_b))]]
+    )
+    coded = pd.concat([rows_a, rows_b, added_rows], ignore_index=True)
+    coded_ids = set(coded["segment_id"])
+    empty_segs = [s for s in pair.both if s not in coded_ids]
+    empty_rows = pd.DataFrame({"segment_id": empty_segs, "code_id": ""})
+    out = pd.concat([coded, carried, empty_rows], ignore_index=True)
+    for col in CODING_COLUMNS:
+        if col not in out.columns:
+            out[col] = ""
+    out = out[list(CODING_COLUMNS)].fillna("")
+    # "Reviewed, no code" only where the segment ends with no code (e.g. a code added in discussion).
+    coded_segs = set(out.loc[out["code_id"] != "", "segment_id"])
+    out = out[(out["code_id"] != "") | ~out["segment_id"].isin(coded_segs)]
+    out["coder"] = CONSENSUS
+    out["origin"] = CONSENSUS
+    out["memo"] = ""  # set below, every memo with its author
+    out = out.drop_duplicates(ignore_index=True)
+    # Empty-code rows sort first within a segment: the rank of "" is -1.
+    rank = {"": -1, **pair.code_rank}
+    out = _order(out, pair.segment_rank, rank)
+    out["memo"] = _consensus_memos(out, ((pair.coder_a, a), (pair.coder_b, b)))
+    return out
+
+
+def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
+    """Every memo of both coders, labelled with its author, on the consensus rows.
+
+    A memo is where A&S coders note new or leftover ideas, so none is dropped: it stays on its
+    (segment, code) row when the consensus keeps that code; a memo on a code the consensus dropped
+    (`alice, on RI9: ...`) or on a "reviewed, no code" row goes to the segment's first consensus
+    row. The same text from both coders is written once (`alice & bob: ...`); memos on one row are
+    joined with "; ", A's first, each in file order."""
+    memos = [""] * len(out)
+    records = []
+    for name, df in coders:
+        has = df["memo"].astype(str).str.strip() != ""
+        for seg, code, memo in df.loc[has, ["segment_id", "code_id", "memo"]].itertuples(
+            index=False, name=None
+        ):
+            records.append((seg, code, name, str(memo).strip()))
+    if not records:
+        return memos
+    wanted = {r[0] for r in records}
+    first_of_segment: dict[str, int] = {}
+    first_of_cell: dict[tuple[str, str], int] = {}
+    segs = out["segment_id"].tolist()
+    codes = out["code_id"].tolist()
+    for i, (seg, code) in enumerate(zip(segs, codes, strict=True)):
+        if seg in wanted:
+            first_of_segment.setdefault(seg, i)
+            first_of_cell.setdefault((seg, code), i)
+    notes: dict[int, dict[tuple[str, str], list[str]]] = {}  # row -> (where, text) -> authors
+    for seg, code, name, memo in records:
+        row = first_of_cell.get((seg, code)) if code else None
+        where = ""
+        if row is None:
+            row = first_of_segment.get(seg)
+            if row is None:  # pragma: no cover - every reviewed segment has a consensus row
+                continue
+            where = code if code and code != codes[row] else ""
+        authors = notes.setdefault(row, {}).setdefault((where, memo), [])
+        if name not in authors:
+            authors.append(name)
+    for row, by_text in notes.items():
+        memos[row] = "; ".join(
+            f"{' & '.join(authors)}{f', on {where}' if where else ''}: {memo}"
+            for (where, memo), authors in by_text.items()
+        )
+    return memos
+
+
+@dataclass
+class ReconcileResult:
+    consensus: pd.DataFrame
+    decisions: pd.DataFrame
+    summary: ReconcileSummary
+    pair: CodingPair = field(repr=False)
+
+
+def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences."""
+    import numpy as np
+
+    out = decisions.copy()
+    out["coder_a"] = np.where(_pairs_in(decisions, _cells(pair.a)), "1", "0")
+    out["coder_b"] = np.where(_pairs_in(decisions, _cells(pair.b)), "1", "0")
+    return _order(out[list(DECISION_COLUMNS)], pair.segment_rank, pair.code_rank)
+
+
+def _decided_rows(decisions: pd.DataFrame) -> pd.DataFrame:
+    """A filled-in disagreements sheet: rows with an empty decision are still undecided (kept out,
+    so a strategy or a later meeting decides them). Row numbers in messages stay the file's."""
+    if "decision" not in decisions.columns:
+        return decisions
+    blank = decisions["decision"].fillna("").astype(str).str.strip() == ""
+    if not blank.any():
+        return decisions
+    return decisions[~blank]
+
+
+def _missing_error(pair: CodingPair, missing: pd.DataFrame, file: str | None) -> QualcodeError:
+    shown = ", ".join(
+        f"{c} on {s}" for s, c in missing[["segment_id", "code_id"]].head(5).to_numpy()
+    )
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return QualcodeError(
+        f"{len(missing)} of {len(pair.differences)} differences have no decision: {shown}{more}",
+        file=file,
+        hint="decide them interactively, choose a strategy for the rest, or add a row for each",
+    )
+
+
+def reconcile(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    strategy: str | None,
+    decisions: pd.DataFrame | None = None,
+    decided_by: str = "",
+    codebook: Codebook | None = None,
+    segments: pd.DataFrame | None = None,
+    now: datetime | None = None,
+    files: dict[str, str | Path] | None = None,
+    keep_strategy: bool = False,
+) -> ReconcileResult:
+    """Reconcile codings A and B into a consensus plus a decisions log.
+
+    `strategy` resolves differences the replayed `decisions` do not cover (None: they must cover all;
+    "interactive": likewise, the interactive session supplies the decisions). Replayed rows are
+    recorded with strategy "replay" (or their own strategy with `keep_strategy`, as when an
+    interactive session's log is applied). `files` names the inputs for messages: keys a, b,
+    segments, decisions.
+    """
+
+    files = files or {}
+    pair = prepare_pair(
+        a,
+        b,
+        codebook=codebook,
+        segments=segments,
+        file_a=files.get("a"),
+        file_b=files.get("b"),
+        segments_file=files.get("segments"),
+    )
+    return reconcile_pair(
+        pair,
+        strategy=strategy,
+        decisions=decisions,
+        decided_by=decided_by,
+        now=now,
+        decisions_file=files.get("decisions"),
+        keep_strategy=keep_strategy,
+    )
+
+
+def reconcile_pair(
+    pair: CodingPair,
+    *,
+    strategy: str | None,
+    decisions: pd.DataFrame | None = None,
+    decided_by: str = "",
+    now: datetime | None = None,
+    decisions_file: str | Path | None = None,
+    keep_strategy: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ReconcileResult:
+    """`reconcile` on an already prepared pair (see there); `progress(1)` after each of its
+    RECONCILE_STEPS steps (decisions, consensus, summary)."""
+    import pandas as pd
+
+    step = progress or (lambda n=1: None)
+
+    if strategy is not None and strategy not in STRATEGIES:
+        raise QualcodeError(
+            f"unknown strategy {strategy!r}", hint=f"choose one of: {', '.join(STRATEGIES)}"
+        )
+    stamp = timestamp(now)
+    dfile = str(decisions_file) if decisions_file is not None else None
+    if decisions is not None:
+        replayed = check_decisions(pair, _decided_rows(decisions), file=dfile)
+        if not keep_strategy:
+            replayed["strategy"] = REPLAY
+        replayed.loc[replayed["strategy"] == "", "strategy"] = REPLAY
+        replayed.loc[replayed["decided_by"] == "", "decided_by"] = decided_by
+        replayed.loc[replayed["timestamp"] == "", "timestamp"] = stamp
+    else:
+        replayed = pd.DataFrame(columns=list(DECISION_COLUMNS))
+    diffs = pair.differences
+    rest = diffs[~_pairs_in(diffs, replayed)]
+    if len(rest):
+        if strategy not in AUTOMATIC_STRATEGIES:
+            raise _missing_error(pair, rest, dfile)
+        auto = pd.DataFrame(
+            {
+                "segment_id": rest["segment_id"],
+                "code_id": rest["code_id"],
+                "decision": _auto_decisions(rest, strategy),
+                "strategy": strategy,
+                # A rule, not a person: mechanical shortcuts are not negotiated agreement.
+                "decided_by": f"{RULE_PREFIX}{strategy}",
+                "reason": "",
+                "timestamp": stamp,
+            }
+        )
+        log = pd.concat([replayed, auto], ignore_index=True)
+    else:
+        log = replayed
+    log = _with_flags(pair, log.fillna(""))
+    step(1)
+    consensus = build_consensus(pair, log)
+    step(1)
+    summary = summarise(pair, consensus, log, strategy)
+    step(1)
+    return ReconcileResult(consensus=consensus, decisions=log, summary=summary, pair=pair)
