@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
 PROMPT = "choice> "
 CONTEXT_CHARS = 400  # the previous turn is context: long ones are cut
 KEYS = (
-    "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · ? help · "
-    "q save and quit"
+    "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · a add code · "
+    "? help · q save and quit"
 )
 HELP = """\
   1 3 / RI2   toggle codes by number or id (several at once)
@@ -31,6 +31,8 @@ HELP = """\
   s           skip: leave this segment uncoded for now and go on
   j N         jump to segment number N, or to a segment id (j group2:14)
   ? N         show the definition of code N
+  a [ID]      add a new code to the codebook (asks id, label, parent theme, definition): it is
+              written as found in the data (origin: inductive, by you, today) and applied here
   q           save the marks on screen (if any) and quit; run the same command to resume"""
 
 
@@ -80,7 +82,7 @@ def run_interactive(
         say(f"all {total} segments are coded in {output}; nothing left to do")
         session.finish()
         return
-    _loop(session, console)
+    _loop(session, console, codebook_path)
     summary = session.finish()
     if summary.complete:
         say(
@@ -177,7 +179,73 @@ def _definition(console: Console, session: CodingSession, token: str) -> None:
         say(f"  e.g. {example}")
 
 
-def _loop(session: CodingSession, console: Console) -> None:
+def _add_code(session: CodingSession, console: Console, codebook_path: Path, given: str) -> None:
+    """Ask for a new code (id, label, parent theme, definition) and write it to the codebook; an
+    empty id or the end of input cancels, a bad or used id is explained and asked again."""
+    from qualcode.codebook_edit import NewCode, new_id_problem
+    from qualcode.errors import QualcodeError
+
+    say = _plain(console)
+    code_id = given.strip()
+    while True:
+        if not code_id:
+            code_id = (_ask("new code id (empty to cancel): ") or "").strip()
+            if not code_id:
+                say("no code added")
+                return
+        problem = new_id_problem(session.codebook, code_id)
+        if problem is None:
+            break
+        say(f"{problem}: give another id")
+        code_id = ""
+    label = ""
+    while not label:
+        answer = _ask(f"label of {code_id}: ")
+        if answer is None:
+            say("no code added")
+            return
+        label = " ".join(answer.split())
+        if not label:
+            say("a code needs a label (a short name)")
+    themes = session.codebook.all_themes()
+    theme_id: str | None = None
+    if themes:
+        for number, theme in enumerate(themes, start=1):
+            say(f"  {number} {theme.id} {theme.label}")
+        ids = [t.id for t in themes]
+        while True:
+            answer = _ask("parent theme (number or id; - for none): ")
+            if answer is None:
+                say("no code added")
+                return
+            choice = answer.strip()
+            if choice == "-":
+                break
+            if choice.isdigit() and 1 <= int(choice) <= len(themes):
+                theme_id = ids[int(choice) - 1]
+                break
+            if choice in ids:
+                theme_id = choice
+                break
+            say(f"choose a theme by number (1 to {len(themes)}) or id, or - for none")
+    answer = _ask("definition (one line, optional): ")
+    if answer is None:
+        say("no code added")
+        return
+    code = NewCode(code_id, label, theme_id, " ".join(answer.split()))
+    try:
+        added = session.add_code(codebook_path, code)
+    except QualcodeError as exc:
+        say(f"{exc}; no code added")
+        return
+    where = f"under {theme_id}" if theme_id else "without a theme"
+    say(
+        f"added {added.id} {added.label} to {codebook_path} {where} (origin: inductive, added by "
+        f"{added.added_by} on {added.added_on}); applied to this segment"
+    )
+
+
+def _loop(session: CodingSession, console: Console, codebook_path: Path) -> None:
     from qualcode.errors import QualcodeError
 
     say = _plain(console)
@@ -214,6 +282,9 @@ def _loop(session: CodingSession, console: Console) -> None:
                     _definition(console, session, rest)
                 else:
                     say(HELP)
+            elif key == "a":
+                _add_code(session, console, codebook_path, rest)
+                shown = None  # show the turn again, with the new code in the list
             elif key == "q" and not rest:
                 # Quitting loses nothing (autosave, as NVivo, ATLAS.ti and MAXQDA users expect):
                 # marks or a memo on screen are saved. A segment left untouched stays uncoded.

@@ -40,6 +40,8 @@ from qualcode.provenance import (
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from qualcode.codebook_edit import NewCode
+
 ORIGIN_MANUAL = "manual"
 
 
@@ -279,6 +281,32 @@ class CodingSession:
                 self.draft_codes.append(key)
         self.draft_codes = self._ordered(self.draft_codes)
         return self.draft_codes
+
+    def add_code(self, codebook_path: str | Path, code: NewCode, *, added_on: str | None = None):
+        """Write `code` into the codebook file as an inductive code found by this coder (issue
+        16.2), use the new codebook from now on, and apply the code to the segment on screen.
+
+        Refused (nothing written) when the codebook file no longer holds the codes this session
+        was started with (edited meanwhile): the session would then code against another one."""
+        from qualcode.codebook import load_codebook
+        from qualcode.codebook_edit import add_codes
+
+        on_disk = load_codebook(codebook_path).code_ids()
+        gone = [c for c in self.code_ids if c not in on_disk]
+        if gone:
+            raise QualcodeError(
+                f"the codebook file no longer has {', '.join(gone)} (it was edited since this "
+                "session started); quit and start again to add codes",
+                file=codebook_path,
+            )
+        book = add_codes(codebook_path, [code], added_by=self.coder, added_on=added_on)
+        self.codebook = book
+        self.codes = book.codes()
+        self.code_ids = [c.id for c in self.codes]
+        self._identity = codebook_identity(book)  # rows saved from now on name the new codebook
+        if code.id not in self.draft_codes:
+            self.draft_codes = self._ordered([*self.draft_codes, code.id])
+        return book.code(code.id)
 
     def set_memo(self, memo: str) -> None:
         self.draft_memo = " ".join(memo.split())  # one line: the journal has no line breaks
