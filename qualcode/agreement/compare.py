@@ -134,6 +134,12 @@ class Comparison:
     reviewed_rule: str = REVIEWED_CODINGS
     no_empty_rows: tuple[str, ...] = ()
     double_coded_ids: tuple[str, ...] = ()
+    # The unit of agreement (agreement.unitized.UNITS): "turn" is the default and leaves every
+    # output as it was; "span" adds `span` (a SpanAgreement), "sentence" makes the tables count
+    # sentences and `sentence` says how many.
+    unit: str = "turn"
+    span: Any = None
+    sentence: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -813,6 +819,10 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
             "no_empty_code_rows": list(c.no_empty_rows),
         }
     )
+    if c.unit != "turn":
+        from qualcode.agreement.unitized import unit_to_dict
+
+        head["unit"] = unit_to_dict(c)
     # The tables are converted column by column (already JSON-safe: no second walk).
     return {
         **head,

@@ -22,6 +22,12 @@ class ReviewedRule(StrEnum):
     transcripts = "transcripts"
 
 
+class AgreementUnit(StrEnum):
+    turn = "turn"
+    span = "span"
+    sentence = "sentence"
+
+
 class CompareFormat(StrEnum):
     table = "table"
     json = "json"
@@ -75,6 +81,18 @@ def compare(
             "--limit", help="Disagreements shown in the terminal table (0 = all); files hold all."
         ),
     ] = 25,
+    unit: Annotated[
+        AgreementUnit,
+        typer.Option(
+            "--unit",
+            help="Unit of agreement: turn (does the code apply to the turn), span "
+            "(Krippendorff's unitized alpha per code on the characters of the double-coded "
+            "turns; a coding without start_char/end_char spans its turn) or sentence (each "
+            "sentence a unit; a code applies when a span covers one of its non-space "
+            "characters). span and sentence need --segments.",
+            case_sensitive=False,
+        ),
+    ] = "turn",
 ) -> None:
     """Measure how far two coders agree, per code, per theme and construct, and overall, and list
     every segment where they differ.
@@ -86,6 +104,10 @@ def compare(
     the other did not is a disagreement. Per code: prevalence, the 2x2 counts, percent agreement,
     Cohen's kappa, Scott's pi, Krippendorff's alpha, Gwet's AC1, Brennan-Prediger, positive agreement.
 
+    --unit span: Krippendorff's unitized alpha (uα, Krippendorff 1995, 2004) per code over the
+    characters of the double-coded turns, beside the turn-level tables; --unit sentence: the
+    tables count sentences (a simplification of span level). Every output states the unit.
+
     Three or more files: per code, Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 over all
     coders (on the segments at least two of them reviewed; a segment a coder did not review is
     missing for them), and each pair's Cohen's kappa per code and pooled (formats table, json,
@@ -93,7 +115,6 @@ def compare(
 
     Example: qualcode compare codings/coder_a.csv codings/coder_b.csv --codebook codebook.yaml -o agreement.html
     """
-    from qualcode.agreement.compare import compare_codings
     from qualcode.io import coder_note, read_codings, read_segments
     from qualcode.report.compare_report import EXTENSIONS, render_text, write_comparison
 
@@ -112,6 +133,17 @@ def compare(
         chosen = fmt.value
     if chosen == "xlsx" and output is None:
         raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="'--format'")
+    unit_value = AgreementUnit(unit).value
+    if unit_value != "turn" and segments is None:
+        raise typer.BadParameter(
+            f"--unit {unit_value} reads the turn texts from --segments segments.csv",
+            param_hint="'--unit'",
+        )
+    if more and unit_value != "turn":
+        raise typer.BadParameter(
+            f"--unit {unit_value} compares two coders; with 3 or more files use --unit turn",
+            param_hint="'--unit'",
+        )
     if more:
         _compare_many(
             [coder_a, coder_b, *more], codebook, segments, chosen, output, ReviewedRule(reviewed)
@@ -140,7 +172,10 @@ def compare(
     for df, path in ((a, coder_a), (b, coder_b)):
         check_text(df, path, segs, segments)  # turns moved since coding: never compare them
     warn_codebook(cb, [(str(coder_a), a), (str(coder_b), b)])
+    from qualcode.agreement.unitized import compare_by_unit
+
     kwargs = dict(
+        unit=unit_value,
         codebook=cb,
         segments=segs,
         a_path=coder_a,
@@ -153,9 +188,9 @@ def compare(
         from qualcode.cli.render import progress_bar
 
         with progress_bar("comparing", COMPARE_STEPS) as advance:
-            comparison = compare_codings(a, b, progress=advance, **kwargs)
+            comparison = compare_by_unit(a, b, progress=advance, **kwargs)
     else:
-        comparison = compare_codings(a, b, **kwargs)
+        comparison = compare_by_unit(a, b, **kwargs)
     for line in reviewed_warnings(comparison):
         typer.echo(f"warning: {line}", err=True)
 
@@ -275,13 +310,16 @@ def print_table(comparison, console, *, limit: int = 25) -> None:
         # soft_wrap: long file paths stay on one line (copyable, and greppable in logs).
         console.print(Text(line), soft_wrap=True)
     console.print(Text(lines[-1], style="dim"))
+    if c.unit == "span":
+        _print_span(c, console, limit)
 
     # Narrow terminals get the 2x2 counts in one column and fewer statistics; files have them all.
     compact = console.width < 118
     if compact:
         shown_stats = ("percent_agreement", "cohen_kappa", "krippendorff_alpha")
     table = Table(
-        title="Per code (bold: theme and construct, a segment has one if it has any of its codes)",
+        title=("Turn level: per code" if c.unit == "span" else "Per code")
+        + " (bold: theme and construct, a segment has one if it has any of its codes)",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -368,3 +406,63 @@ def print_table(comparison, console, *, limit: int = 25) -> None:
         console.print()
         for n, reason in notes.items():
             console.print(Text(f"{str(n).translate(SUPERSCRIPT)} — {reason}", style="dim"))
+
+
+def _print_span(c, console, limit: int) -> None:
+    """The span-level table, pooled figure and span disagreements of a span comparison."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from qualcode.agreement.unitized import span_table
+    from qualcode.report.compare_report import shorten
+
+    headers, rows, pooled = span_table(c)
+    if console.width < 118:  # narrow: counts in one column each, as in the turn table
+        headers = [headers[0], "units A/B", "chars both/A/B/none", "uα", "Note"]
+        rows = [[r[0], f"{r[2]}/{r[3]}", "/".join(r[4:8]), r[10], r[11]] for r in rows]
+    table = Table(
+        title="Span level: Krippendorff's unitized alpha (uα) per code",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for i, h in enumerate(headers):
+        if h == "Label":
+            table.add_column(h, max_width=30, overflow="fold")
+        elif i == len(headers) - 1:
+            table.add_column(h, max_width=40, overflow="fold", style="dim")
+        else:
+            table.add_column(h, justify="right" if i else "left", no_wrap=True)
+    for r in rows:
+        table.add_row(*(Text(x) for x in r))
+    console.print()
+    console.print(table)
+    for line in pooled:
+        console.print(Text(line), soft_wrap=True)
+    d = c.span.disagreements
+    console.print()
+    if not len(d):
+        console.print("The coders marked the same characters with every code.")
+        return
+    shown = d if limit <= 0 else d.head(limit)
+    dis = Table(
+        title=f"Span disagreements ({len(d)} turn x code; spans are offsets in the turn)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for h in ("Segment", "Code", f"{c.coder_a} spans", f"{c.coder_b} spans", "Text"):
+        dis.add_column(h, ratio=1 if h == "Text" else None, min_width=20 if h == "Text" else None)
+    for r in shown.to_dict(orient="records"):
+        dis.add_row(
+            Text(str(r["segment_id"])),
+            Text(str(r["code_id"])),
+            Text(r["spans_a"]),
+            Text(r["spans_b"]),
+            Text(shorten(str(r["text"]), 120)),
+        )
+    console.print(dis)
+    if len(shown) < len(d):
+        console.print(f"... {len(d) - len(shown)} more; --limit 0 shows all")

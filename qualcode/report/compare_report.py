@@ -152,8 +152,9 @@ def summary_lines(c: Comparison) -> list[str]:
     file_a = f" ({c.file_a})" if c.file_a else ""
     file_b = f" ({c.file_b})" if c.file_b else ""
     from qualcode.agreement.compare import REVIEWED_RULES
+    from qualcode.agreement.unitized import unit_lines
 
-    lines = [
+    lines = unit_lines(c) + [
         f"Coder A: {c.coder_a}{file_a}, reviewed {c.reviewed_a} segments",
         f"Coder B: {c.coder_b}{file_b}, reviewed {c.reviewed_b} segments",
         f"Reviewed: {REVIEWED_RULES[c.reviewed_rule]} (rule: {c.reviewed_rule})",
@@ -261,7 +262,10 @@ def overall_rows(c: Comparison, notes: Notes) -> list[tuple[str, Cell]]:
     o = c.overall
     pooled = o["pooled"]
     rows: list[tuple[str, Cell]] = [
-        ("Double-coded segments", Cell(str(o["units"]))),
+        (
+            "Double-coded sentences" if c.unit == "sentence" else "Double-coded segments",
+            Cell(str(o["units"])),
+        ),
         ("Codes", Cell(str(o["codes"]))),
         (
             "Segments with identical code sets",
@@ -322,8 +326,17 @@ def disagreements_frame(c: Comparison) -> pd.DataFrame:
     )
 
 
+def csv_frame(c: Comparison) -> pd.DataFrame:
+    """The CSV table: per code; a span or sentence comparison names its unit in a first column."""
+    if c.unit == "turn":
+        return per_code_frame(c)
+    df = c.span.per_code.copy() if c.unit == "span" else per_code_frame(c)
+    df.insert(0, "unit", c.unit)
+    return df
+
+
 def to_csv_text(c: Comparison) -> str:
-    df = per_code_frame(c)
+    df = csv_frame(c)
     df = df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
     return df.to_csv(index=False, lineterminator="\n")
 
@@ -378,6 +391,37 @@ def _count_headers(c: Comparison) -> list[str]:
     ]
 
 
+def _span_markdown(c: Comparison) -> list[str]:
+    """The span-level section of a span comparison (nothing for other units)."""
+    if c.unit != "span":
+        return []
+    from qualcode.agreement.unitized import span_table
+
+    headers, rows, pooled = span_table(c)
+    lines = ["", "## Span level: Krippendorff's unitized alpha (uα) per code", ""]
+    lines += _md_table(headers, [[_md(x) for x in r] for r in rows])
+    lines += ["", *(_md(p) for p in pooled)]
+    d = c.span.disagreements
+    lines += ["", f"## Span disagreements ({len(d)} turn x code)", ""]
+    if len(d):
+        lines += _md_table(
+            ["Segment", "Code", f"{_md(c.coder_a)} spans", f"{_md(c.coder_b)} spans", "Text"],
+            [
+                [
+                    _md(r["segment_id"]),
+                    _md(r["code_id"]),
+                    r["spans_a"],
+                    r["spans_b"],
+                    _md(r["text"]),
+                ]
+                for r in d.to_dict(orient="records")
+            ],
+        )
+    else:
+        lines.append("The coders marked the same characters with every code.")
+    return lines
+
+
 def to_markdown(c: Comparison) -> str:
     notes = Notes()
     lines = [f"# Inter-coder agreement: {_md(c.coder_a)} and {_md(c.coder_b)}", ""]
@@ -389,7 +433,8 @@ def to_markdown(c: Comparison) -> str:
     lines += _md_table(
         ["Figure", "Value"], [[_md(k), _md_cell(v)] for k, v in overall_rows(c, notes)]
     )
-    lines += ["", "## Per code", ""]
+    lines += _span_markdown(c)
+    lines += ["", "## Per code" + (" (turn level)" if c.unit == "span" else ""), ""]
     rows: list[list[str]] = []
     headers = ["Code", "Label", *_count_headers(c)]
     for title, group in grouped_code_rows(c):
@@ -491,7 +536,22 @@ def to_html(c: Comparison) -> str:
         rollups=rollups,
         disagreements=disagreements,
         notes=notes.items(),
+        span=_span_view(c),
     )
+
+
+def _span_view(c: Comparison) -> dict[str, Any] | None:
+    if c.unit != "span":
+        return None
+    from qualcode.agreement.unitized import span_table
+
+    headers, rows, pooled = span_table(c)
+    return {
+        "headers": headers,
+        "rows": rows,
+        "pooled": pooled,
+        "disagreements": c.span.disagreements.to_dict(orient="records"),
+    }
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -511,6 +571,9 @@ def xlsx_sheets(c: Comparison) -> dict[str, pd.DataFrame]:
     if len(c.per_construct):
         sheets["per construct"] = _group_frame(c.per_construct, "construct")
     sheets["disagreements"] = disagreements_frame(c)
+    if c.unit == "span":
+        sheets["per code (span)"] = c.span.per_code
+        sheets["span disagreements"] = c.span.disagreements
     return sheets
 
 
@@ -541,5 +604,5 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
     if fmt == "csv":
         from qualcode.report.tables import write_table_csv
 
-        return write_table_csv(per_code_frame(c), path)
+        return write_table_csv(csv_frame(c), path)
     return atomic_write_text(path, render_text(c, fmt), keep=DERIVED_KEEP)
