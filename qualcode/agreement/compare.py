@@ -559,6 +559,7 @@ def compare_codings(
     include_facilitator: bool = False,
     reviewed: str = REVIEWED_CODINGS,
     progress: Callable[[int], None] | None = None,
+    code_ids: list[str] | None = None,
 ) -> Comparison:
     """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
 
@@ -567,7 +568,7 @@ def compare_codings(
     `include_facilitator`).
 
     Codes come from the codebook in its order (declared categories, method.md), or without one from
-    the union of codes seen, sorted. Units are the segments both coders reviewed, in segments-file
+    the union of codes seen, sorted (or `code_ids` when given). Units are the segments both coders reviewed, in segments-file
     order (or transcript, then turn). Raises a `ContractError` subclass naming the file and row.
 
     `reviewed` says what each coder reviewed (REVIEWED_RULES): the segments in their file
@@ -598,7 +599,7 @@ def compare_codings(
         code_ids = codebook.code_ids()
         for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
             _check_codes(df, codebook, path, label)
-    else:
+    elif code_ids is None:
         seen = pd.concat([a["code_id"], b["code_id"]])
         code_ids = sorted(set(seen[seen != ""].tolist()))
 

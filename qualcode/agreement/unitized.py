@@ -643,6 +643,7 @@ def compare_by_unit(
         a_path=a_path,
         b_path=b_path,
         include_facilitator=True,
+        code_ids=list(base.per_code["code_id"]),  # a code that covers no sentence still counts
     )
     return replace(
         base,

@@ -345,6 +345,75 @@ def _per_code_sentence(c: Comparison, facts: dict[str, Any]) -> tuple[str, str]:
     return (text, FROM_DATA)
 
 
+def _unit_sentence(
+    data: StudyData,
+    coder_a: pd.DataFrame,
+    coder_b: pd.DataFrame,
+    unit: str,
+    files: dict[str, Any] | None,
+    reviewed: str,
+    facts: dict[str, Any],
+) -> tuple[str, str]:
+    """Agreement on the chosen sub-turn unit: span (Krippendorff's unitized alpha per code and
+    pooled, Krippendorff 1995, 2004) or sentence (pooled and per-code 2x2 statistics)."""
+    from qualcode.agreement.compare import ALPHA_TENTATIVE
+    from qualcode.agreement.unitized import SENTENCE_RULE, compare_by_unit
+
+    files = files or {}
+    c = compare_by_unit(
+        coder_a,
+        coder_b,
+        unit=unit,
+        segments=data.segments,
+        codebook=data.codebook,
+        a_path=files.get("a"),
+        b_path=files.get("b"),
+        include_facilitator=data.include_facilitator,
+        reviewed=reviewed,
+    )
+    facts["agreement_unit"] = unit
+    if unit == "span":
+        p = c.span.pooled
+        facts["span_agreement"] = dict(p)
+        head = (
+            "Span-level agreement was measured with Krippendorff's unitized alpha (uα; "
+            "Krippendorff 1995, 2004) for each code over the characters of the double-coded "
+            f"turns ({c.span.characters} characters; a coding without a span covers its turn)"
+        )
+        if not p["codes_defined"]:
+            return (f"{head}; no code was marked in them, so uα is not observed.", FROM_DATA)
+        return (
+            f"{head}: over the {p['codes_defined']} codes with a defined value, uα "
+            f"{_stat(p['min'])} to {_stat(p['max'])} (median {_stat(p['median'])}), "
+            f"{p['codes_below_tentative']} below {ALPHA_TENTATIVE:.3f}; pooled across codes "
+            f"(1 - sum uDo / sum uDe, Krippendorff 2004) {_stat(p['u_alpha'])}.",
+            FROM_DATA,
+        )
+    q = c.overall["pooled"]
+    alphas = c.per_code["krippendorff_alpha"].dropna()
+    below = int((alphas < ALPHA_TENTATIVE).sum())
+    facts["sentence_agreement"] = {
+        "sentences": c.sentence["sentences"],
+        "pooled_alpha": q["krippendorff_alpha"],
+        "below_0667": below,
+    }
+    text = (
+        "Sentence-level agreement, a simplification of span-level agreement, took each sentence "
+        f"of the double-coded turns as a unit ({c.sentence['sentences']} in all), and "
+        f"{SENTENCE_RULE}. Pooled over code x sentence decisions: "
+        f"{_percent(q['percent_agreement'])} agreement, "
+        f"Cohen's kappa {_stat(q['cohen_kappa'])}, Krippendorff's alpha "
+        f"{_stat(q['krippendorff_alpha'])}"
+    )
+    if len(alphas):
+        text += (
+            f"; per code, alpha {_stat(float(alphas.min()))} to {_stat(float(alphas.max()))} "
+            f"(median {_stat(float(alphas.median()))}), {below} of {len(alphas)} codes below "
+            f"{ALPHA_TENTATIVE:.3f}"
+        )
+    return (text + ".", FROM_DATA)
+
+
 def _origin_text(data: StudyData, facts: dict[str, Any]) -> str:
     """How many codes were written in advance and how many found during coding, and when and by
     whom each inductive one was added and the transcript it was first applied in (COREQ 26; issue
@@ -425,6 +494,7 @@ def methods_report(
     files: dict[str, Any] | None = None,
     version: str | None = None,
     reviewed: str = "codings",
+    unit: str = "turn",
 ) -> MethodsReport:
     """COREQ items and a methods paragraph for the study in `data`.
 
@@ -432,6 +502,8 @@ def methods_report(
     agreement before reconciliation; with `consensus` (the codings reported on) also the agreement
     after; `decisions` (a reconcile log) the decisions taken. Computed reports may be passed in to
     avoid recomputing; otherwise they are computed (saturation with `saturation_options`).
+    `unit` (turn, span, sentence; qualcode.agreement.unitized) adds the span- or sentence-level
+    agreement beside the turn-level figures.
     """
     import pandas as pd
 
@@ -648,6 +720,8 @@ def methods_report(
             )
         )
         sentences.append(_per_code_sentence(before, facts))
+        if unit != "turn":
+            sentences.append(_unit_sentence(data, coder_a, coder_b, unit, files, reviewed, facts))
         paradox = [
             f"{r['id']} (kappa {_stat(r['cohen_kappa'])})"
             for df in (before.per_theme, before.per_construct)

@@ -54,6 +54,7 @@ def study_report(
     files: dict[str, Any] | None = None,
     reviewed: str = "codings",
     progress: Callable[[int], None] | None = None,
+    unit: str = "turn",
 ) -> StudyReport:
     """All sections for the study in `data`. Saturation is left out (with a warning) when the order
     of the events is unknown; demographics when there is no roster. `progress(1)` is called
@@ -104,6 +105,7 @@ def study_report(
             quotes=quotes,
             files=files,
             reviewed=reviewed,
+            unit=unit,
         )
     )
     step(1)

@@ -421,6 +421,10 @@ def _print_span(c, console, limit: int) -> None:
     if console.width < 118:  # narrow: counts in one column each, as in the turn table
         headers = [headers[0], "units A/B", "chars both/A/B/none", "uα", "Note"]
         rows = [[r[0], f"{r[2]}/{r[3]}", "/".join(r[4:8]), r[10], r[11]] for r in rows]
+    else:
+        headers[2:4] = ["A units", "B units"]
+    if not any(r[-1] for r in rows):  # no undefined code: no notes to show
+        headers, rows = headers[:-1], [r[:-1] for r in rows]
     table = Table(
         title="Span level: Krippendorff's unitized alpha (uα) per code",
         title_justify="left",

@@ -641,6 +641,15 @@ ReviewedOption = Annotated[
         "the transcripts their file touches).",
     ),
 ]
+UnitOption = Annotated[
+    str,
+    typer.Option(
+        "--unit",
+        help="Unit of agreement beside the turn-level figures: turn (only those), span "
+        "(Krippendorff's unitized alpha on the characters of the double-coded turns) or sentence "
+        "(each sentence a unit); span and sentence read the turn texts from the segments.",
+    ),
+]
 BaseOption = Annotated[
     int | None, typer.Option("--base", min=1, help="Saturation base size b [default: 4].")
 ]
@@ -704,6 +713,14 @@ def _reviewed(value: str) -> str:
 
     if value not in REVIEWED_RULES:
         raise typer.BadParameter(f"choose {', '.join(REVIEWED_RULES)}", param_hint="'--reviewed'")
+    return value
+
+
+def _unit(value: str) -> str:
+    from qualcode.agreement.unitized import UNITS
+
+    if value not in UNITS:
+        raise typer.BadParameter(f"choose {', '.join(UNITS)}", param_hint="'--unit'")
     return value
 
 
@@ -800,6 +817,7 @@ def methods(
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
     reviewed: ReviewedOption = "codings",
+    unit: UnitOption = "turn",
     base: BaseOption = None,
     run: RunOption = None,
     threshold: ThresholdOption = None,
@@ -819,7 +837,8 @@ def methods(
     or "to complete by hand". With --coder-a/--coder-b: the coders, the double-coded share, what
     each coder reviewed (--reviewed), agreement before reconciliation pooled and per code (range,
     median, codes below 0.667), and after (each coder vs --codings) only for a negotiated
-    consensus: with --decisions, rule-made decisions (union, ...) are named mechanical.
+    consensus: with --decisions, rule-made decisions (union, ...) are named mechanical. --unit span
+    or sentence adds span-level (Krippendorff's unitized alpha) or sentence-level agreement.
 
     Example: qualcode report methods --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv --coder-a codings/coder_a.csv --coder-b codings/coder_b.csv --decisions consensus.decisions.csv
     """
@@ -852,6 +871,7 @@ def methods(
         quotes=quotes,
         quote_label=quote_label,
         reviewed=_reviewed(reviewed),
+        unit=_unit(unit),
         **agreement,
     )
     _emit(result, chosen, output, table)
@@ -870,6 +890,7 @@ def all_reports(
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
     reviewed: ReviewedOption = "codings",
+    unit: UnitOption = "turn",
     by: Annotated[
         str | None, typer.Option("--by", help="Add a crosstab of the codes by this attribute.")
     ] = None,
@@ -935,6 +956,7 @@ def all_reports(
             by=by,
             quote_label=quote_label,
             reviewed=_reviewed(reviewed),
+            unit=_unit(unit),
             progress=advance,
             **agreement,
         )
