@@ -761,6 +761,46 @@ def atomic_write_text(
     return Path(path)
 
 
+def atomic_create_text(path: str | Path, text: str) -> Path:
+    """Write a NEW file atomically, never replacing one: the text goes to a temp file (fsync), which
+    is then hard-linked to `path`; the link fails with FileExistsError when `path` exists, even if
+    another process made it a moment ago (no check-then-write race). Where the file system has no
+    hard links, an exclusive create (O_EXCL) is the fallback."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", file=path) from exc
+    tmp = Path(tmp_name)
+    data = text.encode("utf-8")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _target_mode(path))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some network and FUSE file systems)
+            out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _target_mode(path))
+            with os.fdopen(out, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return path
+
+
 def atomic_write_bytes(
     path: str | Path, data: bytes, *, backup: bool = True, keep: int | None = None
 ) -> Path:

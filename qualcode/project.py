@@ -1,7 +1,8 @@
 """A study folder: `qualcode init` lays it out, and its `qualcode.yaml` gives every command defaults.
 
 qualcode.yaml holds paths (relative to the file) that commands would otherwise be told each time:
-`codebook`, `roster`, `segments`; and the study's saturation parameters (`saturation:` with base, run,
+`codebook`, `roster`, `segments`, `memos` (the folder of analytic memos, `memos/` beside
+qualcode.yaml unless it names another); and the study's saturation parameters (`saturation:` with base, run,
 threshold, denominator, new), so `report saturation`, `report methods` and `report all` use the
 same ones. Options given on the command line always win.
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from qualcode.errors import QualcodeError
 
 PROJECT_FILE = "qualcode.yaml"
-SETTING_KEYS = ("codebook", "roster", "segments", "saturation")
+SETTING_KEYS = ("codebook", "roster", "segments", "memos", "saturation")
 SATURATION_KEYS = ("base", "run", "threshold", "denominator", "new")
 
 
@@ -29,6 +30,11 @@ class ProjectSettings:
     defaults: dict[str, Path]
     # Saturation parameters as option values (base/run ints, the rest text), e.g. {"run": 1}.
     saturation: dict[str, object] | None = None
+
+    @property
+    def memos(self) -> Path:
+        """The analytic memos folder: the `memos:` setting, else memos/ beside qualcode.yaml."""
+        return self.defaults.get("memos") or (self.path.parent / "memos").resolve()
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -80,7 +86,7 @@ def load_settings(path: Path) -> ProjectSettings:
             raise QualcodeError(
                 f"setting {key!r} must be a path, got {_describe(value)}",
                 file=path,
-                hint=f"write it as `{key}: {key}.{'csv' if key != 'codebook' else 'yaml'}`",
+                hint=f"write it as `{key}: {_EXAMPLE_PATHS.get(key, key + '.csv')}`",
             )
         defaults[key] = (path.parent / value).resolve()
     return ProjectSettings(path=path, defaults=defaults, saturation=saturation)
@@ -121,6 +127,7 @@ def _saturation_settings(value: object, path: Path) -> dict[str, object]:
     return out
 
 
+_EXAMPLE_PATHS = {"codebook": "codebook.yaml", "memos": "memos"}
 _TYPE_NAMES = {
     list: "a list",
     dict: "a mapping",

@@ -71,6 +71,7 @@ class HierarchyReport(ReportResult):
     leftovers: pd.DataFrame
     negative_cases: pd.DataFrame | None = None
     attributes: pd.DataFrame | None = None  # counts rolled up by code attribute value (16.4)
+    memos: pd.DataFrame | None = None  # analytic memos (qualcode.memos), when a folder was given
     n_groups: int = 0
     n_participants: int = 0
     facilitator_mentions_excluded: int = 0
@@ -80,6 +81,7 @@ class HierarchyReport(ReportResult):
     terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
         "hierarchy": ("parent_id", "summary"),
         "flags": ("label",),
+        "memos": ("label", "file"),
         "quotes": (
             "idea_label",
             "transcript_id",
@@ -110,6 +112,7 @@ class HierarchyReport(ReportResult):
                 else {}
             ),
             **({"attributes": self.attributes} if self.attributes is not None else {}),
+            **({"memos": self.memos} if self.memos is not None else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -159,8 +162,10 @@ def hierarchy_report(
     quotes: int = 3,
     min_participants: int = MIN_PARTICIPANTS,
     quote_label: str | None = None,
+    memos: list | None = None,
 ) -> HierarchyReport:
-    """Counts, flags, quotes, matrix, leftovers and negative cases for the study in `data`."""
+    """Counts, flags, quotes, matrix, leftovers and negative cases for the study in `data`; with
+    `memos` (qualcode.memos.Memo records), their table in codebook order, study memos first."""
     import pandas as pd
 
     from qualcode.analysis.quotes import DEFAULT_LABEL, exemplar_quotes
@@ -341,6 +346,14 @@ def hierarchy_report(
             f"Sources: {sources_text(report.sources_by_type, last=', ')}; the groups column "
             "counts every source. Field notes and documents have no participants: they count "
             "toward mentions and sources only."
+        )
+    if memos is not None:
+        from qualcode.memos import memos_table
+
+        report.memos = memos_table(memos, data.codebook)
+        report.notes.append(
+            f"Memos: {len(memos)} analytic memo(s) from the memos folder, listed per construct, "
+            "theme and code in codebook order, study memos first."
         )
     report.notes.extend(data.notes)
     return report

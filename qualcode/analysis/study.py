@@ -55,10 +55,11 @@ def study_report(
     reviewed: str = "codings",
     progress: Callable[[int], None] | None = None,
     unit: str = "turn",
+    memos: list | None = None,
 ) -> StudyReport:
     """All sections for the study in `data`. Saturation is left out (with a warning) when the order
     of the events is unknown; demographics when there is no roster. `progress(1)` is called
-    STUDY_STEPS times."""
+    STUDY_STEPS times. `memos` (qualcode.memos.Memo records) are listed once, in the hierarchy."""
     from qualcode.analysis.cooccurrence import cooccurrence_report
     from qualcode.analysis.crosstab import crosstab_report
     from qualcode.analysis.demographics import demographics_report
@@ -69,7 +70,7 @@ def study_report(
 
     step = progress or (lambda n=1: None)
     warnings: list[str] = []
-    hierarchy = hierarchy_report(data, quotes=quotes, quote_label=quote_label)
+    hierarchy = hierarchy_report(data, quotes=quotes, quote_label=quote_label, memos=memos)
     step(1)
     narrative = narrative_report(data, quotes=quotes, hierarchy=hierarchy, quote_label=quote_label)
     step(1)

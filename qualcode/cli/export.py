@@ -9,6 +9,7 @@ import typer
 
 from qualcode.cli.options import (
     CodebookOption,
+    MemosOption,
     RequiredOutputOption,
     RosterOption,
     protect_inputs,
@@ -61,12 +62,14 @@ def qdpx(
     name: Annotated[
         str | None, typer.Option("--name", help="Project name (default: the codebook title).")
     ] = None,
+    memos: MemosOption = None,
 ) -> None:
     """Write the study as a REFI-QDA project (.qdpx): transcripts, codes, both coders' codings.
 
     Each transcript becomes a text source ('Speaker: text' per turn, blank line between turns);
     each coding a selection of the coded text by its coder (a User); roster attributes become
-    variables of the participants' cases; coding memos become notes.
+    variables of the participants' cases; coding memos become notes, and so do the analytic memos
+    of --memos (each linked from its code, theme or construct, a study memo from the project).
 
     Example: qualcode export qdpx --segments segments.csv --codings codings/coder_a.csv --codings codings/coder_b.csv --codebook codebook.yaml --roster roster.csv -o study.qdpx
     """
@@ -85,7 +88,14 @@ def qdpx(
         progress_bar("Exporting transcripts", None) if big else nullcontext() as advance,
     ):
         summary = export_qdpx(
-            segments, codings, codebook, output, roster_path=roster, name=name, progress=advance
+            segments,
+            codings,
+            codebook,
+            output,
+            roster_path=roster,
+            name=name,
+            progress=advance,
+            memos_path=memos,
         )
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -95,6 +105,7 @@ def qdpx(
         f"{codes_phrase(codebook)}, "
         f"{summary.selections} coded selections, {summary.memos} memos, {summary.cases} cases, "
         f"{summary.variables} variables"
+        + (f", {summary.analytic_memos} analytic memos ({memos})" if memos is not None else "")
     )
 
 

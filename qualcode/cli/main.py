@@ -72,9 +72,14 @@ def _apply_project_defaults(ctx: typer.Context) -> None:
     # A missing segments.csv is normal before `ingest`: it is no default then. A codebook or roster
     # the settings name is passed on even when missing, so the command reports "file not found"
     # naming it (dropping it would turn into a puzzling "Missing option '--roster'").
+    # Likewise a memos folder that does not exist yet (`memo add` makes it).
     values: dict[str, object] = {
-        k: str(v) for k, v in settings.defaults.items() if k != "segments" or v.exists()
+        k: str(v)
+        for k, v in settings.defaults.items()
+        if k not in ("segments", "memos") or v.exists()
     }
+    if settings.memos.is_dir():
+        values["memos"] = str(settings.memos)
     # The study's saturation parameters, one source for report saturation, methods and all (only
     # there: `suggest` has a --threshold of its own).
     saturation = dict(settings.saturation or {})
@@ -105,6 +110,7 @@ from qualcode.cli.export import export_app as _export_app  # noqa: E402
 from qualcode.cli.import_ import import_app as _import_app  # noqa: E402
 from qualcode.cli.ingest import ingest as _ingest  # noqa: E402
 from qualcode.cli.init import init as _init  # noqa: E402
+from qualcode.cli.memo import memo_app as _memo_app  # noqa: E402
 from qualcode.cli.recode import recode_map as _recode_map  # noqa: E402
 from qualcode.cli.reconcile import reconcile as _reconcile  # noqa: E402
 from qualcode.cli.report import report_app as _report_app  # noqa: E402
@@ -118,6 +124,7 @@ app.command("compare")(_compare)
 app.command("reconcile")(_reconcile)
 app.command("recode-map")(_recode_map)
 app.add_typer(_report_app, name="report")
+app.add_typer(_memo_app, name="memo")
 app.add_typer(_suggest_app, name="suggest")
 app.add_typer(_export_app, name="export")
 app.add_typer(_import_app, name="import")

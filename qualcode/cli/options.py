@@ -27,6 +27,14 @@ RosterOption = Annotated[
     Path | None,
     typer.Option("--roster", help="roster.csv mapping speakers to participant ids and attributes."),
 ]
+MemosOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--memos",
+        help="The folder of analytic memos (default: memos/ beside the study's qualcode.yaml).",
+        file_okay=False,
+    ),
+]
 CoderOption = Annotated[str, typer.Option("--coder", help="The coder's name (one file per coder).")]
 SourcesArgument = Annotated[
     list[Path],

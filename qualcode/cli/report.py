@@ -13,7 +13,13 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import OptionalCodebookOption, OutputOption, RosterOption, protect_inputs
+from qualcode.cli.options import (
+    MemosOption,
+    OptionalCodebookOption,
+    OutputOption,
+    RosterOption,
+    protect_inputs,
+)
 from qualcode.errors import QualcodeError
 
 report_app = typer.Typer(
@@ -205,6 +211,15 @@ def _study(
     return data
 
 
+def _memos(folder: Path | None, codebook):
+    """The analytic memos of `folder` checked against the codebook; None without a folder."""
+    if folder is None:
+        return None
+    from qualcode.memos import load_memos
+
+    return load_memos(folder, codebook)
+
+
 def _mechanical_note(codings: Path) -> str:
     """A consensus written by `reconcile` has its log beside it (<stem>.decisions.csv): when rules
     decided any difference, every report says the consensus is mechanical, not negotiated."""
@@ -366,6 +381,7 @@ def hierarchy(
     quotes: Annotated[int, typer.Option("--quotes", help="Exemplar quotes per idea.")] = 3,
     quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
     min_words: MinWordsOption = 6,
+    memos: MemosOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -376,7 +392,8 @@ def hierarchy(
     and turn, the idea x group matrix, the leftovers (ideas voiced by one participant, listed apart:
     themes and constructs roll up repeating ideas only) and negative cases (#negative in a memo).
     Brief assent (--min-words) is shown but does not voice an idea. Quotes: flag one with #quote in
-    the coding's memo; label them with --quote-label.
+    the coding's memo; label them with --quote-label. Analytic memos (--memos, `qualcode memo add`)
+    are listed per construct, theme and code, study memos first.
 
     Example: qualcode report hierarchy --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv
     """
@@ -390,7 +407,9 @@ def hierarchy(
         sources, segments, codings, codebook, roster, coder, include_facilitator,
         min_words=min_words,
     )  # fmt: skip
-    _emit(hierarchy_report(data, quotes=quotes, quote_label=quote_label), chosen, output, table)
+    notes = _memos(memos, data.codebook)
+    result = hierarchy_report(data, quotes=quotes, quote_label=quote_label, memos=notes)
+    _emit(result, chosen, output, table)
 
 
 @report_app.command("saturation")
@@ -907,13 +926,15 @@ def all_reports(
     quotes: QuotesOption = 3,
     quote_label: QuoteLabelOption = "{participant_id}, {transcript_id}",
     min_words: MinWordsOption = 6,
+    memos: MemosOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """Every report in one document with a table of contents: hierarchy, narrative scaffold,
     saturation (with the discovery curve), demographics, crosstab (with --by), co-occurrence and
-    methods/COREQ. One self-contained HTML page (figures embedded, prints well) or a Word file;
-    also md, json or xlsx (one sheet per table).
+    methods/COREQ, with the analytic memos (--memos) per theme in the hierarchy. One
+    self-contained HTML page (figures embedded, prints well) or a Word file; also md, json or xlsx
+    (one sheet per table).
 
     Example: qualcode report all --segments segments.csv --codings consensus.csv --codebook codebook.yaml --roster roster.csv --coder-a codings/coder_a.csv --coder-b codings/coder_b.csv -o report.html
     """
@@ -948,6 +969,7 @@ def all_reports(
     )  # fmt: skip
     sat = _saturation_options(base, run, share, denominator, new, data.codebook)
     agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
+    notes = _memos(memos, data.codebook)
     with progress_bar("report all", STUDY_STEPS) as advance:
         result = study_report(
             data,
@@ -958,6 +980,7 @@ def all_reports(
             reviewed=_reviewed(reviewed),
             unit=_unit(unit),
             progress=advance,
+            memos=notes,
             **agreement,
         )
     for warning in result.warnings:

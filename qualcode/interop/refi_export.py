@@ -92,6 +92,7 @@ class ExportSummary:
     codes: int = 0
     selections: int = 0
     memos: int = 0
+    analytic_memos: int = 0  # memos/ files (qualcode.memos), as Notes on their codes
     cases: int = 0
     variables: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -149,7 +150,9 @@ def _code_el(
     codable: bool,
     fields: dict,
     colors: Mapping[str, str],
+    note_refs: Mapping[str, list[str]] | None = None,
 ):
+    note_refs = note_refs or {}
     el = ET.SubElement(
         parent,
         f"{{{ns}}}Code",
@@ -161,13 +164,22 @@ def _code_el(
         },
     )
     ET.SubElement(el, f"{{{ns}}}Description").text = render_description(fields)
+    for guid in note_refs.get(ident, ()):  # analytic memos on this code (schema: after Description)
+        ET.SubElement(el, f"{{{ns}}}NoteRef", {"targetGUID": guid})
     return el
 
 
-def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
-    """Append `<Codes>` in codebook order; returns how many codes were written."""
+def _codes(
+    parent: ET.Element,
+    ns: str,
+    codebook: Codebook,
+    note_refs: Mapping[str, list[str]] | None = None,
+) -> int:
+    """Append `<Codes>` in codebook order; returns how many codes were written. `note_refs` maps a
+    construct, theme or code id to the Notes (analytic memos) its Code refers to."""
     codes = ET.SubElement(parent, f"{{{ns}}}Codes")
     colors = code_colors(codebook)
+    refs = note_refs or {}
     n = 0
 
     def theme(where: ET.Element, t: Theme) -> None:
@@ -180,10 +192,11 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
             False,
             {"id": t.id, "level": "theme", "definition": t.definition},
             colors,
+            refs,
         )
         n += 1
         for c in t.codes:
-            _code_el(el, ns, c.id, c.label, True, _code_fields(c, "repeating_idea"), colors)
+            _code_el(el, ns, c.id, c.label, True, _code_fields(c, "repeating_idea"), colors, refs)
             n += 1
 
     def construct(k: Construct) -> None:
@@ -196,6 +209,7 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
             False,
             {"id": k.id, "level": "construct", "definition": k.definition},
             colors,
+            refs,
         )
         n += 1
         for t in k.themes:
@@ -206,7 +220,7 @@ def _codes(parent: ET.Element, ns: str, codebook: Codebook) -> int:
     for t in codebook.themes:
         theme(codes, t)
     for c in codebook.flat_codes:
-        _code_el(codes, ns, c.id, c.label, True, _code_fields(c, "code"), colors)
+        _code_el(codes, ns, c.id, c.label, True, _code_fields(c, "code"), colors, refs)
         n += 1
     return n
 
@@ -315,12 +329,15 @@ def study_to_qdpx(
     name: str | None = None,
     date: str = DEFAULT_DATE,
     progress: Callable[[int], None] | None = None,
+    memos: list | None = None,
 ) -> tuple[bytes, ExportSummary]:
     """The study as a REFI-QDA project (`.qdpx` bytes) and a summary.
 
     `codings` maps a label used in messages (the file name) to a codings table; rows may belong to
     several coders. `date` (xsd:dateTime, e.g. "2024-05-01T12:00:00Z") is written as the creation
-    and modification date of the project, its notes, selections and codings. Raises `ContractError` for codings that name unknown segments or codes, or
+    and modification date of the project, its notes, selections and codings. `memos`
+    (qualcode.memos.Memo) become Notes by their author, dated by the memo, referred to from their
+    construct's, theme's or code's `<Code>` (a study memo from the Project). Raises `ContractError` for codings that name unknown segments or codes, or
     spans that do not fit their segment.
     """
     summary = ExportSummary()
@@ -421,14 +438,19 @@ def study_to_qdpx(
         f"{{{ns}}}Project",
         {"name": title, "origin": ORIGIN, "creationDateTime": date, "modifiedDateTime": date},
     )
+    summary.users = list(users)
+    analytic = _analytic_notes(memos or [])
+    users += [a for a in dict.fromkeys(n["author"] for n in analytic) if a not in users]
     user_guid = {u: stable_guid("user", u) for u in users}
     if users:
         el = sub(root, "Users")
         for u in users:
             sub(el, "User", {"guid": user_guid[u], "name": u})
-    summary.users = users
     book = sub(root, "CodeBook")
-    summary.codes = _codes(book, ns, codebook)
+    note_refs: dict[str, list[str]] = {}
+    for n in analytic:
+        note_refs.setdefault(n["target"], []).append(n["guid"])
+    summary.codes = _codes(book, ns, codebook, note_refs)
 
     people, attributes = _cases(segments, roster, warnings)
     used_attributes = [a for a in attributes if any(a in p["values"] for p in people.values())]
@@ -565,6 +587,20 @@ def study_to_qdpx(
         )
         sub(note, "PlainTextContent").text = text
     summary.memos = len(memo_notes)
+    for n in analytic:
+        note = sub(
+            notes,
+            "Note",
+            {
+                "guid": n["guid"],
+                "name": n["name"],
+                "creatingUser": user_guid[n["author"]],
+                "creationDateTime": n["date"],
+                "modifiedDateTime": n["date"],
+            },
+        )
+        sub(note, "PlainTextContent").text = n["text"]
+    summary.analytic_memos = len(analytic)
     note = sub(
         notes,
         "Note",
@@ -586,6 +622,9 @@ def study_to_qdpx(
     )
     sub(root, "Description").text = "\n".join(lines)
     sub(root, "NoteRef", {"targetGUID": data_note_guid})
+    for n in analytic:
+        if n["target"] is None:  # a memo on the whole study hangs on the Project
+            sub(root, "NoteRef", {"targetGUID": n["guid"]})
 
     files = {"project.qde": _xml_bytes(root), **files}
     buffer = io.BytesIO()
@@ -596,6 +635,28 @@ def study_to_qdpx(
             info.external_attr = 0o644 << 16
             zf.writestr(info, payload)
     return buffer.getvalue(), summary
+
+
+def _analytic_notes(memos: list) -> list[dict]:
+    """What each analytic memo becomes as a REFI Note: a stable guid (from its file name), a name
+    saying what it is about, its author, its date as xsd:dateTime (a date alone is midnight UTC) and
+    its text; `target` is the code/theme/construct id, None for a study memo."""
+    out = []
+    for m in memos:
+        about = "the study" if m.kind == "study" else f"{m.kind} {m.target}"
+        name = f"Memo on {about}" + (f": {m.title}" if m.title else "") + f" ({m.author})"
+        when = m.date if "T" in m.date else f"{m.date}T00:00:00Z"
+        out.append(
+            {
+                "guid": stable_guid("analytic-memo", Path(m.file).name),
+                "name": name,
+                "author": m.author,
+                "date": when,
+                "text": m.text,
+                "target": None if m.kind == "study" else m.target,
+            }
+        )
+    return out
 
 
 def _short(text: str, width: int = 80) -> str:
@@ -652,8 +713,10 @@ def export_qdpx(
     roster_path: str | Path | None = None,
     name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    memos_path: str | Path | None = None,
 ) -> ExportSummary:
-    """Read the study files, write the `.qdpx` atomically; returns the summary."""
+    """Read the study files (and the memos folder, when given), write the `.qdpx` atomically;
+    returns the summary."""
     from qualcode.codebook import load_codebook
     from qualcode.io import DERIVED_KEEP, atomic_write_bytes, read_codings, read_segments
     from qualcode.roster import read_roster
@@ -670,8 +733,13 @@ def export_qdpx(
     if roster_path is not None:
         inputs.append(roster_path)
     date = export_date(inputs)
+    memos = None
+    if memos_path is not None:
+        from qualcode.memos import load_memos
+
+        memos = load_memos(memos_path, codebook)
     data, summary = study_to_qdpx(
-        segments, codings, codebook, roster, name=name, date=date, progress=progress
+        segments, codings, codebook, roster, name=name, date=date, progress=progress, memos=memos
     )
     atomic_write_bytes(output, data, keep=DERIVED_KEEP)
     return summary

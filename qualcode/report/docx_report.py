@@ -223,6 +223,14 @@ def _section(w: _Writer, s: Section) -> None:
         w.heading(s.tree_title, 2)
         for node in s.tree:
             _node(w, node, 3)
+    if s.memos:
+        w.heading("Memos", 2)
+        for group in s.memos:
+            w.heading(group.title, 3)
+            for memo in group.memos:
+                w.para().add_run(clean(memo.heading)).bold = True
+                for line in memo.text.split("\n"):
+                    w.para(line)
     if s.figure:
         w.heading("Discovery curve", 2)
         w.doc.add_picture(io.BytesIO(s.figure), width=Inches(6))

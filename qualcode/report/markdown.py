@@ -91,6 +91,25 @@ def hierarchy_outline(result: ReportResult) -> list[str]:
     return lines
 
 
+def memos_markdown(result: ReportResult) -> list[str]:
+    """The hierarchy's memos, a heading per study / construct / theme / code; each memo's text as
+    a block quote with angle brackets escaped (a memo is the researcher's Markdown, never HTML)."""
+    from qualcode.report.scaffold_markdown import md_escape
+    from qualcode.report.sections import memo_groups
+
+    memos = getattr(result, "memos", None)
+    if memos is None or not len(memos):
+        return []
+    lines = ["## Memos", ""]
+    for group in memo_groups(memos):
+        lines.extend([f"### {md_escape(group.title)}", ""])
+        for memo in group.memos:
+            lines.extend([f"**{md_escape(memo.heading)}**", ""])
+            lines.extend(f"> {md_escape(line)}".rstrip() for line in memo.text.splitlines())
+            lines.append("")
+    return lines
+
+
 def table1_markdown(result: ReportResult) -> str:
     """Table 1 as one pasteable markdown table: a bold row per characteristic, its categories
     below, then the notes and warnings as footnotes."""
@@ -139,8 +158,11 @@ def render_markdown(result: ReportResult, *, figure: str | None = None) -> str:
         lines.append("")
     if result.kind == "hierarchy":
         lines.extend(["## Outline", "", *hierarchy_outline(result), ""])
+        lines.extend(memos_markdown(result))
     if figure:
         lines.extend([f"![Discovery curve]({figure})", ""])
     for name, df in result.tables().items():
+        if result.kind == "hierarchy" and name == "memos":
+            continue  # shown above, a section per theme
         lines.extend([f"## {TABLE_TITLES.get(name, name)}", "", markdown_table(df), ""])
     return "\n".join(lines)

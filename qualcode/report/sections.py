@@ -27,6 +27,7 @@ TABLE_TITLES: dict[str, str] = {
     "leftovers": "Leftovers (ideas voiced by one participant; ideas outside the tree)",
     "negative_cases": "Negative cases (codings flagged #negative)",
     "attributes": "Counts by code attribute (union of the codes with each value)",
+    "memos": "Memos",
     "runs": "Runs",
     "events": "New codes per event",
     "sensitivity": "Sensitivity (base 4-6, run 2-3, threshold 0%/5%)",
@@ -48,7 +49,8 @@ TABLE_TITLES: dict[str, str] = {
 }
 # Tables a document shows in another form (the tree, the paragraph); csv/xlsx/json keep them.
 SHOWN_OTHERWISE: dict[str, tuple[str, ...]] = {
-    "hierarchy": ("quotes",),  # the outline shows each idea's quotes under it
+    # the outline shows each idea's quotes under it; memos get a section per theme (memo_groups)
+    "hierarchy": ("quotes", "memos"),
     "narrative": ("outline", "quotes"),
     "methods": ("paragraph",),
 }
@@ -101,6 +103,19 @@ class Quote:
 
 
 @dataclass
+class MemoView:
+    heading: str  # "2026-11-03, Ana: title"
+    text: str
+
+
+@dataclass
+class MemoGroup:
+    id: str
+    title: str  # "Study memos", "Theme T2: Peer support"
+    memos: list[MemoView]
+
+
+@dataclass
 class Node:
     level: str
     id: str
@@ -127,6 +142,7 @@ class Section:
     paragraph: list[Cell] = field(default_factory=list)
     figure: bytes | None = None
     figure_alt: str = ""
+    memos: list[MemoGroup] = field(default_factory=list)
 
     @property
     def figure_b64(self) -> str:
@@ -155,6 +171,8 @@ class Document:
                 subs.append((f"{s.id}-paragraph", "Methods paragraph"))
             if s.tree:
                 subs.append((f"{s.id}-tree", s.tree_title))
+            if s.memos:
+                subs.append((f"{s.id}-memos", "Memos"))
             if s.figure:
                 subs.append((f"{s.id}-figure", "Discovery curve (figure)"))
             subs.extend((t.id, t.title) for t in s.tables)
@@ -228,6 +246,27 @@ def _hierarchy_tree(result: Any) -> list[Node]:
     return top
 
 
+MEMO_KIND_TITLES = {"construct": "Construct", "theme": "Theme", "code": "Code"}
+
+
+def memo_groups(memos: pd.DataFrame, section_id: str = "") -> list[MemoGroup]:
+    """The memos table (qualcode.memos.memos_table, already in codebook order) as one group per
+    study / construct / theme / code, each memo headed by its date, author and title."""
+    groups: list[MemoGroup] = []
+    for row in memos.itertuples(index=False):
+        if row.about == "study":
+            key, title = "study", "Study memos"
+        else:
+            key = f"{row.about}-{row.id}"
+            title = f"{MEMO_KIND_TITLES.get(row.about, row.about)} {row.id}"
+            title += f": {row.label}" if row.label else ""
+        if not groups or groups[-1].id != f"{section_id}-memos-{_slug(key)}":
+            groups.append(MemoGroup(f"{section_id}-memos-{_slug(key)}", title, []))
+        heading = f"{row.date}, {row.author}" + (f": {row.title}" if row.title else "")
+        groups[-1].memos.append(MemoView(heading + f" ({row.file})", str(row.text)))
+    return groups
+
+
 def _narrative_tree(result: Any) -> list[Node]:
     def build(d: dict[str, Any]) -> Node:
         return Node(
@@ -268,6 +307,9 @@ def section_view(
     if result.kind == "hierarchy":
         section.tree = _hierarchy_tree(result)
         section.tree_title = "Outline"
+        memos = getattr(result, "memos", None)
+        if memos is not None and len(memos):
+            section.memos = memo_groups(memos, sid)
     elif result.kind == "narrative":
         section.tree = _narrative_tree(result)
         section.tree_title = "Narrative by construct"
