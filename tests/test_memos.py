@@ -302,3 +302,27 @@ def test_export_qdpx_memos_are_notes_on_their_codes(cli, study, tmp_path):
     project_refs = [r.get("targetGUID") for r in root.findall("q:NoteRef", NS)]
     study_notes = [notes[g] for g in project_refs if notes[g].get("name").startswith("Memo on")]
     assert [n.get("name") for n in study_notes] == ["Memo on the study: Scope (Ben)"]
+
+
+def test_memo_add_in_the_editor(cli, study, tmp_path, monkeypatch):
+    editor = tmp_path / "fake-editor"
+    editor.write_text(
+        "#!/bin/sh\n"
+        'printf \'Written in the editor.\\n\' | cat - "$1" > "$1.new" && mv "$1.new" "$1"\n',
+        encoding="utf-8",
+    )
+    editor.chmod(0o755)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", str(editor))
+    result = add(cli, study, "--about", "code:RI5", "--author", "Ana", "--editor")
+    assert result.exit_code == 0, result.stderr
+    (memo,) = load_memos(study / "memos")
+    assert memo.text == "Written in the editor."  # the template's comment lines are left out
+    monkeypatch.setenv("EDITOR", "false")
+    result = add(cli, study, "--about", "code:RI5", "--author", "Ana", "--editor")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: the editor 'false' stopped with exit code 1")
+    monkeypatch.setenv("EDITOR", str(tmp_path / "missing-editor"))
+    result = add(cli, study, "--about", "code:RI5", "--author", "Ana", "--editor")
+    assert result.exit_code == 1 and "cannot run the editor" in result.stderr
+    assert len(load_memos(study / "memos")) == 1

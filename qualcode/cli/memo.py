@@ -45,20 +45,45 @@ def _codebook(codebook: Path | None):
     return load_codebook(codebook)
 
 
-def _memo_text(text: str | None) -> str:
-    """--text, `--text -` (stdin), else $VISUAL/$EDITOR on a terminal, else standard input."""
+def _memo_text(text: str | None, editor: bool) -> str:
+    """--text, `--text -` (stdin), --editor, else $VISUAL/$EDITOR on a terminal, else stdin."""
     import sys
 
-    if text == "-" or (text is None and not sys.stdin.isatty()):
+    if text == "-" or (text is None and not editor and not sys.stdin.isatty()):
         return sys.stdin.read()
     if text is not None:
         return text
-    import click
+    return _edit()
 
-    template = "\n\n# Write the memo above. Lines starting with # are left out.\n"
-    edited = click.edit(template, extension=".md", require_save=True)
-    if edited is None:
-        return ""
+
+TEMPLATE = "\n\n# Write the memo above. Lines starting with # and a space are left out.\n"
+
+
+def _edit() -> str:
+    """Open $VISUAL or $EDITOR (else vi, notepad on Windows) on a temp file; its text, comments out."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    from qualcode.memos import MemoError
+
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    command = command or ("notepad" if os.name == "nt" else "vi")
+    fd, name = tempfile.mkstemp(suffix=".md", prefix="qualcode-memo-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(TEMPLATE)
+        try:
+            done = subprocess.run([*shlex.split(command, posix=os.name != "nt"), name])
+        except OSError as exc:
+            raise MemoError(f"cannot run the editor {command!r}: {exc.strerror}") from None
+        if done.returncode != 0:
+            raise MemoError(f"the editor {command!r} stopped with exit code {done.returncode}")
+        with open(name, encoding="utf-8") as handle:
+            edited = handle.read()
+    finally:
+        os.unlink(name)
     return "\n".join(line for line in edited.splitlines() if not line.startswith("# ")).strip()
 
 
@@ -76,10 +101,13 @@ def add(
         str | None,
         typer.Option(
             "--text",
-            help="The memo text; - reads standard input. Without it: $EDITOR on a terminal, "
-            "else standard input.",
+            help="The memo text; - reads standard input. Without it: $VISUAL / $EDITOR on a "
+            "terminal (or with --editor), else standard input.",
         ),
     ] = None,
+    editor: Annotated[
+        bool, typer.Option("--editor", help="Write the text in $VISUAL / $EDITOR.")
+    ] = False,
     when: Annotated[
         str | None,
         typer.Option("--date", help="ISO date of the memo, e.g. 2026-11-03 [default: today]."),
@@ -104,7 +132,7 @@ def add(
 
         check_about(kind, target, cb)
     folder = memos_folder(memos)
-    body = _memo_text(text)
+    body = _memo_text(text, editor)
     path = write_memo(folder, about, author, body, title=title, when=when, codebook=cb)
     checked = "" if cb is not None else " (not checked against a codebook: none given)"
     typer.echo(f"wrote {path}{checked}", err=True)
