@@ -14,7 +14,6 @@ from qualcode.agreement.unitized import (
     UnitizingInputError,
     merge_units,
     pooled_unitized_alpha,
-    sentence_spans,
     unitized_alpha,
 )
 
@@ -213,15 +212,3 @@ def test_matches_brute_force(data):
         assert r.value == pytest.approx(1 - observed / expected, rel=1e-9, abs=1e-9)
     else:
         assert math.isnan(r.value)
-
-
-def test_sentence_spans_leave_whitespace_out():
-    text = "I went. Then what?  Nothing!\nOk"
-    assert [text[b:e] for b, e in sentence_spans(text)] == [
-        "I went.",
-        "Then what?",
-        "Nothing!",
-        "Ok",
-    ]
-    assert sentence_spans("   ") == []
-    assert sentence_spans("no end") == [(0, 6)]

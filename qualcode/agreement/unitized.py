@@ -31,12 +31,12 @@ in Krippendorff's (1995) examples. Spans outside their turn are an error naming 
 **Sentence level (`--unit sentence`).** Each sentence of a double-coded turn is a unit; a coder
 applied a code to a sentence when one of their spans of that code covers at least one of the
 sentence's non-whitespace characters (a whole-turn coding covers every sentence). The sentence
-units then feed the same 2x2 statistics as turns (`agreement.compare`).
+units then feed the same 2x2 statistics as turns (`agreement.compare`); the sentences are those of
+`qualcode.sentences.sentence_spans`, the splitter the coding sheet numbers for coders.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,34 +485,6 @@ def span_to_dict(s: SpanAgreement) -> dict[str, Any]:
 
 
 # --- sentence-level agreement -------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text` (0-based code points, end exclusive, surrounding
-    whitespace left out). Prefers qualcode.sentences when it exists."""
-    try:
-        from qualcode import sentences as shared  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - until the shared splitter lands
-        shared = None
-    if shared is not None and hasattr(shared, "sentence_spans"):
-        return [tuple(x) for x in shared.sentence_spans(text)]  # type: ignore[misc]
-    out: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append((start, m.end()))
-        start = m.end()
-    out.append((start, len(text)))
-    spans = []
-    for b, e in out:
-        piece = text[b:e]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            trail = len(piece) - len(piece.rstrip())
-            spans.append((b + lead, e - trail))
-    return spans
-
-
 def sentence_codings(
     frames: Sequence[pd.DataFrame],
     segments: pd.DataFrame,
@@ -527,6 +499,8 @@ def sentence_codings(
     an empty code_id), and a code applies to it under SENTENCE_RULE."""
     import numpy as np
     import pandas as pd
+
+    from qualcode.sentences import sentence_spans
 
     paths = list(paths) or [None] * len(frames)
     seg = segments.drop_duplicates("segment_id").copy()
