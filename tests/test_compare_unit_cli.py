@@ -195,14 +195,42 @@ def test_span_needs_segments(cli, example):
     assert "--unit span reads the turn texts from --segments" in result.stderr
 
 
-def test_three_coders_need_turn(cli, example):
+def test_three_coders_span_and_sentence(cli, example):
+    from qualcode.agreement.unitized import unitized_alpha
+
     c = example["dir"] / "c.csv"
     c.write_text(_codings("cid", A_2004))
-    result = cli(
-        "compare", example["a"], example["b"], c, "--segments", example["seg"], "--unit", "sentence"
+    files = (
+        example["a"],
+        example["b"],
+        c,
+        "--segments",
+        example["seg"],
+        "--codebook",
+        example["cb"],
     )
-    assert result.exit_code == 2
-    assert "compares two coders" in result.stderr
+    data = _json(cli, *files, "--unit", "span")
+    span = {r["code_id"]: r for r in data["unit"]["span"]["per_code"]}
+
+    def units(rows, code):
+        return [(int(b), int(e)) for _, cid, b, e in rows if cid == code]
+
+    want = unitized_alpha([units(A_2004, "c"), units(B_2004, "c"), units(A_2004, "c")], 300)
+    assert span["c"]["u_alpha"] == pytest.approx(want.value)
+    assert span["c"]["units_3"] == 2
+    assert data["unit"]["span"]["coders"] == ["ann", "bob", "cid"]
+    table = cli("compare", *files, "--unit", "span")
+    assert "Unit: span:" in table.stdout
+    assert "Span level: Krippendorff's unitized alpha (uα) per code" in table.stdout
+    rows = list(
+        csv.DictReader(
+            cli("compare", *files, "--unit", "sentence", "-f", "csv").stdout.splitlines()
+        )
+    )
+    assert {r["unit"] for r in rows} == {"sentence"}
+    md = cli("compare", *files, "--unit", "sentence", "-f", "md").stdout
+    assert "Unit: sentence:" in md
+    assert "unit" not in _json(cli, *files)
 
 
 def test_methods_paragraph_states_the_unit(cli, example):

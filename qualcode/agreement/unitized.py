@@ -491,12 +491,14 @@ def sentence_codings(
     units: Sequence[str],
     *,
     paths: Sequence[str | Path | None] = (),
+    reviewed: Sequence[set[str]] | None = None,
 ) -> tuple[list[pd.DataFrame], pd.DataFrame]:
     """Each coder's codings on sentence units, and a segments table of those sentences.
 
     A sentence unit's segment_id is `<segment_id>#<n>` (n 1-based within the turn), its text the
     sentence; every sentence of a double-coded turn `units` is reviewed by every coder (a row with
-    an empty code_id), and a code applies to it under SENTENCE_RULE."""
+    an empty code_id; with `reviewed`, one set of turn ids per coder, only the sentences of the
+    turns in the coder's set), and a code applies to it under SENTENCE_RULE."""
     import numpy as np
     import pandas as pd
 
@@ -523,23 +525,31 @@ def sentence_codings(
             )
     sent_segments = pd.DataFrame(rows, columns=list(seg.columns))
     out = []
-    for df, path in zip(frames, paths, strict=True):
+    turn_of = [s.rpartition(SENTENCE_ID_SEPARATOR)[0] for s in sent_segments["segment_id"]]
+    for n, (df, path) in enumerate(zip(frames, paths, strict=True)):
         spans = coding_spans(df, lengths, path)
+        mine = None if reviewed is None else reviewed[n]
         coder = next((str(c).strip() for c in df["coder"] if str(c).strip()), "")
         applied: dict[tuple[str, str], None] = {}
         for sid, cid, b, e in spans:
             if sid not in sentences:
                 continue
             cum = nonspace[sid]
+            if mine is not None and sid not in mine:
+                continue
             for k, (sb, se) in enumerate(sentences[sid], start=1):
                 lo, hi = max(b, sb), min(e, se)
                 if lo < hi and cum[hi] - cum[lo] > 0:
                     applied[(f"{sid}{SENTENCE_ID_SEPARATOR}{k}", cid)] = None
-        reviewed = sent_segments["segment_id"].tolist()
+        seen = [
+            s
+            for s, t in zip(sent_segments["segment_id"], turn_of, strict=True)
+            if mine is None or t in mine
+        ]
         frame = pd.DataFrame(
             {
-                "segment_id": reviewed + [s for s, _ in applied],
-                "code_id": [""] * len(reviewed) + [c for _, c in applied],
+                "segment_id": seen + [s for s, _ in applied],
+                "code_id": [""] * len(seen) + [c for _, c in applied],
             }
         )
         frame["coder"] = coder
@@ -696,19 +706,27 @@ def span_disagreements(
     return pd.DataFrame(rows, columns=columns)
 
 
+def sentence_line(s: dict[str, Any], *, turns_counted: bool = True) -> str:
+    """The line stating the sentence unit (`s`: sentences, turns, id_format)."""
+    return (
+        f"Unit: {SENTENCE_DEFINITION}; {s.get('sentences', 0)} sentences in "
+        f"{s.get('turns', 0)} double-coded turns. The agreement tables count sentences "
+        f"(ids {s.get('id_format', '')})"
+        + (
+            "; reviewed counts and the double-coded share count turns."
+            if turns_counted
+            else "; so do the reviewed counts."
+        )
+    )
+
+
 def unit_lines(c) -> list[str]:
     """Summary lines stating the unit of a span or sentence comparison (none for turn: its
     outputs stay as they were and speak of segments, i.e. turns)."""
     if c.unit == UNIT_SPAN:
         return span_notes(c.span)
     if c.unit == UNIT_SENTENCE:
-        s = c.sentence or {}
-        return [
-            f"Unit: {SENTENCE_DEFINITION}; {s.get('sentences', 0)} sentences in "
-            f"{s.get('turns', 0)} double-coded turns. The agreement tables count sentences "
-            f"(ids {s.get('id_format', '')}); reviewed counts and the double-coded share count "
-            "turns.",
-        ]
+        return [sentence_line(c.sentence or {})]
     return []
 
 
@@ -767,14 +785,131 @@ def span_table(c) -> tuple[list[str], list[list[str]], list[str]]:
                 str(r["reason"]),
             ]
         )
+    return headers, rows, [pooled_line(s)]
+
+
+def pooled_line(s: SpanAgreement) -> str:
+    """The pooled uα across codes, with the per-code range and median."""
     p = s.pooled
     if p["u_alpha"] != p["u_alpha"]:
-        pooled = f"Pooled uα across codes: undefined ({p['reason']})"
-    else:
-        pooled = (
-            f"Pooled uα across codes (Krippendorff 2004: 1 - sum uDo / sum uDe): "
-            f"{p['u_alpha']:.3f}; per code ({p['codes_defined']} defined): min "
-            f"{p['min']:.3f}, median {p['median']:.3f}, max {p['max']:.3f}; "
-            f"{p['codes_below_tentative']} below 0.667"
+        return f"Pooled uα across codes: undefined ({p['reason']})"
+    return (
+        f"Pooled uα across codes (Krippendorff 2004: 1 - sum uDo / sum uDe): "
+        f"{p['u_alpha']:.3f}; per code ({p['codes_defined']} defined): min "
+        f"{p['min']:.3f}, median {p['median']:.3f}, max {p['max']:.3f}; "
+        f"{p['codes_below_tentative']} below 0.667"
+    )
+
+
+def span_table_many(s: SpanAgreement) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the span table for any number of coders (units per coder)."""
+    headers = ["code", "label", *(f"{c} units" for c in s.coders), "uDo", "uDe", "uα", "note"]
+    rows = []
+    for r in s.per_code.to_dict(orient="records"):
+        alpha = r["u_alpha"]
+        rows.append(
+            [
+                str(r["code_id"]),
+                str(r["label"]),
+                *(str(r[f"units_{k + 1}"]) for k in range(len(s.coders))),
+                _figure(r["observed"]),
+                _figure(r["expected"]),
+                "—" if alpha != alpha else f"{alpha:.3f}",
+                str(r["reason"]),
+            ]
         )
-    return headers, rows, [pooled]
+    return headers, rows
+
+
+def compare_many_by_unit(
+    frames: list[pd.DataFrame],
+    *,
+    unit: str = UNIT_TURN,
+    paths: list[str | Path | None] | None = None,
+    codebook: Codebook | None = None,
+    segments: pd.DataFrame | None = None,
+    segments_path: str | Path | None = None,
+    reviewed: str = "codings",
+    include_facilitator: bool = False,
+) -> tuple[Any, Any]:
+    """`agreement.multi.compare_many` (3 or more coders) with the unit chosen; returns the
+    comparison and, for span, the SpanAgreement (uα for m coders on the turns every coder
+    reviewed) or, for sentence, the sentence counts (the comparison then counts sentences; a
+    sentence of a turn a coder did not review is missing for that coder)."""
+    from dataclasses import replace
+
+    from qualcode.agreement.compare import OverlapError, _with_reviewed_rows
+    from qualcode.agreement.multi import compare_many
+
+    if unit not in UNITS:
+        raise ContractError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+    if unit != UNIT_TURN and segments is None:
+        raise ContractError(f"--unit {unit} reads the turn texts from the segments file")
+    paths = list(paths) if paths is not None else [None] * len(frames)
+    m = compare_many(
+        frames,
+        paths=paths,
+        codebook=codebook,
+        segments=segments,
+        segments_path=segments_path,
+        reviewed=reviewed,
+        include_facilitator=include_facilitator,
+    )
+    if unit == UNIT_TURN:
+        return m, None
+    sets = []
+    for df in frames:
+        d = df.assign(segment_id=df["segment_id"].astype(str).str.strip())
+        if reviewed != "codings":
+            d = _with_reviewed_rows(d, segments, reviewed, include_facilitator)
+        sets.append(set(d["segment_id"]))
+    order = segments["segment_id"].astype(str).drop_duplicates().tolist()
+    if unit == UNIT_SPAN:
+        units = [s for s in order if all(s in x for x in sets)]
+        if not units:
+            raise OverlapError(
+                "no turn was reviewed by every coder: unitized alpha compares coders who all "
+                "coded the same continuum",
+                file=str(paths[-1]) if paths[-1] is not None else None,
+            )
+        span = span_agreement(
+            frames,
+            segments,
+            units,
+            list(m.per_code["code_id"]),
+            coders=m.coders,
+            paths=paths,
+            codebook=codebook,
+        )
+        return replace(m, notes=[*span_notes(span), *m.notes]), span
+    units = [s for s in order if sum(s in x for x in sets) >= 2]
+    sent_frames, sent_segments = sentence_codings(
+        frames, segments, units, paths=paths, reviewed=sets
+    )
+    for frame, name in zip(sent_frames, m.coders, strict=True):
+        frame["coder"] = name
+    by_sentence = compare_many(
+        sent_frames,
+        paths=paths,
+        codebook=codebook,
+        segments=sent_segments,
+        include_facilitator=True,
+    )
+    info = {
+        "sentences": len(sent_segments),
+        "turns": len(units),
+        "rule": SENTENCE_RULE,
+        "id_format": f"<segment_id>{SENTENCE_ID_SEPARATOR}<n>",
+    }
+    # compare_many's notes speak of segments (turns); here its segments are sentences.
+    notes = [
+        sentence_line(info, turns_counted=False),
+        "A code a coder did not apply to a sentence of a turn they reviewed is 'absent'; a "
+        "sentence of a turn they did not review is missing for them.",
+        *(
+            n.replace("segment(s)", "sentence(s)")
+            for n in by_sentence.notes
+            if not n.startswith("Unit: segment")
+        ),
+    ]
+    return replace(by_sentence, notes=notes), info

@@ -106,7 +106,8 @@ def compare(
 
     --unit span: Krippendorff's unitized alpha (uα, Krippendorff 1995, 2004) per code over the
     characters of the double-coded turns, beside the turn-level tables; --unit sentence: the
-    tables count sentences (a simplification of span level). Every output states the unit.
+    tables count sentences (a simplification of span level). Every output states the unit. With 3
+    or more files, span is over the turns every coder reviewed.
 
     Three or more files: per code, Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 over all
     coders (on the segments at least two of them reviewed; a segment a coder did not review is
@@ -139,14 +140,15 @@ def compare(
             f"--unit {unit_value} reads the turn texts from --segments segments.csv",
             param_hint="'--unit'",
         )
-    if more and unit_value != "turn":
-        raise typer.BadParameter(
-            f"--unit {unit_value} compares two coders; with 3 or more files use --unit turn",
-            param_hint="'--unit'",
-        )
     if more:
         _compare_many(
-            [coder_a, coder_b, *more], codebook, segments, chosen, output, ReviewedRule(reviewed)
+            [coder_a, coder_b, *more],
+            codebook,
+            segments,
+            chosen,
+            output,
+            ReviewedRule(reviewed),
+            unit_value,
         )
         return
     protect_inputs(output, coder_a, coder_b, codebook, segments, what="the comparison")
@@ -217,9 +219,10 @@ def compare(
         typer.echo(f"wrote {output} ({chosen})", err=True)
 
 
-def _compare_many(paths, codebook, segments, chosen, output, reviewed) -> None:
-    """3 or more coders: `agreement.multi.compare_many`, rendered as a table, json, csv or md."""
-    from qualcode.agreement.multi import compare_many
+def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="turn") -> None:
+    """3 or more coders: `agreement.multi.compare_many` (by `unit`: agreement.unitized), rendered
+    as a table, json, csv or md."""
+    from qualcode.agreement.unitized import compare_many_by_unit
     from qualcode.io import DERIVED_KEEP, atomic_write_text, coder_note, read_codings, read_segments
     from qualcode.report.multi_report import multi_text
 
@@ -243,10 +246,20 @@ def _compare_many(paths, codebook, segments, chosen, output, reviewed) -> None:
     for note in filter(None, map(coder_note, frames)):
         typer.echo(f"note: {note}", err=True)
     segs = read_segments(segments) if segments is not None else None
-    result = compare_many(
-        frames, paths=paths, codebook=cb, segments=segs, segments_path=segments, reviewed=rule
+    result, extra = compare_many_by_unit(
+        frames,
+        unit=unit,
+        paths=paths,
+        codebook=cb,
+        segments=segs,
+        segments_path=segments,
+        reviewed=rule,
     )
     text = multi_text(result, chosen)
+    if unit != "turn":
+        from qualcode.report.compare_report import multi_unit_text
+
+        text = multi_unit_text(text, chosen, unit, extra)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -606,3 +606,48 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
 
         return write_table_csv(csv_frame(c), path)
     return atomic_write_text(path, render_text(c, fmt), keep=DERIVED_KEEP)
+
+
+# --- 3 or more coders: the unit ------------------------------------------------------------------
+def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
+    """`multi_text` output of a span or sentence comparison of 3 or more coders with the unit
+    added: json gets a `unit` key, csv a first `unit` column (span: the uα table), table and md
+    the span table after the rest (their notes already state the unit)."""
+    import io
+
+    import pandas as pd
+
+    from qualcode.agreement.unitized import (
+        UNIT_DEFINITIONS,
+        pooled_line,
+        span_table_many,
+        span_to_dict,
+    )
+    from qualcode.report.multi_report import _aligned
+    from qualcode.report.multi_report import _md_table as _multi_md_table
+
+    if fmt == "json":
+        data = json.loads(text)
+        data["unit"] = {"unit": unit, "definition": UNIT_DEFINITIONS[unit]}
+        if unit == "span":
+            data["unit"]["span"] = span_to_dict(extra)
+        else:
+            data["unit"]["sentence"] = extra
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        if unit == "span":
+            df = extra.per_code.copy()
+            df = df.map(neutralise_formula)
+        else:
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        df.insert(0, "unit", unit)
+        return df.to_csv(index=False, lineterminator="\n")
+    if unit != "span":
+        return text
+    head, rows = span_table_many(extra)
+    title = "Span level: Krippendorff's unitized alpha (uα) per code"
+    if fmt == "md":
+        out = ["", f"## {title}", "", *_multi_md_table(head, rows), "", pooled_line(extra)]
+    else:
+        out = ["", title, *_aligned(head, rows), pooled_line(extra)]
+    return text + "\n".join(out) + "\n"
