@@ -212,3 +212,75 @@ def test_matches_brute_force(data):
         assert r.value == pytest.approx(1 - observed / expected, rel=1e-9, abs=1e-9)
     else:
         assert math.isnan(r.value)
+
+
+# --- sentence level against a character-by-character count -----------------------------------------
+@st.composite
+def coded_turns(draw):
+    texts = draw(
+        st.lists(st.text(alphabet="ab .!?\n", min_size=1, max_size=30), min_size=1, max_size=4)
+    )
+    coders = []
+    for _ in range(2):
+        rows = []
+        for t, text in enumerate(texts):
+            for code in ("X", "Y"):
+                if draw(st.booleans()):
+                    if draw(st.booleans()):
+                        rows.append((f"T:{t + 1}", code, "", ""))
+                    else:
+                        b = draw(st.integers(0, len(text) - 1))
+                        e = draw(st.integers(b + 1, len(text)))
+                        rows.append((f"T:{t + 1}", code, str(b), str(e)))
+            rows.append((f"T:{t + 1}", "", "", ""))
+        coders.append(rows)
+    return texts, coders
+
+
+@settings(max_examples=150, deadline=None)
+@given(coded_turns())
+def test_sentence_counts_match_a_character_count(data):
+    import pandas as pd
+
+    from qualcode.agreement.unitized import compare_by_unit
+    from qualcode.sentences import sentence_spans
+
+    texts, coders = data
+    segments = pd.DataFrame(
+        {
+            "segment_id": [f"T:{t + 1}" for t in range(len(texts))],
+            "transcript_id": "T",
+            "turn": range(1, len(texts) + 1),
+            "speaker": "P",
+            "role": "participant",
+            "text": texts,
+        }
+    )
+    frames = [
+        pd.DataFrame(rows, columns=["segment_id", "code_id", "start_char", "end_char"]).assign(
+            coder=name, origin="manual", memo=""
+        )
+        for rows, name in zip(coders, ("ann", "bob"), strict=True)
+    ]
+    if not any(t.strip() for t in texts):
+        return  # no sentence at all: compare_by_unit says so (tested through the CLI)
+    c = compare_by_unit(*frames, unit="sentence", segments=segments, code_ids=["X", "Y"])
+
+    def applies(rows, sid, code, sb, se, text):
+        for s, cid, b, e in rows:
+            if s != sid or cid != code:
+                continue
+            lo, hi = (0, len(text)) if b == "" else (int(b), int(e))
+            if any(not text[p].isspace() for p in range(max(lo, sb), min(hi, se))):
+                return True
+        return False
+
+    for code in ("X", "Y"):
+        counts = [0, 0, 0, 0]
+        for t, text in enumerate(texts):
+            for sb, se in sentence_spans(text):
+                a = applies(coders[0], f"T:{t + 1}", code, sb, se, text)
+                b = applies(coders[1], f"T:{t + 1}", code, sb, se, text)
+                counts[0 if a and b else 1 if a else 2 if b else 3] += 1
+        row = c.per_code.set_index("code_id").loc[code]
+        assert [int(row[k]) for k in ("both", "only_a", "only_b", "neither")] == counts

@@ -259,3 +259,15 @@ def test_methods_paragraph_states_the_unit(cli, example):
     assert "Span-level" not in turn.stdout and "Sentence-level" not in turn.stdout
     bad = cli(*args, "--unit", "word")
     assert bad.exit_code == 2
+
+
+def test_span_with_reviewed_all_covers_every_participant_turn(cli, tmp_path):
+    (tmp_path / "s.csv").write_text(SENT_SEGMENTS, encoding="utf-8")
+    (tmp_path / "a.csv").write_text(_codings("ann", [("G1:1", "X", "0", "10")]), encoding="utf-8")
+    (tmp_path / "b.csv").write_text(_codings("bob", [("G1:2", "X", "", "")]), encoding="utf-8")
+    data = _json(cli, tmp_path / "a.csv", tmp_path / "b.csv", "--segments", tmp_path / "s.csv",
+                 "--unit", "span", "--reviewed", "all")  # fmt: skip
+    span = data["unit"]["span"]
+    assert (span["turns"], span["characters"]) == (2, 30 + 14)  # the facilitator turn is left out
+    row = span["per_code"][0]
+    assert [row[k] for k in ("both", "only_a", "only_b", "neither")] == [0, 10, 14, 20]
