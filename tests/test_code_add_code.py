@@ -4,6 +4,7 @@ by the coder, today; the codings that use it validate against the codebook writt
 
 from __future__ import annotations
 
+import csv
 import datetime
 import shutil
 from pathlib import Path
@@ -129,3 +130,158 @@ def test_terminal_a_end_of_input_adds_nothing(cli, study):
     assert result.exit_code == 0, result.stderr
     assert "no code added" in result.stdout
     assert (study / "codebook.yaml").read_bytes() == before
+
+
+# --- the coding sheet: a `new ID: Label` column ---------------------------------------------------
+def write_sheet(cli, study: Path, name: str):
+    return cli(
+        "code", study / "segments.csv", "-c", study / "codebook.yaml", "--coder", "alice",
+        "--sheet", study / name, "-o", study / "alice.csv",
+    )  # fmt: skip
+
+
+def read_sheet(cli, study: Path, name: str, *extra):
+    return cli(
+        "code", study / "segments.csv", "-c", study / "codebook.yaml", "--coder", "alice",
+        "--from-sheet", study / name, "-o", study / "alice.csv", *extra,
+    )  # fmt: skip
+
+
+def add_csv_columns(path: Path, columns: dict[str, dict[str, str]]) -> None:
+    """Add columns (header -> {segment_id: mark}) at the end, as a coder does in a spreadsheet."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    for header, marks in columns.items():
+        table[0].append(header)
+        for row in table[1:]:
+            row.append(marks.get(row[0], ""))
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(table)
+
+
+def mark_csv(path: Path, marks: dict[str, str]) -> None:
+    """Put an x in column `marks[segment_id]` of that segment's row."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    header = table[0]
+    for row in table[1:]:
+        if row[0] in marks:
+            row[header.index(marks[row[0]])] = "x"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(table)
+
+
+def test_sheet_new_columns_add_codes_to_the_codebook(cli, study):
+    assert write_sheet(cli, study, "coding.csv").exit_code == 0
+    mark_csv(study / "coding.csv", {"g1:3": "none", "g2:2": "RI3: Not alone"})
+    add_csv_columns(
+        study / "coding.csv",
+        {
+            "new RI9 (T2): Someone to call": {"g1:2": "x", "g2:2": "x"},
+            "NEW RI10:On my own": {"g2:3": "x"},
+        },
+    )
+    result = read_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 0, result.stderr
+    cb = study / "codebook.yaml"
+    assert result.stdout.splitlines()[:2] == [
+        f"added RI9 Someone to call to {cb} under T2 (origin: inductive, added by alice on {TODAY})",
+        f"added RI10 On my own to {cb} without a theme (origin: inductive, added by alice on "
+        f"{TODAY})",
+    ]
+    assert rows(study / "alice.csv") == [
+        ("g1:2", "RI9"),
+        ("g1:3", ""),
+        ("g2:2", "RI3"),
+        ("g2:2", "RI9"),
+        ("g2:3", "RI10"),
+    ]
+    book = load_codebook(cb)
+    assert [(c.id, c.theme_id, c.origin, c.added_by) for c in book.codes()][-3:] == [
+        ("RI3", "T2", "", ""),
+        ("RI9", "T2", "inductive", "alice"),
+        ("RI10", None, "inductive", "alice"),
+    ]
+    # the codings name the codebook they now belong to, so nothing warns of another codebook
+    from qualcode.provenance import codebook_identity
+
+    assert set(read_codings(study / "alice.csv")["codebook"]) == {codebook_identity(book)}
+    result = cli(
+        "report", "hierarchy", "--codings", study / "alice.csv", "--codebook", cb,
+        "--segments", study / "segments.csv", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    # reading the same sheet again: the columns are now the codebook's own codes, added once
+    written = cb.read_bytes()
+    result = read_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "added RI" not in result.stdout
+    assert cb.read_bytes() == written
+    # a fresh sheet has the new codes as ordinary columns
+    assert write_sheet(cli, study, "fresh.csv").exit_code == 0
+    header = (study / "fresh.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "RI9: Someone to call" in header and "RI10: On my own" in header
+
+
+def test_sheet_new_column_in_xlsx_with_the_label_on_a_second_line(cli, study):
+    from openpyxl import load_workbook
+
+    assert write_sheet(cli, study, "coding.xlsx").exit_code == 0
+    wb = load_workbook(study / "coding.xlsx")
+    ws = wb["Coding"]
+    assert "To add a code, add a column headed 'new ID: Label'" in ws["C1"].value
+    ws["M2"] = "new RI9 (T1)\nWorks like a job"
+    ws["M4"] = "x"  # g1:2
+    wb.save(study / "coding.xlsx")
+    result = read_sheet(cli, study, "coding.xlsx")
+    assert result.exit_code == 0, result.stderr
+    assert rows(study / "alice.csv") == [("g1:2", "RI9")]
+    assert load_codebook(study / "codebook.yaml").code("RI9").theme_id == "T1"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("new RI9", "header 'new RI9' does not say the new code's id and label: write 'new ID: "
+         "Label' or 'new ID (THEME): Label'"),
+        ("new: Someone", "header 'new: Someone' does not say the new code's id and label"),
+        ("new RI1: Again", "id 'RI1' is already used in the codebook (code 'RI1' (The pill takes "
+         "care of the body)) (column 'new RI1: Again')"),
+        ("new RI9 (T7): Lost", "no theme 'T7' for the new code 'RI9' (themes: T1, T2) (column "),
+        ("new =X: Formula", "id '=X' starts with '='"),
+        ("Someone to call", "column 'Someone to call' is not a code in the codebook; to add a code "
+         "while coding, head its column 'new ID: Label' or 'new ID (THEME): Label'"),
+    ],
+)  # fmt: skip
+def test_sheet_bad_new_column_names_file_column_and_form(cli, study, header, message):
+    before = (study / "codebook.yaml").read_bytes()
+    assert write_sheet(cli, study, "coding.csv").exit_code == 0
+    add_csv_columns(study / "coding.csv", {header: {"g1:2": "x"}})
+    result = read_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 1
+    assert f"error: {study / 'coding.csv'}:M1: {message}" in result.stderr
+    assert (study / "codebook.yaml").read_bytes() == before
+    assert not (study / "alice.csv").exists()
+
+
+def test_sheet_two_columns_for_one_new_code(cli, study):
+    assert write_sheet(cli, study, "coding.csv").exit_code == 0
+    add_csv_columns(study / "coding.csv", {"new RI9: A": {}, "new RI9: B": {}})
+    result = read_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 1
+    assert f"{study / 'coding.csv'}:N1: code 'RI9' has two columns (also 'new RI9: A')" in (
+        result.stderr
+    )
+
+
+def test_sheet_new_column_without_a_codebook(cli, study):
+    assert write_sheet(cli, study, "coding.csv").exit_code == 0
+    add_csv_columns(study / "coding.csv", {"new RI9: Someone": {"g1:2": "x"}})
+    result = cli(
+        "code", "--from-sheet", study / "coding.csv", "--coder", "alice", "-o", study / "a.csv"
+    )
+    assert result.exit_code == 1
+    assert "M1: column 'new RI9: Someone' adds code 'RI9': give the codebook to write it into" in (
+        result.stderr
+    )

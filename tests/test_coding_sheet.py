@@ -76,7 +76,8 @@ def test_xlsx_sheet_layout(cli, study):
     ]  # fmt: skip
     assert ws["C1"].value == (
         "Coder: alice. Mark codes with x; mark 'none' when no code applies. "
-        "Rows left blank are not reviewed."
+        "Rows left blank are not reviewed. To add a code, add a column headed "
+        "'new ID: Label' (or 'new ID (THEME): Label')."
     )
     assert ws["H1"].value == "T1 Medication" and ws["J1"].value == "T2 Groups"
     assert "H1:I1" in {str(r) for r in ws.merged_cells.ranges}

@@ -115,7 +115,10 @@ def read_sheet(
             progress=advance,
         )
     _print_warnings(warnings)
+    added = _add_new_codes(codings, codebook_path, coder)
     write_codings(codings, output)
+    for line in added:
+        typer.echo(line)
     from qualcode.coding.sheet import sheet_counts
 
     counts = sheet_counts(codings)
@@ -132,3 +135,29 @@ def read_sheet(
         f"applied){untouched}"
     )
     typer.echo(f"wrote {output}")
+
+
+def _add_new_codes(codings, codebook_path: Path | None, coder: str) -> list[str]:
+    """Write the codes the sheet's `new ID: Label` columns add into the codebook (inductive, by
+    the coder, today) before the codings that use them; the codings then name the new codebook.
+    Returns what to tell the coder."""
+    from qualcode.coding.sheet import sheet_new_codes
+
+    new = sheet_new_codes(codings)
+    if not new or codebook_path is None:  # without a codebook the sheet reader refused them
+        return []
+    from qualcode.codebook_edit import add_codes
+    from qualcode.provenance import CODEBOOK, codebook_identity
+
+    book = add_codes(codebook_path, new, added_by=coder)
+    if CODEBOOK in codings.columns:
+        codings[CODEBOOK] = codebook_identity(book)
+    lines = []
+    for code in new:
+        added = book.code(code.id)
+        where = f"under {added.theme_id}" if added.theme_id else "without a theme"
+        lines.append(
+            f"added {added.id} {added.label} to {codebook_path} {where} (origin: inductive, "
+            f"added by {added.added_by} on {added.added_on})"
+        )
+    return lines

@@ -21,6 +21,13 @@ Reading back (`read_coding_sheet`), decided once:
   written before the `none` column had a `skip` column: a mark there still means "not reviewed".
   The counts of reviewed and untouched rows are in `sheet_counts(codings)`.
 - The memo goes on the first codings row of its segment (as in the bundled study's codings).
+- A code found during coding (issue 16.2): the coder adds a column headed `new ID: Label`, or
+  `new ID (THEME): Label` to put it under a theme (`new RI9 (T2): Someone to call`; in xlsx the
+  label may also go on a second line of the cell). The word `new` says the column is meant to add a
+  code, so a typo in an existing code's header is never taken for a new code. Its marks are read like
+  any code's; `sheet_new_codes(codings)` lists the new codes, which the caller writes into the
+  codebook (`qualcode.codebook_edit.add_codes`). A header `new ID ...` whose ID is already an
+  inductive code of the codebook with that label (the sheet read back before) is that code.
 - Edited text, edited machine cells, deleted or duplicated rows, code columns not in the codebook and
   bad marks are all errors, reported together (`FindingsError`), each with its cell reference.
 
@@ -49,6 +56,8 @@ from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, Codebook
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from qualcode.codebook_edit import NewCode
+
 ORIGIN_MANUAL = "manual"
 SHEET_FORMAT = "qualcode coding sheet 1"
 CODING_SHEET = "Coding"
@@ -70,8 +79,17 @@ SKIP = "skip"  # sheets written before the none column: a mark meant "not review
 COUNTS_ATTR = "qualcode.sheet_counts"
 INSTRUCTION = (
     "Coder: {coder}. Mark codes with x; mark 'none' when no code applies. "
-    "Rows left blank are not reviewed."
+    "Rows left blank are not reviewed. To add a code, add a column headed "
+    "'new ID: Label' (or 'new ID (THEME): Label')."
 )
+NEW_CODES_ATTR = "qualcode.sheet_new_codes"
+NEW_HEADER_FORM = "'new ID: Label' or 'new ID (THEME): Label'"
+# `new RI9: Label`, `new RI9 (T2): Label`; in xlsx the label may follow on the cell's next line.
+_NEW_HEADER = re.compile(
+    r"new\s+(?P<id>[^\s:()]+)\s*(?:\((?P<theme>[^()]*)\))?\s*(?::|\n)\s*(?P<label>.*?)\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+_NEW_WORD = re.compile(r"new\b", re.IGNORECASE)
 MARKS_TRUE = frozenset({"x", "1", "✓", "✔", "yes", "y", "true"})
 MARKS_FALSE = frozenset({"", "0", "no", "n", "false"})
 MAX_FINDINGS = 25
@@ -649,6 +667,44 @@ def _parse_code_header(header: str, known: list[str] | None) -> str:
     return re.split(r"[:\s]", first, maxsplit=1)[0]
 
 
+def _new_code_column(
+    header: str, codebook: Codebook | None, taken: dict[str, str]
+) -> tuple[NewCode | str | None, str | None]:
+    """A `new ID: Label` header: (the new code, or the id of a code the codebook already has
+    from an earlier read-back, None) and the problem with it (None when it is usable).
+    (None, None) when the header does not start with the word `new`."""
+    from qualcode.codebook_edit import NewCode, new_code_problem
+
+    text = _unneutralise(header.strip())
+    if not _NEW_WORD.match(text):
+        return None, None
+    shown = " ".join(text.split())
+    found = _NEW_HEADER.fullmatch(text)
+    if found is None or not found["label"].strip():
+        return (
+            None,
+            f"header {shown!r} does not say the new code's id and label: write {NEW_HEADER_FORM}",
+        )
+    theme = found["theme"].strip() if found["theme"] is not None else None
+    code = NewCode(found["id"], " ".join(found["label"].split()), theme or None)
+    if codebook is None:
+        return None, f"column {shown!r} adds code {code.id!r}: give the codebook to write it into"
+    if code.id in codebook:
+        old = codebook.code(code.id)
+        if old.inductive and old.label == code.label and (theme is None or old.theme_id == theme):
+            return code.id, None  # added by an earlier read-back of this sheet
+    if code.id in taken:
+        return None, f"code {code.id!r} has two columns (also {taken[code.id]!r})"
+    problem = new_code_problem(codebook, code)
+    return (code, None) if problem is None else (None, f"{problem} (column {shown!r})")
+
+
+def sheet_new_codes(codings: pd.DataFrame) -> list[NewCode]:
+    """The codes a coding sheet read by `read_coding_sheet` adds to the codebook (its `new ...`
+    columns), in column order; empty for other codings."""
+    return list(codings.attrs.get(NEW_CODES_ATTR, []))
+
+
 def read_coding_sheet(
     path: str | Path,
     *,
@@ -691,6 +747,7 @@ def read_coding_sheet(
     known = codebook.code_ids() if codebook is not None else meta_codes
     columns: dict[str, int] = {}
     code_cols: list[tuple[int, str]] = []
+    new_codes: list[tuple[NewCode, str]] = []  # code, header
     for ci, name in enumerate(header):
         if name in FIXED_COLUMNS or name in (MEMO, NONE, SKIP):
             if name in columns:
@@ -698,7 +755,19 @@ def read_coding_sheet(
             columns.setdefault(name, ci)
         elif name:
             code_id = _parse_code_header(name, known)
-            if known is not None and code_id not in known:
+            new_code, problem = (
+                _new_code_column(name, codebook, {c.id: n for c, n in new_codes})
+                if known is None or code_id not in known
+                else (None, None)
+            )
+            if problem is not None:
+                error(header_at, ci, "new-code", problem)
+            elif new_code is not None:
+                code_id = new_code if isinstance(new_code, str) else new_code.id
+                if not isinstance(new_code, str):
+                    new_codes.append((new_code, name.splitlines()[0]))
+                code_cols.append((ci, code_id))
+            elif known is not None and code_id not in known:
                 where = (
                     "the codebook"
                     if codebook is not None
@@ -708,7 +777,12 @@ def read_coding_sheet(
                     header_at,
                     ci,
                     "unknown-code",
-                    f"column {name.splitlines()[0]!r} is not a code in {where}",
+                    f"column {name.splitlines()[0]!r} is not a code in {where}"
+                    + (
+                        f"; to add a code while coding, head its column {NEW_HEADER_FORM}"
+                        if codebook is not None
+                        else ""
+                    ),
                 )
             elif code_id in [c for _, c in code_cols]:
                 error(header_at, ci, "duplicate-column", f"code {code_id!r} has two columns")
@@ -929,6 +1003,7 @@ def read_coding_sheet(
                 )
             )
     out = pd.DataFrame(out_rows, columns=[*CODING_COLUMNS, TEXT_HASH, CODEBOOK])
+    out.attrs[NEW_CODES_ATTR] = [code for code, _ in new_codes]
     out.attrs[COUNTS_ATTR] = {
         "rows": len(decided) + untouched[False] + untouched[True],
         "reviewed": len(decided),
