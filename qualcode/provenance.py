@@ -68,11 +68,42 @@ def _hashes_by_id(segments: pd.DataFrame, ids) -> dict[str, str]:
 def codebook_identity(codebook: Codebook) -> str:
     """`<title> #<hash>`: the hash over the code ids and labels in order (definitions may be
     reworded without changing it; renaming, relabelling, adding or removing a code changes it)."""
-    digest = hashlib.sha1()
-    for code in codebook.codes():
-        digest.update(f"{code.id}\x1f{code.label}\x1e".encode())
     title = " ".join(str(codebook.title or "").split())
-    return f"{title} #{digest.hexdigest()[:8]}".strip()
+    return f"{title} #{_codes_digest(codebook.codes())}".strip()
+
+
+def _codes_digest(codes) -> str:
+    digest = hashlib.sha1()
+    for code in codes:
+        digest.update(f"{code.id}\x1f{code.label}\x1e".encode())
+    return digest.hexdigest()[:8]
+
+
+# Up to this many inductive codes, every subset is tried as "added since" (2**12 digests of a
+# codebook's codes take milliseconds); beyond it, only "every code added on or after a date".
+_EARLIER_SUBSETS_UP_TO = 12
+
+
+def earlier_versions(codebook: Codebook) -> dict[str, tuple]:
+    """Digest of each earlier version of `codebook` -> the inductive codes added since (issue
+    16.2): a version is the codebook without some of its inductive codes, in the same order. A
+    codings file made before a coder added a code records such a digest."""
+    from itertools import combinations
+
+    codes = codebook.codes()
+    inductive = [c for c in codes if c.inductive]
+    if len(inductive) <= _EARLIER_SUBSETS_UP_TO:
+        removals = [
+            combo for n in range(1, len(inductive) + 1) for combo in combinations(inductive, n)
+        ]
+    else:
+        days = sorted({c.added_on for c in inductive})
+        removals = [tuple(c for c in inductive if c.added_on >= day) for day in days]
+    out: dict[str, tuple] = {}
+    for removed in removals:
+        gone = {c.id for c in removed}
+        out.setdefault(_codes_digest(c for c in codes if c.id not in gone), removed)
+    return out
 
 
 def _digest_of(identity: str) -> str | None:
@@ -192,12 +223,32 @@ def codebook_warnings(codebook: Codebook, files: Sequence[tuple[str, pd.DataFram
     out: list[str] = []
     identity = codebook_identity(codebook)
     digest = _digest_of(identity)
+    earlier: dict[str, tuple] | None = None
     for label, df in files:
         if CODEBOOK not in df.columns:
             continue
-        recorded = [v for v in df[CODEBOOK].astype(str).str.strip().unique() if v]
+        column = df[CODEBOOK].astype(str).str.strip()
+        recorded = [v for v in column.unique() if v]
         others = [v for v in recorded if _digest_of(v) != digest]
-        if others:
+        if earlier is None and others:
+            earlier = earlier_versions(codebook)
+        versions = [(earlier or {}).get(_digest_of(v) or "") for v in others]
+        if others and all(versions):
+            # several earlier versions (codes added at several times): name every code added
+            added = tuple({c.id: c for v in versions for c in v}.values())
+            # coded before a coder added codes found in the data (16.2): not another codebook
+            rows = int(column.isin(others).sum())
+            names = ", ".join(
+                f"{c.id} (added by {c.added_by or '?'} on {c.added_on or '?'})" for c in added
+            )
+            what = "code" if len(added) == 1 else "codes"
+            share = "its" if rows == len(df) else f"{rows} of its {len(df)}"
+            out.append(
+                f"{label}: {share} rows were coded with an earlier version of this codebook, "
+                f"before the inductive {what} {names} existed: the segments they cover were "
+                f"not reviewed for {'it' if len(added) == 1 else 'them'}"
+            )
+        elif others:
             out.append(
                 f"{label} was coded with codebook {others[0]!r}, not with the codebook given "
                 f"({identity!r}): its code ids or labels differ"

@@ -285,3 +285,28 @@ def test_sheet_new_column_without_a_codebook(cli, study):
     assert "M1: column 'new RI9: Someone' adds code 'RI9': give the codebook to write it into" in (
         result.stderr
     )
+
+
+def test_codings_made_before_a_code_was_added_are_named_as_such(cli, study):
+    # bob coded with the codebook as it was; alice codes one turn, adds RI9, codes the next.
+    result = cli(
+        "code", study / "segments.csv", "-c", study / "codebook.yaml", "--coder", "bob",
+        "--interactive", "-o", study / "bob.csv", input="1\nn\n2\nn\nq\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    result = interactive(cli, study, "1\nn\na RI9\nSomeone to call\nT2\n\nn\nq\n")
+    assert result.exit_code == 0, result.stderr
+    assert rows(study / "alice.csv") == [("g1:2", "RI1"), ("g1:3", "RI9")]
+    result = cli(
+        "compare", study / "alice.csv", study / "bob.csv", "--codebook", study / "codebook.yaml",
+        "--segments", study / "segments.csv", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    earlier = (
+        "rows were coded with an earlier version of this codebook, before the inductive code "
+        f"RI9 (added by alice on {TODAY}) existed: the segments they cover were not reviewed "
+        "for it"
+    )
+    assert f"warning: {study / 'alice.csv'}: 1 of its 2 {earlier}" in result.stderr
+    assert f"warning: {study / 'bob.csv'}: its {earlier}" in result.stderr
+    assert "its code ids or labels differ" not in result.stderr
