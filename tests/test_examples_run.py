@@ -43,6 +43,9 @@ def readme_commands(text: str) -> list[tuple[str, list[str]]]:
             elif command.startswith("qualcode ") and (kind != "console" or line.startswith("$ ")):
                 commands.append((" ".join(command.split()), []))
                 output = commands[-1][1]
+            elif command.startswith("cp ") and kind == "console" and line.startswith("$ "):
+                commands.append((command, []))  # a working copy (the codebook a coder adds to)
+                output = None
             elif kind == "console" and line.startswith("$ "):
                 output = None  # another program's command (`$ cat sources.csv`) and its output
             elif kind == "console" and output is not None:
@@ -130,6 +133,7 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
         "codebooks",
         "tests/data/mixed_sources",
         "tests/data/codebook_versions",
+        "tests/data/collab_care",
     ):
         if (repo / folder).is_dir():
             shutil.copytree(repo / folder, tmp_path / folder)
@@ -146,6 +150,11 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
             continue
         # A scratch folder the README writes to (/tmp/mixed) is the test's own.
         line = line.replace(" /tmp/", f" {tmp_path}/scratch/")
+        if line.startswith("cp "):
+            source, target = shlex.split(line)[1:]
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+            continue
         result = _run(runner, line)
         if _extra_missing(result):
             unwritten.append(shlex.split(line)[shlex.split(line).index("-o") + 1])
