@@ -7,11 +7,13 @@ coder who finds a new code asked for it to be written into the codebook):
   `added_on: <YYYY-MM-DD>`. Nothing else in the file changes.
 - Where the parent list is a block list with items (`- id: ...` lines, the usual case), the new
   item's lines are inserted after the last line of its last item, indented like it, with the file's
-  own line ends (LF or CRLF): every other byte of the file stays as it was, comments included
-  (a YAML round-trip would re-wrap multi-line plain text such as a folded `definition:`).
-  Elsewhere (a flow list `[...]`, an empty or missing list, a theme without `repeating_ideas:`)
-  the file goes through a ruamel.yaml round-trip (`typ="rt"`: comments, key order, quotes, flow
-  style and anchors kept; no unsafe loading).
+  own line ends (LF or CRLF); a theme without `repeating_ideas:` (or with nothing after it) and a
+  codebook without `codes:` get the list as new lines after their last line, the dash indented as
+  elsewhere in the file. Every other byte of the file stays as it was, comments included (a YAML
+  round trip would re-wrap multi-line plain text such as a folded `definition:`). Only a flow list
+  (`[...]`, `[]`), a theme written in flow style or a list written `~` goes through a ruamel.yaml
+  round trip (`typ="rt"`: comments, key order, quotes, flow style and anchors kept; long plain
+  text joined onto one line; no unsafe loading).
 - The result is read again with the normal loader (`qualcode.codebook`, PyYAML safe loading)
   before anything is written: it must load without errors and hold exactly the old codebook plus
   the new codes, under the parent asked for. Otherwise nothing is written. The old file is kept as
@@ -34,6 +36,8 @@ import yaml
 from qualcode.codebook import codebook_tree, id_problem, load_codebook
 from qualcode.errors import CodebookError
 from qualcode.model import ORIGIN_INDUCTIVE, Codebook
+
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass(frozen=True)
@@ -171,13 +175,11 @@ def _theme_nodes(root: yaml.MappingNode) -> list[yaml.MappingNode]:
     return out
 
 
-def _parent_list(root: yaml.MappingNode, theme_id: str | None) -> yaml.Node | None:
+def _holder(root: yaml.MappingNode, theme_id: str | None) -> yaml.MappingNode | None:
+    """The mapping whose list takes the new code: the theme, or the codebook itself (`codes:`)."""
     if theme_id is None:
-        return _value(root, "codes")
-    for theme in _theme_nodes(root):
-        if _scalar(_value(theme, "id")) == theme_id:
-            return _value(theme, "repeating_ideas")
-    return None
+        return root
+    return next((t for t in _theme_nodes(root) if _scalar(_value(t, "id")) == theme_id), None)
 
 
 def _last_end(node: yaml.Node) -> int:
@@ -214,40 +216,69 @@ def _quoted(value: str, *, flow: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _splice(text: str, theme_id: str | None, fields: list[tuple[str, str]]) -> str | None:
-    """`text` with the new item's lines inserted after the last item of a block parent list, or
-    None where that is not the shape (then the round trip writes it)."""
-    root = yaml.SafeLoader(text).get_single_node()
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    parent = _parent_list(root, theme_id)
-    if not isinstance(parent, yaml.SequenceNode) or parent.flow_style or not parent.value:
-        return None
-    last = parent.value[-1]
-    if not isinstance(last, yaml.MappingNode):
-        return None
-    lines = text.splitlines(keepends=True)
-    line = lines[last.start_mark.line]
-    prefix = line[: last.start_mark.column]
-    if not re.fullmatch(r" *- +", prefix) or any(
-        not isinstance(item, yaml.MappingNode) for item in parent.value
-    ):
-        return None
+def _insert_after(text: str, end: int, body: list[str]) -> str:
+    """`text` with the `body` lines inserted after the line where the text before `end` ends (a
+    block scalar, `definition: |`, ends after its line breaks, at the next item's line)."""
     newline = "\r\n" if "\r\n" in text else "\n"
-    indent = " " * len(prefix)
-    if last.flow_style:  # items written `- {id: RI9, label: ...}`: one more such line
-        pairs = ", ".join(f"{k}: {_quoted(v, flow=True)}" for k, v in fields)
-        body = [f"{prefix}{{{pairs}}}"]
-    else:
-        body = [
-            f"{prefix if i == 0 else indent}{k}: {_quoted(v)}" for i, (k, v) in enumerate(fields)
-        ]
-    end = _last_end(last)
+    end = len(text[:end].rstrip())
     cut = text.find("\n", end)
-    if cut < 0:  # the last item ends the file, without a line end
+    if cut < 0:  # the file ends there, without a line end
         return text + newline + newline.join(body) + newline
     cut += 1
     return text[:cut] + newline.join(body) + newline + text[cut:]
+
+
+def _dash_offset(text: str) -> int:
+    """How far this file indents a list's `-` past its key (`key:` then `  - id:` is 2)."""
+    lines = text.splitlines()
+    for key, item in zip(lines, lines[1:], strict=False):
+        k = re.match(r"( *)[^\s#-][^:#]*:[ \t]*(#.*)?$", key)
+        d = re.match(r"( *)- ", item)
+        if k and d and len(d[1]) >= len(k[1]):
+            return len(d[1]) - len(k[1])
+    return 2
+
+
+def _item_lines(fields: list[tuple[str, str]], prefix: str) -> list[str]:
+    indent = " " * len(prefix)
+    return [f"{prefix if i == 0 else indent}{k}: {_quoted(v)}" for i, (k, v) in enumerate(fields)]
+
+
+def _splice(text: str, theme_id: str | None, fields: list[tuple[str, str]]) -> str | None:
+    """`text` with the new item's lines inserted: after the last item of a block parent list, or
+    as a new block list where the theme (or the codebook) has none yet; None where the shape is
+    another (a flow list, `[]`, a flow theme): then the round trip writes it."""
+    root = yaml.SafeLoader(text).get_single_node()
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    holder = _holder(root, theme_id)
+    if holder is None or holder.flow_style:
+        return None
+    key = "codes" if theme_id is None else "repeating_ideas"
+    parent = _value(holder, key)
+    if parent is None or (
+        isinstance(parent, yaml.ScalarNode) and parent.tag == _NULL_TAG and not parent.value
+    ):
+        # no list yet (`repeating_ideas:` missing, or written with nothing after it)
+        column = holder.start_mark.column
+        prefix = " " * (column + _dash_offset(text)) + "- "
+        body = _item_lines(fields, prefix)
+        if parent is None:
+            return _insert_after(text, _last_end(holder), [f"{' ' * column}{key}:", *body])
+        return _insert_after(text, parent.start_mark.index, body)
+    if not isinstance(parent, yaml.SequenceNode) or parent.flow_style or not parent.value:
+        return None
+    last = parent.value[-1]
+    if any(not isinstance(item, yaml.MappingNode) for item in parent.value):
+        return None
+    line = text.splitlines(keepends=True)[last.start_mark.line]
+    prefix = line[: last.start_mark.column]
+    if not re.fullmatch(r" *- +", prefix):
+        return None
+    if last.flow_style:  # items written `- {id: RI9, label: ...}`: one more such line
+        pairs = ", ".join(f"{k}: {_quoted(v, flow=True)}" for k, v in fields)
+        return _insert_after(text, _last_end(last), [f"{prefix}{{{pairs}}}"])
+    return _insert_after(text, _last_end(last), _item_lines(fields, prefix))
 
 
 def _round_trip(text: str, theme_id: str | None, fields: list[tuple[str, str]]) -> str:

@@ -119,7 +119,7 @@ def test_terminal_a_with_the_id_given_and_no_theme_then_cancel(cli, study):
         .read_text(encoding="utf-8")
         .endswith(
             "codes:\n  - id: RI8\n    label: On my own\n    origin: inductive\n    added_by: alice\n"
-            f"    added_on: '{TODAY}'\n"
+            f"    added_on: {TODAY}\n"
         )
     )
 

@@ -134,7 +134,7 @@ def test_items_written_in_flow_style_get_a_flow_line(tmp_path):
     assert load_codebook(path).code("RI10").label == "Sugar, salt and [pills]"
 
 
-def test_flow_lists_empty_and_missing_lists_go_through_the_round_trip(tmp_path):
+def test_flow_and_empty_lists_go_through_the_round_trip_missing_lists_are_spliced(tmp_path):
     path = _write(
         tmp_path / "flow.yaml",
         """\
@@ -172,6 +172,13 @@ def test_flow_lists_empty_and_missing_lists_go_through_the_round_trip(tmp_path):
     ):
         assert kept in text
     assert "[{id: a, label: A}, {id: c, label: 'C, see', origin: inductive" in text
+    # the theme without a list and the codebook without codes: gain new lines at their end
+    assert (
+        "  - id: T3   # no ideas yet\n    label: Three\n    repeating_ideas:\n      - id: e\n"
+        f"        label: E\n        origin: inductive\n        added_by: ana\n        added_on: {DAY}\n"
+        f"codes:\n  - id: f\n    label: F\n    origin: inductive\n    added_by: ana\n"
+        f"    added_on: {DAY}\n"
+    ) in text
     assert len(backups_of(path)) == 1  # one write for the four codes
 
 
@@ -240,4 +247,110 @@ def test_last_item_at_the_end_of_a_file_without_a_line_end(tmp_path):
     assert path.read_text(encoding="utf-8").endswith(
         "        label: A\n      - id: b\n        label: B\n        origin: inductive\n"
         f"        added_by: ana\n        added_on: {DAY}\n"
+    )
+
+
+def test_block_scalars_at_the_end_of_an_item(tmp_path):
+    # a `|` or `>-` block ends after its line breaks, at the next item: the new code goes before
+    text = """\
+        themes:
+          - id: T1
+            label: t
+            repeating_ideas:
+              - id: a
+                label: A
+                definition: |
+                  line one
+                  line two
+
+          - id: T2
+            label: u
+            repeating_ideas:
+              - id: b
+                label: B  # trailing comment
+                definition: >-
+                  folded
+                  text
+        # end
+        """
+    path = _write(tmp_path / "block.yaml", text)
+    add_codes(
+        path, [NewCode("c", "C", "T1"), NewCode("d", "D", "T2")], added_by="ana", added_on=DAY
+    )
+    new = "\n".join(
+        f"      - id: {x}\n        label: {x.upper()}\n        origin: inductive\n"
+        f"        added_by: ana\n        added_on: {DAY}"
+        for x in "cd"
+    ).split("\n")
+    old = textwrap.dedent(text).splitlines()
+    assert path.read_text(encoding="utf-8").splitlines() == [
+        *old[:9],
+        *new[:5],
+        *old[9:18],
+        *new[5:],
+        *old[18:],
+    ]
+
+
+CODEBOOKS = sorted(
+    [REPO / "codebooks" / "bup_group_visits.yaml", *(REPO / "tests" / "data").rglob("*.yaml")]
+)
+
+
+@pytest.mark.parametrize("source", CODEBOOKS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_every_codebook_of_the_repository_takes_a_code_in_each_theme(tmp_path, source):
+    path = tmp_path / "codebook.yaml"
+    shutil.copy(source, path)
+    themes = [t.id for t in load_codebook(path).all_themes()]
+    codes = [NewCode(f"NEW{i}", f"New {i}", theme) for i, theme in enumerate([*themes, None])]
+    old_lines = path.read_text(encoding="utf-8").splitlines()
+    book = add_codes(path, codes, added_by="ana", added_on=DAY)
+    assert [(c.id, c.theme_id) for c in book.codes() if c.id.startswith("NEW")] == sorted(
+        [(c.id, c.theme_id) for c in codes], key=lambda ct: book.code_ids().index(ct[0])
+    )
+    assert all(book.code(c.id).origin == "inductive" for c in codes)
+    # every codebook here writes its lists in block style: the file only gains lines
+    new_lines = iter(path.read_text(encoding="utf-8").splitlines())
+    assert all(line in new_lines for line in old_lines)  # the old lines, in order, among the new
+
+
+def test_a_list_key_with_nothing_after_it_and_the_file_style_of_dashes(tmp_path):
+    text = """\
+        title: t
+        themes:
+        - id: T1
+          label: One
+          repeating_ideas:   # none yet
+        - id: T2
+          label: Two
+          repeating_ideas:
+          - id: a
+            label: A
+        """
+    path = _write(tmp_path / "dashes.yaml", text)
+    add_codes(path, [NewCode("b", "B", "T1"), NewCode("c", "C")], added_by="ana", added_on=DAY)
+    assert path.read_text(encoding="utf-8") == textwrap.dedent(
+        f"""\
+        title: t
+        themes:
+        - id: T1
+          label: One
+          repeating_ideas:   # none yet
+          - id: b
+            label: B
+            origin: inductive
+            added_by: ana
+            added_on: {DAY}
+        - id: T2
+          label: Two
+          repeating_ideas:
+          - id: a
+            label: A
+        codes:
+        - id: c
+          label: C
+          origin: inductive
+          added_by: ana
+          added_on: {DAY}
+        """
     )
