@@ -231,6 +231,9 @@ def test_three_coders_span_and_sentence(cli, example):
     md = cli("compare", *files, "--unit", "sentence", "-f", "md").stdout
     assert "Unit: sentence:" in md
     assert "unit" not in _json(cli, *files)
+    html = cli("compare", *files, "--unit", "span", "-o", example["dir"] / "three.html")
+    assert html.exit_code == 2
+    assert "--unit span with 3 or more coders writes table, json, csv or md" in html.stderr
 
 
 def test_methods_paragraph_states_the_unit(cli, example):

@@ -140,6 +140,11 @@ def compare(
             f"--unit {unit_value} reads the turn texts from --segments segments.csv",
             param_hint="'--unit'",
         )
+    if more and unit_value != "turn" and chosen in ("html", "xlsx"):
+        raise typer.BadParameter(
+            f"--unit {unit_value} with 3 or more coders writes table, json, csv or md",
+            param_hint="'--format'",
+        )
     if more:
         _compare_many(
             [coder_a, coder_b, *more],

@@ -623,8 +623,6 @@ def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
         span_table_many,
         span_to_dict,
     )
-    from qualcode.report.multi_report import _aligned
-    from qualcode.report.multi_report import _md_table as _multi_md_table
 
     if fmt == "json":
         data = json.loads(text)
@@ -647,7 +645,14 @@ def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
     head, rows = span_table_many(extra)
     title = "Span level: Krippendorff's unitized alpha (uα) per code"
     if fmt == "md":
-        out = ["", f"## {title}", "", *_multi_md_table(head, rows), "", pooled_line(extra)]
+        out = ["", f"## {title}", "", *_md_table(head, [[_md(x) for x in r] for r in rows])]
+        out += ["", _md(pooled_line(extra))]
     else:
-        out = ["", title, *_aligned(head, rows), pooled_line(extra)]
+        widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+        out = ["", title]
+        out += [
+            "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
+            for r in [head, *rows]
+        ]
+        out.append(pooled_line(extra))
     return text + "\n".join(out) + "\n"
