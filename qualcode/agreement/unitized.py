@@ -499,7 +499,6 @@ def sentence_codings(
     sentence; every sentence of a double-coded turn `units` is reviewed by every coder (a row with
     an empty code_id; with `reviewed`, one set of turn ids per coder, only the sentences of the
     turns in the coder's set), and a code applies to it under SENTENCE_RULE."""
-    import numpy as np
     import pandas as pd
 
     from qualcode.sentences import sentence_spans
@@ -507,18 +506,19 @@ def sentence_codings(
     paths = list(paths) or [None] * len(frames)
     seg = segments.drop_duplicates("segment_id").copy()
     seg["segment_id"] = seg["segment_id"].astype(str)
-    seg = seg.set_index("segment_id", drop=False)
-    lengths = {k: len(str(v)) for k, v in seg["text"].fillna("").items()}
+    seg["text"] = seg["text"].fillna("").astype(str)
+    record_of = {r["segment_id"]: r for r in seg.to_dict(orient="records")}
+    lengths = {k: len(r["text"]) for k, r in record_of.items()}
     rows = []
     sentences: dict[str, list[tuple[int, int]]] = {}
-    nonspace: dict[str, np.ndarray] = {}
+    texts: dict[str, str] = {}
     for sid in units:
-        text = str(seg.at[sid, "text"]) if sid in seg.index else ""
+        base = record_of.get(sid)
+        if base is None:
+            continue
+        text = texts[sid] = base["text"]
         spans = sentence_spans(text)
         sentences[sid] = spans
-        marks = np.fromiter((not ch.isspace() for ch in text), dtype=np.int64, count=len(text))
-        nonspace[sid] = np.concatenate([[0], np.cumsum(marks)])
-        base = seg.loc[sid].to_dict()
         for k, (b, e) in enumerate(spans, start=1):
             rows.append(
                 {**base, "segment_id": f"{sid}{SENTENCE_ID_SEPARATOR}{k}", "text": text[b:e]}
@@ -534,12 +534,13 @@ def sentence_codings(
         for sid, cid, b, e in spans:
             if sid not in sentences:
                 continue
-            cum = nonspace[sid]
             if mine is not None and sid not in mine:
                 continue
+            text = texts[sid]
             for k, (sb, se) in enumerate(sentences[sid], start=1):
                 lo, hi = max(b, sb), min(e, se)
-                if lo < hi and cum[hi] - cum[lo] > 0:
+                # a non-whitespace character in common (str.isspace: all of it whitespace)
+                if lo < hi and not text[lo:hi].isspace():
                     applied[(f"{sid}{SENTENCE_ID_SEPARATOR}{k}", cid)] = None
         seen = [
             s
@@ -661,8 +662,11 @@ def span_disagreements(
     import pandas as pd
 
     seg = segments.drop_duplicates("segment_id")
-    seg = seg.set_index(seg["segment_id"].astype(str))
-    lengths = {str(k): len(str(v)) for k, v in seg["text"].fillna("").items()}
+    ids = seg["segment_id"].astype(str).tolist()
+    text_of = dict(zip(ids, seg["text"].fillna("").astype(str).tolist(), strict=True))
+    speakers = seg["speaker"] if "speaker" in seg.columns else pd.Series("", index=seg.index)
+    speaker_of = dict(zip(ids, speakers.fillna("").astype(str).tolist(), strict=True))
+    lengths = {k: len(v) for k, v in text_of.items()}
     wanted = set(units)
     per: list[dict[tuple[str, str], list[tuple[int, int]]]] = []
     for df, path in zip(frames, paths, strict=True):
@@ -682,14 +686,14 @@ def span_disagreements(
         rows.append(
             {
                 "segment_id": sid,
-                "speaker": str(seg.at[sid, "speaker"]) if "speaker" in seg.columns else "",
+                "speaker": speaker_of[sid],
                 "code_id": cid,
                 "spans_a": _spans_text(sa),
                 "spans_b": _spans_text(sb),
                 "chars_both": both,
                 "chars_only_a": only_a,
                 "chars_only_b": only_b,
-                "text": str(seg.at[sid, "text"]),
+                "text": text_of[sid],
             }
         )
     columns = [
