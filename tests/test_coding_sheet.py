@@ -75,9 +75,10 @@ def test_xlsx_sheet_layout(cli, study):
         "memo", "none",
     ]  # fmt: skip
     assert ws["C1"].value == (
-        "Coder: alice. Mark codes with x; mark 'none' when no code applies. "
-        "Rows left blank are not reviewed. To add a code, add a column headed "
-        "'new ID: Label' (or 'new ID (THEME): Label')."
+        "Coder: alice. Mark codes with x (the whole turn), or with the numbers of the sentences "
+        "the code covers: 2 = sentence [2], 2-3 = sentences [2] to [3], 1,4 = two excerpts. "
+        "Mark 'none' when no code applies. Rows left blank are not reviewed. To add a code, add a "
+        "column headed 'new ID: Label' (or 'new ID (THEME): Label')."
     )
     assert ws["H1"].value == "T1 Medication" and ws["J1"].value == "T2 Groups"
     assert "H1:I1" in {str(r) for r in ws.merged_cells.ranges}
@@ -91,12 +92,21 @@ def test_xlsx_sheet_layout(cli, study):
     assert not ws["G4"].font.i
     # Text that looks like a formula is neutralised as in every xlsx output (issue 15.5): a string
     # cell becomes a live formula once a coder edits it or saves the sheet as csv.
-    assert ws["G5"].data_type == "s" and ws["G5"].value.startswith("'=SUM(A1)")
+    # A turn of two or more sentences shows them numbered (excerpts, issue 16.1): the cell then
+    # starts with "[1] ", never a formula; the check hash is of the turn text itself.
+    assert ws["G5"].data_type == "s"
+    assert ws["G5"].value == "[1] =SUM(A1) is how I count days.\n[2] Second line."
     assert ws["G9"].value == "'-Not for me."
-    assert ws["B5"].value == f"3/7 {text_hash(ws['G5'].value[1:])}"
-    validation = ws.data_validations.dataValidation[0]
-    assert validation.formula1 == '"x,✓"'
-    assert "H3:J9" in str(validation.sqref) and "L3:L9" in str(validation.sqref)
+    assert (
+        ws["B5"].value
+        == f"3/7 {text_hash('=SUM(A1) is how I count days.' + chr(10) + 'Second line.')}"
+    )
+    tick, excerpt = ws.data_validations.dataValidation
+    assert tick.formula1 == '"x,✓"' and str(tick.sqref) == "L3:L9"
+    # code cells offer x and take sentence numbers (checked on reading back), formatted as text
+    assert excerpt.formula1 == '"x,✓"' and str(excerpt.sqref) == "H3:J9"
+    assert not excerpt.showErrorMessage
+    assert ws.column_dimensions["H"].number_format == "@"
     assert "Medication removes withdrawal." in ws["H2"].comment.text
     book = wb["Codebook"]
     assert [c.value for c in book[1]] == [
@@ -178,7 +188,8 @@ def test_xlsx_errors_name_every_cell(cli, study):
         f"error: {sheet}:Coding!J2: column 'RI9' is not a code in the codes this sheet was "
         "written with",
         f"error: {sheet}:Coding!A2: the column of code 'RI3' was deleted",
-        f"error: {sheet}:Coding!H4: unknown mark 'maybe' (use x or leave empty)",
+        f"error: {sheet}:Coding!H4: unknown mark 'maybe' (use x for the whole turn, sentence "
+        "numbers such as 2 or 2-3 or 1,4, or leave empty)",
         f"error: {sheet}:Coding!G6: the text of segment 'g1:4' was edited; put notes in the memo "
         "column instead",
         f"error: {sheet}:Coding!A9: the row of segment 'g2:3' was deleted (it was written as row 9)",
@@ -237,8 +248,8 @@ def test_csv_sheet_round_trip(cli, study):
         "RI1: The pill takes care of the body", "RI2: Not what's up here", "RI3: Not alone",
         "memo", "none",
     ]  # fmt: skip
-    assert table[2][6] == "The withdrawal is gone. Café every morning."
-    assert table[3][6] == "'=SUM(A1) is how I count days.\nSecond line."  # neutralised
+    assert table[2][6] == "[1] The withdrawal is gone. [2] Café every morning."
+    assert table[3][6] == "[1] =SUM(A1) is how I count days.\n[2] Second line."
     assert table[7][6] == "'-Not for me."
     # The coder marks it in a spreadsheet and saves it back.
     table[2][7] = "yes"
@@ -290,7 +301,8 @@ def test_csv_errors_use_spreadsheet_cell_references(study):
     with pytest.raises(FindingsError) as err:
         read_coding_sheet(path, coder="alice", codebook=book)
     assert [str(f) for f in err.value.findings] == [
-        f"{path}:H4: unknown mark 'perhaps' (use x or leave empty)",
+        f"{path}:H4: unknown mark 'perhaps' (use x for the whole turn, sentence numbers such as 2 "
+        "or 2-3 or 1,4, or leave empty)",
         f"{path}:A6: the row of segment 5 of 7 was deleted (it was written as row 6)",
     ]
 

@@ -76,7 +76,8 @@ def write_sheet(
     # turns that moved since (a re-ingested transcript) are found, not silently mis-joined.
     given = " ".join(shlex.quote(str(p)) for p in sources)
     typer.echo(
-        "mark codes with x (and 'none' where no code applies; blank rows are not reviewed), "
+        "mark codes with x (or the numbers of the sentences a code covers, e.g. 2-3; 'none' "
+        "where no code applies; blank rows are not reviewed), "
         f"then read it back: qualcode code {given} --from-sheet {shlex.quote(str(sheet))} "
         f"--coder {shlex.quote(coder)} -o {shlex.quote(str(codings))}"
     )
@@ -124,7 +125,14 @@ def read_sheet(
     counts = sheet_counts(codings)
     reviewed = codings["segment_id"].nunique()
     coded = codings.loc[codings["code_id"] != "", "segment_id"].nunique()
-    applied = int((codings["code_id"] != "").sum())
+    marked = codings[codings["code_id"] != ""]
+    applied = len(marked.drop_duplicates(["segment_id", "code_id"]))  # excerpts of one code: once
+    on_excerpts = marked.loc[marked["start_char"] != "", ["segment_id", "code_id"]]
+    excerpts = (
+        f", {len(on_excerpts.drop_duplicates())} of them on excerpts ({len(on_excerpts)} excerpts)"
+        if len(on_excerpts)
+        else ""
+    )
     untouched = ""
     if counts is not None:
         context = counts["untouched_context"]
@@ -132,7 +140,7 @@ def read_sheet(
         untouched = f"; {counts['untouched']} rows left untouched{among}, not counted as reviewed"
     typer.echo(
         f"read {sheet}: {reviewed} segments reviewed, {coded} with codes ({applied} codes "
-        f"applied){untouched}"
+        f"applied{excerpts}){untouched}"
     )
     typer.echo(f"wrote {output}")
 

@@ -28,6 +28,19 @@ Reading back (`read_coding_sheet`), decided once:
   any code's; `sheet_new_codes(codings)` lists the new codes, which the caller writes into the
   codebook (`qualcode.codebook_edit.add_codes`). A header `new ID ...` whose ID is already an
   inductive code of the codebook with that label (the sheet read back before) is that code.
+- Excerpts (issue 16.1): a turn of two or more sentences (`qualcode.sentences`) is shown with its
+  sentences numbered, `[1] I was scared. [2] Then the group helped.`, and a code cell may hold
+  sentence numbers instead of x: `2` (sentence 2), `2-3` (2 to 3; also `2..3`, `2 to 3`), `1,4`
+  (two excerpts: two codings rows). They become start_char/end_char of the turn text (the
+  numbers in the text are not part of it: the check hash is of the turn itself). In a numbered row
+  a bare number is a sentence; in a row without numbers (one sentence, or a sheet written before
+  excerpts) `1` still means "applied", so old sheets read the same. Sentences that cover the whole
+  turn are the whole turn (no span). `c12-40` marks characters 12 to 40 (end exclusive) of the
+  turn: how an excerpt that does not fall on sentence boundaries (from another program) is
+  pre-filled, so it reads back unchanged. The sentence boundaries are read from the numbers in the
+  text cell, not recomputed, so a later change of the splitter cannot move a coder's excerpts.
+  Code cells of an xlsx sheet are formatted as text (Excel would turn 2-3 into a date); a date in
+  a code cell (a csv sheet edited in Excel) is an error that says so.
 - Edited text, edited machine cells, deleted or duplicated rows, code columns not in the codebook and
   bad marks are all errors, reported together (`FindingsError`), each with its cell reference.
 
@@ -52,6 +65,13 @@ from typing import TYPE_CHECKING
 from qualcode.errors import ContractError, Finding, FindingsError
 from qualcode.io import FORMULA_PREFIXES, atomic_write_bytes, neutralise_formula
 from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, Codebook
+from qualcode.sentences import (
+    SelectionError,
+    describe_selection,
+    is_whole_turn,
+    parse_selection,
+    sentence_spans,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -78,10 +98,12 @@ NONE = "none"  # "reviewed, no code applies"
 SKIP = "skip"  # sheets written before the none column: a mark meant "not reviewed"
 COUNTS_ATTR = "qualcode.sheet_counts"
 INSTRUCTION = (
-    "Coder: {coder}. Mark codes with x; mark 'none' when no code applies. "
-    "Rows left blank are not reviewed. To add a code, add a column headed "
-    "'new ID: Label' (or 'new ID (THEME): Label')."
+    "Coder: {coder}. Mark codes with x (the whole turn), or with the numbers of the sentences "
+    "the code covers: 2 = sentence [2], 2-3 = sentences [2] to [3], 1,4 = two excerpts. "
+    "Mark 'none' when no code applies. Rows left blank are not reviewed. To add a code, add a "
+    "column headed 'new ID: Label' (or 'new ID (THEME): Label')."
 )
+SENTENCE_HINT = "use x for the whole turn, sentence numbers such as 2 or 2-3 or 1,4, or leave empty"
 NEW_CODES_ATTR = "qualcode.sheet_new_codes"
 NEW_HEADER_FORM = "'new ID: Label' or 'new ID (THEME): Label'"
 # `new RI9: Label`, `new RI9 (T2): Label`; in xlsx the label may follow on the cell's next line.
@@ -144,6 +166,63 @@ def _is_csv(path: Path) -> bool:
     )
 
 
+_NUMBERED = "[{}] "  # before each sentence of the text cell
+
+
+def numbered_text(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """The text cell of a turn and its sentence spans: the sentences numbered `[1] ... [2] ...`
+    when there are two or more, else the text as it is and None.
+
+    A turn is numbered only when the numbers read back to the very same text and spans (checked
+    here, so a turn quoting "[2] " or holding characters the sheet cannot store stays plain: its
+    code cells take x or c12-40) and the cell stays within Excel's limit."""
+    spans = sentence_spans(text)
+    if len(spans) < 2 or _clean(text) != text or text != text.strip():
+        return _clean(text), None
+    parts: list[str] = []
+    previous = 0
+    for k, (start, _) in enumerate(spans, start=1):
+        parts.append(text[previous:start])
+        parts.append(_NUMBERED.format(k))
+        previous = start
+    parts.append(text[previous:])
+    shown = "".join(parts)
+    if len(shown) > _MAX_CELL or _unnumbered(shown) != (text, spans):
+        return text, None
+    return shown, spans
+
+
+def _unnumbered(cell: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """The turn text and sentence spans of a numbered text cell; None when it is not numbered.
+
+    Markers `[k] ` are found in order, each at the start of the cell or after whitespace; a
+    sentence ends at the last non-space character before the next marker."""
+    plain: list[str] = []
+    starts: list[int] = []
+    length = pos = 0
+    k = 1
+    while True:
+        marker = _NUMBERED.format(k)
+        i = cell.find(marker, pos)
+        while i > 0 and not cell[i - 1].isspace():
+            i = cell.find(marker, i + 1)
+        if i < 0:
+            break
+        plain.append(cell[pos:i])
+        length += i - pos
+        starts.append(length)
+        pos = i + len(marker)
+        k += 1
+    if len(starts) < 2 or starts[0] != 0:
+        return None
+    plain.append(cell[pos:])
+    text = "".join(plain)
+    ends = [
+        len(text[a:b].rstrip()) + a for a, b in zip(starts, [*starts[1:], len(text)], strict=True)
+    ]
+    return text, list(zip(starts, ends, strict=True))
+
+
 def _code_header(code_id: str, label: str, *, csv_style: bool) -> str:
     return f"{code_id}: {label}" if csv_style else f"{code_id}\n{label}"
 
@@ -159,20 +238,22 @@ def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> 
 
 def _prefill(
     existing: pd.DataFrame | None, codebook: Codebook
-) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
+) -> tuple[dict[str, dict[str, list[tuple[int, int]]]], dict[str, str], set[str]]:
     """Marks and memos per segment from existing codings; the segments they reviewed.
 
-    A reviewed segment without codes has an empty set of marks (its `none` cell is marked)."""
+    Marks are code -> excerpts (start, end); an empty list is the whole turn. A reviewed segment
+    without codes has no marks (its `none` cell is marked)."""
     if existing is None or existing.empty:
         return {}, {}, set()
     known = set(codebook.code_ids())
-    marks: dict[str, set[str]] = {}
+    marks: dict[str, dict[str, list[tuple[int, int]]]] = {}
     memos: dict[str, list[str]] = {}
     reviewed: set[str] = set()
-    frame = existing.reindex(columns=["segment_id", "code_id", "memo"]).fillna("").astype(str)
-    for i, (sid, code, memo) in enumerate(frame.itertuples(index=False, name=None)):
+    columns = ["segment_id", "code_id", "memo", "start_char", "end_char"]
+    frame = existing.reindex(columns=columns).astype(object).fillna("").astype(str)
+    for i, (sid, code, memo, start, end) in enumerate(frame.itertuples(index=False, name=None)):
         reviewed.add(sid)
-        marks.setdefault(sid, set())
+        marks.setdefault(sid, {})
         if code:
             if code not in known:
                 raise ContractError(
@@ -180,7 +261,12 @@ def _prefill(
                     line=i + 2,
                     hint="a sheet has one column per codebook code; fix the code id or the codebook",
                 )
-            marks[sid].add(code)
+            excerpts = marks[sid].get(code)
+            if start.strip() or end.strip():
+                if excerpts != []:  # a whole-turn row of the same code covers any excerpt
+                    marks[sid].setdefault(code, []).append((int(start), int(end)))
+            else:
+                marks[sid][code] = []
         if memo.strip() and memo not in memos.setdefault(sid, []):
             memos[sid].append(memo)
     return marks, {k: "\n".join(v) for k, v in memos.items() if v}, reviewed
@@ -228,9 +314,25 @@ def write_coding_sheet(
     )
 
 
+def _mark_cell(excerpts: list[tuple[int, int]] | None, spans, text: str) -> str:
+    """A code cell: "" (not applied), "x" (whole turn), or its excerpts ("2-3, 5", "c12-40")."""
+    if excerpts is None:
+        return ""
+    if not excerpts:
+        return "x"
+    for start, end in excerpts:
+        if not 0 <= start < end <= len(text):
+            raise ContractError(
+                f"an excerpt {start}-{end} lies outside the {len(text)} characters of its turn",
+                hint="start_char < end_char, within the turn text (0-based, end exclusive)",
+            )
+    return ", ".join(describe_selection(a, b, spans or []) for a, b in sorted(set(excerpts)))
+
+
 def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos) -> list:
     """One row's cells; text cells neutralised (a leading = + - @ gets an apostrophe)."""
     applied = marks.get(row["segment_id"])
+    shown, spans = numbered_text(row["text"])
     return [
         neutralise_formula(row["segment_id"]),  # a transcript named "-fg1" gives "-fg1:1"
         f"{n}/{total} {text_hash(row['text'])}",
@@ -238,8 +340,11 @@ def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos)
         row["turn"],
         neutralise_formula(row["speaker"]),
         row["role"],
-        neutralise_formula(_clean(row["text"])),
-        *("x" if applied and c.id in applied else "" for c in codebook.codes()),
+        neutralise_formula(shown),
+        *(
+            _mark_cell(applied.get(c.id), spans, row["text"]) if applied else ""
+            for c in codebook.codes()
+        ),
         neutralise_formula(memos.get(row["segment_id"], "")),
         "x" if applied is not None and not applied else "",
     ]
@@ -340,6 +445,8 @@ def _xlsx_bytes(
                 continue
             template = WriteOnlyCell(ws)
             template.alignment = (centre, wrap_top, top)[kind(ci)]
+            if kind(ci) == 0 and ci >= first_code:
+                template.number_format = "@"  # text: Excel would make sentences 2-3 a date
             if context:
                 template.fill = grey
                 if ci < first_code:
@@ -363,6 +470,7 @@ def _xlsx_bytes(
         ws.column_dimensions[get_column_letter(ci)].width = width
         if kind(ci) == 0 and ci >= first_code:
             ws.column_dimensions[get_column_letter(ci)].alignment = centre
+            ws.column_dimensions[get_column_letter(ci)].number_format = "@"
     ws.column_dimensions["A"].hidden = True
     ws.column_dimensions["B"].hidden = True
     ws.freeze_panes = f"{get_column_letter(first_code)}{first_row}"  # no cell: rows come later
@@ -376,8 +484,14 @@ def _xlsx_bytes(
         errorTitle="qualcode",
         error="Mark with x (or leave the cell empty; mark none when no code applies).",
     )
+    # Code cells offer x but take sentence numbers (2-3) without a warning: they are checked when
+    # the sheet is read back.
+    excerpt = DataValidation(
+        type="list", formula1='"x,✓"', allow_blank=True, showErrorMessage=False
+    )
     ws.add_data_validation(tick)
-    tick.add(
+    ws.add_data_validation(excerpt)
+    excerpt.add(
         f"{get_column_letter(first_code)}{first_row}:{get_column_letter(memo_col - 1)}{last_row}"
     )
     tick.add(f"{get_column_letter(skip_col)}{first_row}:{get_column_letter(skip_col)}{last_row}")
@@ -894,14 +1008,19 @@ def read_coding_sheet(
             )
             continue
         cell = get(row, "text")
-        if text_hash(cell) != digest and text_hash(_unneutralise(cell)) != digest:
-            error(
-                r,
-                columns["text"],
-                "edited-text",
-                f"the text of segment {sid!r} was edited; put notes in the memo column instead",
-            )
-            continue
+        spans: list[tuple[int, int]] | None = None  # the sentences of a numbered row
+        plain = _unneutralise(cell)
+        if digest not in (text_hash(cell), text_hash(plain)):
+            numbered = _unnumbered(plain)
+            if numbered is None or text_hash(numbered[0]) != digest:
+                error(
+                    r,
+                    columns["text"],
+                    "edited-text",
+                    f"the text of segment {sid!r} was edited; put notes in the memo column instead",
+                )
+                continue
+            plain, spans = numbered
         if seg_text is not None and text_hash(seg_text[sid]) != digest:
             transcript = get(row, "transcript").strip()
             error(
@@ -912,20 +1031,18 @@ def read_coding_sheet(
                 + (f" (transcript {_unneutralise(transcript)})" if transcript else ""),
             )
             continue
-        applied: list[str] = []
+        length = len(seg_text[sid]) if seg_text is not None else len(plain)
+        applied: list[tuple[str, list[tuple[int, int]]]] = []
         bad = False
         for ci, code_id in code_cols:
-            mark = _mark(row[ci] if ci < len(row) else "")
-            if mark is None:
-                error(
-                    r,
-                    ci,
-                    "unknown-mark",
-                    f"unknown mark {row[ci].strip()!r} (use x or leave empty)",
-                )
+            try:
+                excerpts = _code_mark(row[ci] if ci < len(row) else "", spans, length)
+            except SelectionError as exc:
+                error(r, ci, "bad-excerpt" if spans is not None else "unknown-mark", str(exc))
                 bad = True
-            elif mark:
-                applied.append(code_id)
+                continue
+            if excerpts is not None:
+                applied.append((code_id, excerpts))
         flags: dict[str, bool] = {}
         for name in (NONE, SKIP):
             flag = _mark(get(row, name))
@@ -988,7 +1105,13 @@ def read_coding_sheet(
     out_rows = []
     for n in sorted(decided):
         sid, applied, memo, digest = decided[n]
-        for i, code_id in enumerate(applied or [""]):
+        cells: list[tuple[str, str, str]] = []
+        for code_id, excerpts in applied or [("", [])]:
+            if excerpts:  # one row per excerpt
+                cells.extend((code_id, str(a), str(b)) for a, b in excerpts)
+            else:
+                cells.append((code_id, "", ""))
+        for i, (code_id, start, end) in enumerate(cells):
             out_rows.append(
                 (
                     sid,
@@ -996,8 +1119,8 @@ def read_coding_sheet(
                     coder,
                     ORIGIN_MANUAL,
                     memo if i == 0 else "",
-                    "",
-                    "",
+                    start,
+                    end,
                     digest,
                     identity,
                 )
@@ -1018,6 +1141,44 @@ def sheet_counts(codings: pd.DataFrame) -> dict[str, int] | None:
     """Rows of the sheet read by `read_coding_sheet`: rows, reviewed, with_codes, untouched (not
     reviewed), untouched_context (facilitator rows among them). None for other codings."""
     return codings.attrs.get(COUNTS_ATTR)
+
+
+_DATE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?|\d{1,2}[-/ ][A-Za-z]{3,9}|[A-Za-z]{3,9}[-/ ]\d{1,4}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4})$"
+)
+
+
+def _code_mark(
+    value: str, spans: list[tuple[int, int]] | None, length: int
+) -> list[tuple[int, int]] | None:
+    """A code cell read: None (not applied), [] (the whole turn) or the excerpts (start, end).
+
+    `spans` are the sentences of a numbered row (None: the row shows no numbers, where `1` still
+    means "applied"). Raises SelectionError with the message for the cell."""
+    v = value.strip()
+    if _DATE.match(v):
+        raise SelectionError(
+            f"{v!r} is a date: the spreadsheet turned sentence numbers into a date; "
+            "write them as 2..3 or 2 to 3, or format the column as text"
+        )
+    chars = v[:1] in "cC" and v[1:2].isdigit()
+    if not (chars or spans is not None and v[:1].isdigit()):
+        mark = _mark(v)
+        if mark is None:
+            if spans is None and v[:1].isdigit():
+                raise SelectionError(
+                    f"unknown mark {v!r}: this turn's text shows no sentence numbers "
+                    "(use x for the whole turn, or leave empty)"
+                )
+            hint = SENTENCE_HINT if spans is not None else "use x or leave empty"
+            raise SelectionError(f"unknown mark {v!r} ({hint})")
+        return [] if mark else None
+    try:
+        picked = parse_selection(v, spans or [], length)
+    except SelectionError as exc:
+        raise SelectionError(f"{exc} ({SENTENCE_HINT})") from None
+    return [] if spans and is_whole_turn(picked, spans) else picked
 
 
 def _mark(value: str) -> bool | None:
