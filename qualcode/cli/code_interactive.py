@@ -20,11 +20,13 @@ if TYPE_CHECKING:  # pragma: no cover
 PROMPT = "choice> "
 CONTEXT_CHARS = 400  # the previous turn is context: long ones are cut
 KEYS = (
-    "numbers toggle codes (e.g. 1 3) · n next · b back · m memo · s skip · j N jump · a add code · "
-    "? help · q save and quit"
+    "numbers toggle codes (e.g. 1 3) · 1:2-3 code 1 on sentences 2-3 · n next · b back · m memo · "
+    "s skip · j N jump · a add code · ? help · q save and quit"
 )
 HELP = """\
-  1 3 / RI2   toggle codes by number or id (several at once)
+  1 3 / RI2   toggle codes by number or id (several at once), on the whole turn
+  1:2-3       apply code 1 to sentences [2] to [3] of the turn only (1:1,4 two excerpts;
+              1: alone asks which sentences, Enter = the whole turn)
   n           save this segment and go to the next one not yet coded
   b           go back one segment (unsaved marks here are dropped)
   m TEXT      set the memo (m alone asks for it; m - clears it)
@@ -125,8 +127,26 @@ def _show(console: Console, session: CodingSession) -> None:
     title = f"{view.segment_id} · {view.speaker} ({view.role})"
     if session.is_decided():
         title += " · saved"
-    console.print(Panel(Text(view.text), title=escape(title), title_align="left"))
+    console.print(Panel(_numbered(view.text, session), title=escape(title), title_align="left"))
     _show_codes(console, session)
+
+
+def _numbered(text: str, session: CodingSession):
+    """The turn with its sentences numbered [1] [2] ... (when it has two or more), so the coder
+    can narrow a code to some of them."""
+    from rich.text import Text
+
+    spans = session.sentences()
+    if len(spans) < 2:
+        return Text(text)
+    shown = Text()
+    previous = 0
+    for k, (start, _) in enumerate(spans, start=1):
+        shown.append(text[previous:start])
+        shown.append(f"[{k}] ", style="bold cyan")
+        previous = start
+    shown.append(text[previous:])
+    return shown
 
 
 def _show_codes(console: Console, session: CodingSession) -> None:
@@ -143,7 +163,9 @@ def _show_codes(console: Console, session: CodingSession) -> None:
             last_theme = theme_id
         on = code.id in session.draft_codes
         mark = "[x]" if on else "[ ]"
-        line = Text(f"  {number:>{width}} {mark} {code.id} {code.label}")
+        excerpt = session.excerpt_label(code.id) if on else ""
+        where = f" · sentences {excerpt}" if excerpt else ""
+        line = Text(f"  {number:>{width}} {mark} {code.id} {code.label}{where}")
         if on:
             line.stylize("green")
         console.print(line)
@@ -152,10 +174,35 @@ def _show_codes(console: Console, session: CodingSession) -> None:
 
 def _status(console: Console, session: CodingSession) -> None:
     say = _plain(console)
-    codes = ", ".join(session.draft_codes) or "(none)"
+    codes = ", ".join(_with_excerpt(session, c) for c in session.draft_codes) or "(none)"
     memo = f" · memo: {session.draft_memo}" if session.draft_memo else ""
     say(f"codes: {codes}{memo}")
     say(KEYS)
+
+
+def _with_excerpt(session: CodingSession, code_id: str) -> str:
+    excerpt = session.excerpt_label(code_id)
+    return f"{code_id} (sentences {excerpt})" if excerpt else code_id
+
+
+def _narrow(console: Console, session: CodingSession, answer: str) -> None:
+    """`1:2-3`: code 1 on sentences 2 to 3; `1:` asks which (Enter = the whole turn)."""
+    from qualcode.errors import QualcodeError
+
+    token, _, selection = answer.partition(":")
+    if len(token.split()) != 1:
+        raise QualcodeError("one code before ':' (e.g. 1:2-3)")
+    if not selection.strip():
+        count = len(session.sentences())
+        selection = (
+            _ask(
+                f"sentences for {session.resolve_key(token)} (1-{count}, e.g. 2-3 or 1,4; "
+                "Enter = the whole turn): "
+            )
+            or ""
+        )
+    session.narrow(token, selection)
+    _status(console, session)
 
 
 def _definition(console: Console, session: CodingSession, token: str) -> None:
@@ -285,6 +332,8 @@ def _loop(session: CodingSession, console: Console, codebook_path: Path) -> None
             elif key == "a":
                 _add_code(session, console, codebook_path, rest)
                 shown = None  # show the turn again, with the new code in the list
+            elif ":" in answer:
+                _narrow(console, session, answer)
             elif key == "q" and not rest:
                 # Quitting loses nothing (autosave, as NVivo, ATLAS.ti and MAXQDA users expect):
                 # marks or a memo on screen are saved. A segment left untouched stays uncoded.

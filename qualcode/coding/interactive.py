@@ -17,6 +17,10 @@ The codings file itself is the session's state. Decided once:
 - At the end (or on quit) the file is rewritten in segment order if jumping made it out of order.
 - Rows of the output for segments outside this session (other sources, facilitator turns coded in a
   sheet) are kept as they are. An output holding another coder's rows is refused.
+- Excerpts (issue 16.1): a code applies to the whole turn unless the coder narrows it to sentences
+  of the turn (`narrow`, `qualcode.sentences`); each excerpt is one row with start_char/end_char.
+  Sentences that cover the whole turn are the whole turn. Excerpts in a resumed file (from a sheet
+  or another program) are kept as they are, whether or not they fall on sentence boundaries.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ from qualcode.provenance import (
     codebook_identity,
     text_hash,
 )
+from qualcode.sentences import (
+    SelectionError,
+    describe_selection,
+    is_whole_turn,
+    parse_selection,
+    sentence_spans,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -43,6 +54,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from qualcode.codebook_edit import NewCode
 
 ORIGIN_MANUAL = "manual"
+Span = tuple[int, int]
+# A segment's decision: its codes (codebook order), its memo, and the excerpts of the codes that
+# do not cover the whole turn, as ((code, ((start, end), ...)), ...) in code order.
+Decision = tuple[tuple[str, ...], str, tuple[tuple[str, tuple[Span, ...]], ...]]
 
 
 @dataclass(frozen=True)
@@ -122,12 +137,13 @@ class CodingSession:
         self.repaired = repair_tail(self.output)
         self._columns = self._file_columns()
         self._identity = codebook_identity(codebook)
-        self.decisions: dict[str, tuple[tuple[str, ...], str]] = self._load()
+        self.decisions: dict[str, Decision] = self._load()
         self.resumed = sum(sid in self._item_index for sid in self.decisions)
         self.skipped: set[str] = set()
         self.index: int | None = self._start_index()
         self.draft_codes: list[str] = []
         self.draft_memo = ""
+        self.draft_excerpts: dict[str, tuple[Span, ...]] = {}  # codes not on the whole turn
         self._load_draft()
 
     # -- loading ----------------------------------------------------------------------------------
@@ -141,7 +157,7 @@ class CodingSession:
             header = next(csv.reader(fh), [])
         return full if all(c in header for c in PROVENANCE_COLUMNS) else list(CODING_COLUMNS)
 
-    def _load(self) -> dict[str, tuple[tuple[str, ...], str]]:
+    def _load(self) -> dict[str, Decision]:
         from qualcode.io import read_codings
 
         if not self.output.exists() or not self.output.read_bytes().strip():
@@ -163,8 +179,16 @@ class CodingSession:
             )
         known = set(self.code_ids)
         out: dict[str, tuple[list[str], list[str]]] = {}
-        for i, (sid, code, memo) in enumerate(
-            zip(df["segment_id"], df["code_id"], df["memo"], strict=True)
+        spans: dict[tuple[str, str], list[Span] | None] = {}  # None: the whole turn
+        for i, (sid, code, memo, start, end) in enumerate(
+            zip(
+                df["segment_id"],
+                df["code_id"],
+                df["memo"],
+                df["start_char"],
+                df["end_char"],
+                strict=True,
+            )
         ):
             if code and code not in known:
                 raise ContractError(
@@ -176,13 +200,40 @@ class CodingSession:
             codes, memos = out.setdefault(sid, ([], []))
             if code and code not in codes:
                 codes.append(code)
+            if code:
+                excerpts = spans.setdefault((sid, code), [])
+                if not (start or end):
+                    spans[(sid, code)] = None
+                elif excerpts is not None:
+                    self._check_span(sid, start, end, i + 2)
+                    excerpts.append((int(start), int(end)))
             if memo.strip() and memo not in memos:
                 memos.append(memo)
         rank = {c: i for i, c in enumerate(self.code_ids)}
-        return {
-            sid: (tuple(sorted(codes, key=rank.__getitem__)), "\n".join(memos))
-            for sid, (codes, memos) in out.items()
-        }
+        decisions: dict[str, Decision] = {}
+        for sid, (codes, memos) in out.items():
+            ordered = tuple(sorted(codes, key=rank.__getitem__))
+            excerpts = tuple(
+                (code, tuple(sorted(set(found))))
+                for code in ordered
+                if (found := spans[(sid, code)])
+            )
+            decisions[sid] = (ordered, "\n".join(memos), excerpts)
+        return decisions
+
+    def _check_span(self, sid: str, start: str, end: str, line: int) -> None:
+        """An excerpt in the file lies within its turn, start before end."""
+        pos = self._position.get(sid)
+        length = len(self._rows[pos]["text"]) if pos is not None else None
+        if not (start and end) or int(start) >= int(end) or (length and int(end) > length):
+            within = f" within the {length} characters of the turn" if length else ""
+            raise ContractError(
+                f"segment {sid!r}: start_char {start or '(empty)'} and end_char "
+                f"{end or '(empty)'} are not an excerpt{within}",
+                file=self.output,
+                line=line,
+                hint="start_char < end_char, 0-based, end exclusive; both empty for the whole turn",
+            )
 
     def _start_index(self) -> int | None:
         decided = [self._item_index[s] for s in self.decisions if s in self._item_index]
@@ -199,10 +250,11 @@ class CodingSession:
 
     def _load_draft(self) -> None:
         if self.index is None:
-            self.draft_codes, self.draft_memo = [], ""
+            self.draft_codes, self.draft_memo, self.draft_excerpts = [], "", {}
             return
-        codes, memo = self.decisions.get(self.items[self.index], ((), ""))
+        codes, memo, excerpts = self.decisions.get(self.items[self.index], ((), "", ()))
         self.draft_codes, self.draft_memo = list(codes), memo
+        self.draft_excerpts = dict(excerpts)
 
     # -- what to show -----------------------------------------------------------------------------
     @property
@@ -252,8 +304,13 @@ class CodingSession:
     def dirty(self) -> bool:
         """The marks or memo on screen differ from what the file holds for this segment."""
         saved = self.decisions.get(self.current)
-        draft = (tuple(self._ordered(self.draft_codes)), self.draft_memo)
+        draft = self._draft()
         return draft != saved if saved is not None else bool(self.draft_codes or self.draft_memo)
+
+    def _draft(self) -> Decision:
+        codes = tuple(self._ordered(self.draft_codes))
+        excerpts = tuple((c, self.draft_excerpts[c]) for c in codes if c in self.draft_excerpts)
+        return codes, self.draft_memo, excerpts
 
     # -- changes ----------------------------------------------------------------------------------
     def _ordered(self, codes: list[str]) -> list[str]:
@@ -277,6 +334,7 @@ class CodingSession:
         for key in keys:
             if key in self.draft_codes:
                 self.draft_codes.remove(key)
+                self.draft_excerpts.pop(key, None)
             else:
                 self.draft_codes.append(key)
         self.draft_codes = self._ordered(self.draft_codes)
@@ -308,13 +366,47 @@ class CodingSession:
             self.draft_codes = self._ordered([*self.draft_codes, code.id])
         return book.code(code.id)
 
+    def sentences(self) -> list[Span]:
+        """The sentences of the turn on screen, (start, end) in its text (`qualcode.sentences`)."""
+        return sentence_spans(self._rows[self._position[self.current]]["text"])
+
+    def narrow(self, token: str, selection: str) -> str:
+        """Apply code `token` to sentences of the turn ("2-3", "1,4"; "" = the whole turn);
+        returns the code id. QualcodeError (nothing changed) when the selection cannot be read."""
+        key = self.resolve_key(token)
+        text = self._rows[self._position[self.current]]["text"]
+        if selection.strip():
+            spans = self.sentences()
+            try:
+                picked = parse_selection(selection, spans, len(text))
+            except SelectionError as exc:
+                raise QualcodeError(
+                    f"{exc} (e.g. {key}:2-3, or {key}: and Enter for all)"
+                ) from None
+            if is_whole_turn(picked, spans):
+                self.draft_excerpts.pop(key, None)
+            else:
+                self.draft_excerpts[key] = tuple(picked)
+        else:
+            self.draft_excerpts.pop(key, None)
+        if key not in self.draft_codes:
+            self.draft_codes = self._ordered([*self.draft_codes, key])
+        return key
+
+    def excerpt_label(self, code_id: str) -> str:
+        """How the excerpts of a code on screen are written ("2-3, 5"); "" for the whole turn."""
+        spans = self.sentences()
+        return ", ".join(
+            describe_selection(a, b, spans) for a, b in self.draft_excerpts.get(code_id, ())
+        )
+
     def set_memo(self, memo: str) -> None:
         self.draft_memo = " ".join(memo.split())  # one line: the journal has no line breaks
 
     def save(self) -> bool:
         """Record the segment on screen as decided; True if the file changed."""
         sid = self.current
-        decision = (tuple(self._ordered(self.draft_codes)), self.draft_memo)
+        decision = self._draft()
         previous = self.decisions.get(sid)
         if previous == decision:
             return False
@@ -383,14 +475,21 @@ class CodingSession:
         )
 
     # -- the file ---------------------------------------------------------------------------------
-    def _rows_for(self, sid: str, decision: tuple[tuple[str, ...], str]) -> list[tuple[str, ...]]:
-        codes, memo = decision
+    def _rows_for(self, sid: str, decision: Decision) -> list[tuple[str, ...]]:
+        codes, memo, excerpts = decision
         extra: tuple[str, ...] = ()
         if len(self._columns) > len(CODING_COLUMNS):
             extra = (text_hash(self._rows[self._position[sid]]["text"]), self._identity)
+        narrowed = dict(excerpts)
+        cells: list[tuple[str, str, str]] = []
+        for code in codes or ("",):
+            if code in narrowed:  # one row per excerpt
+                cells.extend((code, str(a), str(b)) for a, b in narrowed[code])
+            else:
+                cells.append((code, "", ""))
         return [
-            (sid, code, self.coder, ORIGIN_MANUAL, memo if i == 0 else "", "", "", *extra)
-            for i, code in enumerate(codes or ("",))
+            (sid, code, self.coder, ORIGIN_MANUAL, memo if i == 0 else "", start, end, *extra)
+            for i, (code, start, end) in enumerate(cells)
         ]
 
     def _segments_frame(self):
