@@ -1284,8 +1284,67 @@ def read_codings(path: str | Path) -> pd.DataFrame:
                 f"{col} must be empty or a whole number, got {df[col].iat[i]!r}",
                 **row_location(df, path, i, col),
             )
+    _check_span_pairs(df, path)
     extra = [c for c in df.columns if c not in CODING_COLUMNS]
     return df[list(CODING_COLUMNS) + extra]
+
+
+def _check_span_pairs(df: pd.DataFrame, path: str | Path) -> None:
+    """An excerpt has both start_char and end_char, start before end (0-based, end exclusive)."""
+    start, end = df["start_char"].str.strip(), df["end_char"].str.strip()
+    given = (start != "") | (end != "")
+    if not given.any():
+        return  # whole-turn codings only: nothing to check (the common case)
+    half = given & ((start == "") | (end == ""))
+    if half.any():
+        i = int(half.to_numpy().nonzero()[0][0])
+        column = "end_char" if start.iat[i] else "start_char"
+        raise ContractError(
+            "start_char and end_char must both be given (an excerpt) or both be empty (the "
+            f"whole turn), got {start.iat[i] or '(empty)'} and {end.iat[i] or '(empty)'}",
+            **row_location(df, path, i, column),
+        )
+    rows = given.to_numpy().nonzero()[0]
+    bad = (_offsets(start.iloc[rows]) >= _offsets(end.iloc[rows])).nonzero()[0]
+    if len(bad):
+        i = int(rows[bad[0]])
+        raise ContractError(
+            f"start_char {start.iat[i]} is not before end_char {end.iat[i]} "
+            "(an excerpt is start_char <= character < end_char)",
+            **row_location(df, path, i, "start_char"),
+        )
+
+
+def _offsets(values: pd.Series) -> np.ndarray:
+    """Whole-number strings as integers, converting each distinct value once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    return np.asarray([int(u) for u in uniques], dtype=np.int64)[codes]
+
+
+def check_spans(
+    codings: pd.DataFrame, segments: pd.DataFrame, *, codings_file: str | Path | None = None
+) -> None:
+    """Raise ContractError when an excerpt (start_char, end_char) runs past the end of its turn
+    (the codings were made on other text, or by hand). Rows of segments not given are left."""
+    start, end = codings["start_char"].astype(str).str.strip(), codings["end_char"].astype(str)
+    given = (start != "").to_numpy().nonzero()[0]
+    if not len(given):
+        return
+    frame = segments.reindex(columns=["segment_id", "text"]).fillna("").astype(str)
+    length = frame.drop_duplicates("segment_id").set_index("segment_id")["text"].str.len()
+    sids = codings["segment_id"].astype(str)
+    turn = sids.iloc[given].map(length).to_numpy(dtype=float, na_value=float("inf"))
+    past = (_offsets(end.iloc[given].str.strip()) > turn).nonzero()[0]
+    if len(past):
+        i = int(given[past[0]])
+        raise ContractError(
+            f"the excerpt {start.iat[i]}-{end.iat[i].strip()} of segment {sids.iat[i]!r} runs "
+            f"past the end of its turn ({int(turn[past[0]])} characters)",
+            **row_location(codings, codings_file, i, "end_char"),
+        )
 
 
 def coder_note(df: pd.DataFrame) -> str | None:

@@ -220,3 +220,18 @@ def test_edited_numbered_text_is_still_found(cli, study):
     result = read_sheet(cli, study, "coding.xlsx")
     assert result.exit_code == 1
     assert "Coding!G4: the text of segment 'i1:2' was edited" in result.stderr
+
+
+def test_an_excerpt_past_the_end_of_its_turn_is_refused_where_segments_are_given(cli, study):
+    header = "segment_id,code_id,coder,origin,memo,start_char,end_char\n"
+    (study / "a.csv").write_text(header + "i1:2,RI1,a,manual,,0,22\ni1:3,RI1,a,manual,,0,40\n")
+    (study / "b.csv").write_text(header + "i1:2,RI1,b,manual,,,\ni1:3,RI1,b,manual,,,\n")
+    result = cli(
+        "compare", study / "a.csv", study / "b.csv", "--codebook", study / "codebook.yaml",
+        "--segments", study / "segments.csv",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {study / 'a.csv'}:3: the excerpt 0-40 of segment 'i1:3' runs past the end of its "
+        "turn (4 characters)"
+    )

@@ -37,6 +37,25 @@ def _reference(path):
                 file=path,
                 line=i + 2,
             )
+    start, end = df["start_char"].str.strip(), df["end_char"].str.strip()
+    for i in range(len(df)):  # an excerpt: both offsets, start before end (issue 16.1)
+        a, b = start.iat[i], end.iat[i]
+        if bool(a) != bool(b):
+            raise ContractError(
+                "start_char and end_char must both be given (an excerpt) or both be empty (the "
+                f"whole turn), got {a or '(empty)'} and {b or '(empty)'}",
+                file=path,
+                line=i + 2,
+            )
+    for i in range(len(df)):
+        a, b = start.iat[i], end.iat[i]
+        if a and int(a) >= int(b):
+            raise ContractError(
+                f"start_char {a} is not before end_char {b} "
+                "(an excerpt is start_char <= character < end_char)",
+                file=path,
+                line=i + 2,
+            )
     extra = [c for c in df.columns if c not in CODING_COLUMNS]
     return df[list(CODING_COLUMNS) + extra]
 
@@ -116,6 +135,21 @@ def test_header_only_file(tmp_path):
     assert len(df) == 0 and list(df.columns) == list(CODING_COLUMNS)
 
 
+def test_an_excerpt_has_both_offsets_start_before_end(tmp_path):
+    ok = ["G1:1", "RI1", "ana", "manual", "3", "9", ""]
+    err = _error(_write(tmp_path, [ok, ["G1:2", "RI1", "ana", "manual", "3", "", ""]]))
+    assert (err.message, err.line) == (
+        "start_char and end_char must both be given (an excerpt) or both be empty (the whole "
+        "turn), got 3 and (empty)",
+        3,
+    )
+    err = _error(_write(tmp_path, [ok, ok, ["G1:2", "RI1", "ana", "manual", "9", "9", ""]]))
+    assert (err.message, err.line) == (
+        "start_char 9 is not before end_char 9 (an excerpt is start_char <= character < end_char)",
+        4,
+    )
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_same_frame_or_same_error_as_the_per_row_reference(tmp_path, seed):
     rnd = random.Random(seed)
@@ -124,7 +158,7 @@ def test_same_frame_or_same_error_as_the_per_row_reference(tmp_path, seed):
         "code_id": ["RI1", " RI2", "", "RI3 ", "  "],
         "coder": ["ana", " ana", "ana  "],
         "start_char": ["", "", "3", " 17", "0"] + (["4.0", "٣"] if seed % 3 == 0 else []),
-        "end_char": ["", "", "9", "120 "] + (["x"] if seed % 4 == 1 else []),
+        "end_char": ["", "", "9", "120 ", "2"] + (["x"] if seed % 4 == 1 else []),
         "memo": ["", "note", " spaced "],
     }
     rows = []

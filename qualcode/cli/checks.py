@@ -24,13 +24,17 @@ RECODE_HINT = (
 def check_text(
     codings: pd.DataFrame, codings_path: Path | str | None, segments, segments_path=None
 ) -> None:
-    """Stop (exit 1) when coded turns' text is not the text they were coded on."""
+    """Stop (exit 1) when coded turns' text is not the text they were coded on, or an excerpt
+    runs past the end of its turn."""
     from qualcode.provenance import check_text as core_check
 
     if segments is None:
         return
     with recode_hint():
         core_check(codings, segments, codings_file=codings_path, segments_file=segments_path)
+    from qualcode.io import check_spans
+
+    check_spans(codings, segments, codings_file=codings_path)  # excerpts within their turn
 
 
 class recode_hint:  # noqa: N801 - used as a context manager, like contextlib's
