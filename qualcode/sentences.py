@@ -61,6 +61,13 @@ _QUOTES = "\"'”’»›」』"
 _CANDIDATE = re.compile(
     rf"(?P<run>[{re.escape(_STOPS)}]+|[{re.escape(_CJK_STOPS)}]+)(?P<close>[{re.escape(_CLOSERS)}]*)"
 )
+_NEWLINE = re.compile("\n")
+# Text whose characters never join a neighbour into one grapheme cluster (Latin letters without
+# combining marks, general punctuation such as curly quotes and dashes, currency signs): no
+# grapheme pass needed. Combining marks begin at U+0300; ZWJ and bidi marks (U+200B-200F,
+# U+202A-202E, U+2060-206F) are left out.
+_SIMPLE = re.compile("[\x00-\u02ff\u2010-\u2027\u2030-\u205e\u20a0-\u20c0]*")
+_WORD_BEFORE = re.compile(r"\S{1,40}\Z")
 _BRACKETED = re.compile(r"\[[^\[\]\n]{0,200}\]")
 _MARK = re.compile(r"(?:\[[^\[\]\n.!?]{1,40}\]|\([^()\n.!?]{1,40}\))")
 # Titles stand before a name: a full stop after them never ends a sentence.
@@ -93,7 +100,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if piece is not None:
             spans.extend(_cut_long(text, *piece))
         start = cut
-    return spans if text.isascii() else _snap_to_graphemes(text, spans)
+    return spans if _SIMPLE.fullmatch(text) else _snap_to_graphemes(text, spans)
 
 
 def _snap_to_graphemes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -125,7 +132,7 @@ def _boundaries(text: str) -> list[int]:
     """Positions where one sentence ends and the next may begin (whitespace is trimmed later)."""
     protected = [m.span() for m in _BRACKETED.finditer(text)]
     opens = [a for a, _ in protected]
-    cuts: list[int] = [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    cuts: list[int] = [m.end() for m in _NEWLINE.finditer(text)] if "\n" in text else []
     n = len(text)
     for m in _CANDIDATE.finditer(text):
         k = bisect_left(opens, m.start()) - 1
@@ -172,10 +179,9 @@ def _ends_sentence(text: str, at: int, run: str, nxt: str) -> bool:
 
 
 def _token_before(text: str, at: int) -> str:
-    start = at
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    return text[start:at].lstrip(_TOKEN_LEAD)
+    """The word before a stop (at most 40 characters: longer is no abbreviation)."""
+    m = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    return m.group().lstrip(_TOKEN_LEAD) if m else ""
 
 
 def _next_char(text: str, pos: int) -> str | None:

@@ -195,7 +195,25 @@ def test_prefill_refuses_an_excerpt_outside_its_turn(cli, study):
         fh.write("i1:3,RI1,alice,manual,,0,40\n")
     result = write_sheet(cli, study, "coding.xlsx")
     assert result.exit_code == 1
-    assert "an excerpt 0-40 lies outside the 4 characters of its turn" in result.stderr
+    assert result.stderr == (
+        f"error: {study / 'alice.csv'}:2: the excerpt 0-40 of segment 'i1:3' runs past the end of "
+        "its turn (4 characters)\n"
+    )
+    # the library call checks it too
+    from qualcode.codebook import load_codebook
+    from qualcode.coding.sheet import write_coding_sheet
+    from qualcode.errors import ContractError
+    from qualcode.io import read_segments
+
+    with pytest.raises(ContractError) as info:
+        write_coding_sheet(
+            read_segments(study / "segments.csv"),
+            load_codebook(study / "codebook.yaml"),
+            "alice",
+            study / "coding.xlsx",
+            existing=read_codings(study / "alice.csv"),
+        )
+    assert info.value.message == "an excerpt 0-40 lies outside the 4 characters of its turn"
 
 
 def test_a_sheet_written_before_excerpts_reads_the_same(cli, study):
