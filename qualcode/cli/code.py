@@ -83,7 +83,9 @@ def code(
     --sheet FILE writes a coding sheet (.xlsx, or .csv without Excel): one row per turn, one column
     per repeating idea under its theme, a memo column and a `none` column; --from-sheet FILE reads
     it back (checking every cell) into -o. A row counts as reviewed only with a code mark, a `none`
-    mark (reviewed, no code applies) or a memo: blank rows are not reviewed. Give the segments
+    mark (reviewed, no code applies) or a memo: blank rows are not reviewed. A code cell takes x
+    (the whole turn) or the numbers of the sentences it covers (2-3, or 1,4 for two excerpts),
+    which become start_char/end_char; the terminal takes 1:2-3 the same way. Give the segments
     (SOURCES) with --from-sheet too, so turns that changed since the sheet was written are found. --interactive codes in the terminal and saves each segment as it goes:
     run the same command again to resume.
 
