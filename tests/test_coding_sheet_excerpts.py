@@ -232,6 +232,23 @@ def test_a_sheet_written_before_excerpts_reads_the_same(cli, study):
     ]
 
 
+def test_a_csv_sheet_saved_with_crlf_line_ends_in_cells_reads_the_same_excerpts(cli, study):
+    with open(study / "segments.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(["i1:4", "i1", "4", "P1", "P1", "participant", "One.\nTwo. Three."])
+    write_sheet(cli, study, "coding.csv")
+    with open(study / "coding.csv", encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    assert table[4][6] == "[1] One.\n[2] Two. [3] Three."
+    table[4][6] = table[4][6].replace("\n", "\r\n")  # as some spreadsheets save a cell's lines
+    table[4][7] = "2-3"
+    with open(study / "coding.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    result = read_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 0, result.stderr
+    df = read_codings(study / "alice.csv")
+    assert df[["segment_id", "start_char", "end_char"]].values.tolist() == [["i1:4", "5", "16"]]
+
+
 def test_edited_numbered_text_is_still_found(cli, study):
     write_sheet(cli, study, "coding.xlsx")
     edit_xlsx(study / "coding.xlsx", {"G4": "[1] I was scared. [2] Then.", "H4": "x"})

@@ -1011,7 +1011,7 @@ def read_coding_sheet(
         spans: list[tuple[int, int]] | None = None  # the sentences of a numbered row
         plain = _unneutralise(cell)
         if digest not in (text_hash(cell), text_hash(plain)):
-            numbered = _unnumbered(plain)
+            numbered = _unnumbered(_clean(plain))  # a numbered turn's text is clean: CRLF -> LF
             if numbered is None or text_hash(numbered[0]) != digest:
                 error(
                     r,
