@@ -1299,9 +1299,8 @@ def _check_span_pairs(df: pd.DataFrame, path: str | Path) -> None:
     if half.any():
         i = int(half.to_numpy().nonzero()[0][0])
         column = "end_char" if start.iat[i] else "start_char"
-        raise ContractError(
-            "start_char and end_char must both be given (an excerpt) or both be empty (the "
-            f"whole turn), got {start.iat[i] or '(empty)'} and {end.iat[i] or '(empty)'}",
+        raise ContractError(  # worded as compare --unit span and export qdpx word it
+            "start_char and end_char must both be given or both be empty",
             **row_location(df, path, i, column),
         )
     rows = given.to_numpy().nonzero()[0]
@@ -1309,8 +1308,8 @@ def _check_span_pairs(df: pd.DataFrame, path: str | Path) -> None:
     if len(bad):
         i = int(rows[bad[0]])
         raise ContractError(
-            f"start_char {start.iat[i]} is not before end_char {end.iat[i]} "
-            "(an excerpt is start_char <= character < end_char)",
+            f"span {start.iat[i]}..{end.iat[i]} does not fit in segment "
+            f"{df['segment_id'].iat[i]!r} (end is exclusive, start before end)",
             **row_location(df, path, i, "start_char"),
         )
 
@@ -1340,9 +1339,10 @@ def check_spans(
     past = (_offsets(end.iloc[given].str.strip()) > turn).nonzero()[0]
     if len(past):
         i = int(given[past[0]])
+        # worded as compare --unit span words it (qualcode.agreement.unitized)
         raise ContractError(
-            f"the excerpt {start.iat[i]}-{end.iat[i].strip()} of segment {sids.iat[i]!r} runs "
-            f"past the end of its turn ({int(turn[past[0]])} characters)",
+            f"span {start.iat[i]}..{end.iat[i].strip()} does not fit in segment {sids.iat[i]!r} "
+            f"({int(turn[past[0]])} characters; end is exclusive, start before end)",
             **row_location(codings, codings_file, i, "end_char"),
         )
 

@@ -133,8 +133,8 @@ def test_an_excerpt_outside_its_turn_is_refused(cli, study):
     result = cli(*args(study), input="q\n")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"error: {study / 'alice.csv'}:2: segment 'i1:3': start_char 2 and end_char 40 are not an "
-        "excerpt within the 4 characters of the turn"
+        f"error: {study / 'alice.csv'}:2: span 2..40 does not fit in segment 'i1:3' (4 characters; "
+        "end is exclusive, start before end)"
     )
 
 

@@ -196,8 +196,8 @@ def test_prefill_refuses_an_excerpt_outside_its_turn(cli, study):
     result = write_sheet(cli, study, "coding.xlsx")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {study / 'alice.csv'}:2: the excerpt 0-40 of segment 'i1:3' runs past the end of "
-        "its turn (4 characters)\n"
+        f"error: {study / 'alice.csv'}:2: span 0..40 does not fit in segment 'i1:3' (4 characters; "
+        "end is exclusive, start before end)\n"
     )
     # the library call checks it too
     from qualcode.codebook import load_codebook
@@ -267,6 +267,6 @@ def test_an_excerpt_past_the_end_of_its_turn_is_refused_where_segments_are_given
     )  # fmt: skip
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"error: {study / 'a.csv'}:3: the excerpt 0-40 of segment 'i1:3' runs past the end of its "
-        "turn (4 characters)"
+        f"error: {study / 'a.csv'}:3: span 0..40 does not fit in segment 'i1:3' (4 characters; end "
+        "is exclusive, start before end)"
     )

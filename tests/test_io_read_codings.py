@@ -42,8 +42,7 @@ def _reference(path):
         a, b = start.iat[i], end.iat[i]
         if bool(a) != bool(b):
             raise ContractError(
-                "start_char and end_char must both be given (an excerpt) or both be empty (the "
-                f"whole turn), got {a or '(empty)'} and {b or '(empty)'}",
+                "start_char and end_char must both be given or both be empty",
                 file=path,
                 line=i + 2,
             )
@@ -51,8 +50,8 @@ def _reference(path):
         a, b = start.iat[i], end.iat[i]
         if a and int(a) >= int(b):
             raise ContractError(
-                f"start_char {a} is not before end_char {b} "
-                "(an excerpt is start_char <= character < end_char)",
+                f"span {a}..{b} does not fit in segment {df['segment_id'].iat[i]!r} "
+                "(end is exclusive, start before end)",
                 file=path,
                 line=i + 2,
             )
@@ -139,13 +138,12 @@ def test_an_excerpt_has_both_offsets_start_before_end(tmp_path):
     ok = ["G1:1", "RI1", "ana", "manual", "3", "9", ""]
     err = _error(_write(tmp_path, [ok, ["G1:2", "RI1", "ana", "manual", "3", "", ""]]))
     assert (err.message, err.line) == (
-        "start_char and end_char must both be given (an excerpt) or both be empty (the whole "
-        "turn), got 3 and (empty)",
+        "start_char and end_char must both be given or both be empty",
         3,
     )
     err = _error(_write(tmp_path, [ok, ok, ["G1:2", "RI1", "ana", "manual", "9", "9", ""]]))
     assert (err.message, err.line) == (
-        "start_char 9 is not before end_char 9 (an excerpt is start_char <= character < end_char)",
+        "span 9..9 does not fit in segment 'G1:2' (end is exclusive, start before end)",
         4,
     )
 

@@ -226,10 +226,10 @@ class CodingSession:
         pos = self._position.get(sid)
         length = len(self._rows[pos]["text"]) if pos is not None else None
         if not (start and end) or int(start) >= int(end) or (length and int(end) > length):
-            within = f" within the {length} characters of the turn" if length else ""
+            size = f"{length} characters; " if length else ""
             raise ContractError(
-                f"segment {sid!r}: start_char {start or '(empty)'} and end_char "
-                f"{end or '(empty)'} are not an excerpt{within}",
+                f"span {start or '(empty)'}..{end or '(empty)'} does not fit in segment {sid!r} "
+                f"({size}end is exclusive, start before end)",
                 file=self.output,
                 line=line,
                 hint="start_char < end_char, 0-based, end exclusive; both empty for the whole turn",
