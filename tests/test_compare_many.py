@@ -178,11 +178,14 @@ def test_three_coders_table_and_md(cli, study):
     assert {"fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "kappa ana & ben"} <= set(df.columns)
 
 
-def test_three_coders_refuse_html_and_same_coder_twice(cli, study):
+def test_three_coders_html_to_stdout_xlsx_needs_a_file_and_same_coder_twice(cli, study):
     c = study / "codings"
     result = cli("compare", c / "ana.csv", c / "ben.csv", c / "cy.csv", "-f", "html")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    result = cli("compare", c / "ana.csv", c / "ben.csv", c / "cy.csv", "-f", "xlsx")
     assert result.exit_code == 2
-    assert "with 3 or more coders choose table, json, csv or md" in result.stderr
+    assert "xlsx needs a file: add -o FILE.xlsx" in result.stderr
     shutil.copy(c / "ana.csv", c / "ana2.csv")
     result = cli("compare", c / "ana.csv", c / "ben.csv", c / "ana2.csv")
     assert result.exit_code == 1

@@ -5,7 +5,9 @@ not review the segment). That units x coders array goes to the general engine of
 kappa (Fleiss 1971, with missing ratings as in Gwet 2014, ch. 2), Krippendorff's alpha (nominal;
 Krippendorff 2011: units with fewer than 2 values dropped) and Gwet's AC1 (Gwet 2014, eq. 2.11), over
 the segments at least two coders reviewed. Every pair of coders is also compared as two coders are
-(`compare_codings`), giving each pair's Cohen's kappa per code and pooled.
+(`compare_codings`), giving each pair's Cohen's kappa per code and pooled. Themes and constructs are
+rolled up as the two-coder report rolls them up (a segment has a theme when it has any of its
+codes), and every (segment, code) cell is also pooled into one figure, with its caveat.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from qualcode.errors import ContractError
 from qualcode.model import Codebook
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 MULTI_STATS: tuple[str, ...] = ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
@@ -59,6 +62,10 @@ class MultiComparison:
     reviewed_rule: str = REVIEWED_CODINGS
     codebook_title: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Theme and construct rows (id, label, [construct_id], n_codes, applied_<coder>..., statistics):
+    # a segment has a theme when it has any of its codes, as the two-coder report rolls up.
+    per_theme: pd.DataFrame | None = None
+    per_construct: pd.DataFrame | None = None
 
 
 def compare_many(
@@ -75,7 +82,6 @@ def compare_many(
     import numpy as np
     import pandas as pd
 
-    from qualcode.agreement.stats import fleiss_kappa, gwet_ac1, krippendorff_alpha
     from qualcode.project import study_relative
 
     paths = list(paths) if paths is not None else [None] * len(frames)
@@ -153,16 +159,9 @@ def compare_many(
     stats: dict[str, list[float]] = {k: [] for k in MULTI_STATS}
     reasons: list[str] = []
     for k in range(len(codes)):
-        ratings = np.where(rated, applied[:, :, k].astype(float), np.nan)
-        why = ""
-        for key, fn in (
-            ("fleiss_kappa", fleiss_kappa),
-            ("krippendorff_alpha", krippendorff_alpha),
-            ("gwet_ac1", gwet_ac1),
-        ):
-            result = fn(ratings, categories=[0.0, 1.0])
-            stats[key].append(float(result.value))
-            why = why or (result.reason or "")
+        values, why = _statistics(np.where(rated, applied[:, :, k].astype(float), np.nan))
+        for key in MULTI_STATS:
+            stats[key].append(values[key])
         if not applied[:, :, k].any():
             why = "no coder applied the code"
         reasons.append(why)
@@ -238,6 +237,18 @@ def compare_many(
             "codes_defined": int(len(values)),
         }
     summary["codes_below_0_667_alpha"] = int((per_code["krippendorff_alpha"] < 0.667).sum())
+    # Every (segment, code) cell as a unit: the pooled figure two-coder compare reports, with the
+    # same caveat (O'Connor & Joffe 2020: dominated by cells no coder coded).
+    cells = (
+        np.concatenate(
+            [np.where(rated, applied[:, :, k].astype(float), np.nan) for k in range(len(codes))]
+        )
+        if len(codes)
+        else np.empty((0, len(clean)))
+    )
+    pooled, _ = _statistics(cells)
+    summary["pooled"] = {**pooled, "cells": int(cells.shape[0])}
+    per_theme, per_construct = _rollups(codebook, code_ids, rated, applied, names)
     notes = [
         "Unit: segment (turn); a code a coder did not apply to a segment they reviewed is "
         "'absent', a segment they did not review is missing for them.",
@@ -257,7 +268,72 @@ def compare_many(
         reviewed_rule=reviewed,
         codebook_title=codebook.title if codebook is not None else None,
         notes=notes,
+        per_theme=per_theme,
+        per_construct=per_construct,
     )
+
+
+def _statistics(ratings: np.ndarray) -> tuple[dict[str, float], str]:
+    """Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 of a units x coders array of 0/1 (NaN =
+    not reviewed), and the first reason one of them is undefined."""
+    from qualcode.agreement.stats import fleiss_kappa, gwet_ac1, krippendorff_alpha
+
+    values: dict[str, float] = {}
+    why = ""
+    for key, fn in (
+        ("fleiss_kappa", fleiss_kappa),
+        ("krippendorff_alpha", krippendorff_alpha),
+        ("gwet_ac1", gwet_ac1),
+    ):
+        result = fn(ratings, categories=[0.0, 1.0])
+        values[key] = float(result.value)
+        why = why or (result.reason or "")
+    return values, why
+
+
+def _rollups(codebook, code_ids, rated, applied, names) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Theme and construct rows: per coder, a segment has the theme (construct) when the coder
+    applied any of its codes there; the three statistics over those units x coders arrays."""
+    import numpy as np
+    import pandas as pd
+
+    def table(groups: list[tuple[str, str, list[int]]], extra: dict[str, list]) -> pd.DataFrame:
+        rows = []
+        for gid, label, cols in groups:
+            has = applied[:, :, cols].any(axis=2) if cols else np.zeros(rated.shape, dtype=bool)
+            values, why = _statistics(np.where(rated, has.astype(float), np.nan))
+            if not has.any():
+                why = "no coder applied any of its codes"
+            row: dict[str, Any] = {"id": gid, "label": label, "n_codes": len(cols)}
+            for j, name in enumerate(names):
+                row[f"applied_{name}"] = int(has[rated[:, j], j].sum())
+            rows.append({**row, **values, "reason": why})
+        df = pd.DataFrame(
+            rows,
+            columns=["id", "label", "n_codes"]
+            + [f"applied_{n}" for n in names]
+            + list(MULTI_STATS)
+            + ["reason"],
+        )
+        for i, (key, values_) in enumerate(extra.items()):
+            df.insert(2 + i, key, values_)
+        df.insert(
+            len(df.columns) - 1, "alpha_band", _band(df["krippendorff_alpha"].to_numpy(dtype=float))
+        )
+        return df
+
+    themes: list[tuple[str, str, list[int]]] = []
+    constructs: list[tuple[str, str, list[int]]] = []
+    theme_constructs: list[str] = []
+    if codebook is not None:
+        col = {cid: i for i, cid in enumerate(code_ids)}
+        for theme in codebook.all_themes():
+            themes.append((theme.id, theme.label, [col[c.id] for c in theme.codes]))
+            theme_constructs.append(theme.construct_id or "")
+        for construct in codebook.constructs:
+            cols = [col[c.id] for t in construct.themes for c in t.codes]
+            constructs.append((construct.id, construct.label, cols))
+    return table(themes, {"construct_id": theme_constructs}), table(constructs, {})
 
 
 def multi_to_dict(m: MultiComparison) -> dict[str, Any]:
@@ -280,6 +356,8 @@ def multi_to_dict(m: MultiComparison) -> dict[str, Any]:
             }
         ),
         "per_code": _records(m.per_code),
+        "per_theme": _records(m.per_theme) if m.per_theme is not None else [],
+        "per_construct": _records(m.per_construct) if m.per_construct is not None else [],
         "pairs": _records(m.pairs),
         "pair_kappa": _records(m.pair_kappa),
     }

@@ -111,8 +111,8 @@ def compare(
 
     Three or more files: per code, Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 over all
     coders (on the segments at least two of them reviewed; a segment a coder did not review is
-    missing for them), and each pair's Cohen's kappa per code and pooled (formats table, json,
-    csv, md).
+    missing for them), per theme and construct (rolled up as for two coders) and pooled over
+    every code x segment cell, and each pair's Cohen's kappa per code and pooled (every format).
 
     Example: qualcode compare codings/coder_a.csv codings/coder_b.csv --codebook codebook.yaml -o agreement.html
     """
@@ -225,16 +225,18 @@ def compare(
 
 
 def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="turn") -> None:
-    """3 or more coders: `agreement.multi.compare_many` (by `unit`: agreement.unitized), rendered
-    as a table, json, csv or md."""
+    """3 or more coders: `agreement.multi.compare_many` (by `unit`: agreement.unitized), as a
+    table, json, csv, md, html or xlsx (html and xlsx with the turn unit)."""
     from qualcode.agreement.unitized import compare_many_by_unit
     from qualcode.io import DERIVED_KEEP, atomic_write_text, coder_note, read_codings, read_segments
-    from qualcode.report.multi_report import multi_text
+    from qualcode.report.multi_report import multi_text, write_multi
 
-    if chosen in ("html", "xlsx"):
+    if unit != "turn" and chosen in ("html", "xlsx"):
         raise typer.BadParameter(
-            "with 3 or more coders choose table, json, csv or md", param_hint="'--format'"
+            f"--unit {unit} with 3 or more coders writes table, json, csv or md",
+            param_hint="'--format'",
         )
+
     rule = reviewed.value
     if rule != "codings" and segments is None:
         raise typer.BadParameter(
@@ -260,6 +262,10 @@ def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="tur
         segments_path=segments,
         reviewed=rule,
     )
+    if unit == "turn" and output is not None:
+        write_multi(result, chosen, output)
+        typer.echo(f"wrote {output} ({chosen})", err=True)
+        return
     text = multi_text(result, chosen)
     if unit != "turn":
         from qualcode.report.compare_report import multi_unit_text
