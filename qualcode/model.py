@@ -35,6 +35,27 @@ SOURCE_DIALOGUE: tuple[str, ...] = ("focus_group", "interview")
 SOURCE_SPEAKERLESS: tuple[str, ...] = ("fieldnote", "document")
 SOURCE_TYPES: tuple[str, ...] = SOURCE_DIALOGUE + SOURCE_SPEAKERLESS
 
+
+def source_nouns(types) -> tuple[str, str]:
+    """How reports name a study's transcripts, from their stated source types: ("group", "groups")
+    when every stated type is focus_group or none is stated, ("interview", "interviews") when all
+    are interviews, else ("source", "sources"): a mixed study is never worded as groups
+    (docs/method.md, "Reporting standards")."""
+    stated = {str(t) for t in types if str(t) and str(t) != "not stated"}
+    if stated <= {"focus_group"}:
+        return ("group", "groups")
+    if stated == {"interview"}:
+        return ("interview", "interviews")
+    return ("source", "sources")
+
+
+def study_source_nouns(segments) -> tuple[str, str]:
+    """`source_nouns` of the transcripts in a segments table (its `source_type` column, if any)."""
+    if "source_type" not in segments.columns or not len(segments):
+        return ("group", "groups")
+    return source_nouns(segments["source_type"].fillna("").astype(str).unique())
+
+
 # --- codings/<coder>.csv ------------------------------------------------------------------------
 CODING_COLUMNS: tuple[str, ...] = (
     "segment_id",

@@ -368,7 +368,7 @@ def test_hierarchy_rolls_up_by_attribute(cli, study):
     }
     assert report["summary"]["participants"] == 5  # field notes and the document add nobody
     assert (
-        "Sources: 1 focus group, 2 interviews, 2 field notes, 1 document; the groups column "
+        "Sources: 1 focus group, 2 interviews, 2 field notes, 1 document; the sources column "
         "counts every source." in " ".join(report["notes"])
     )
     table = report["tables"]["attributes"]
@@ -376,7 +376,7 @@ def test_hierarchy_rolls_up_by_attribute(cli, study):
     cod = pd.read_csv(study / "codings" / "ana.csv", dtype=str, keep_default_na=False)
     df = cod[cod["code_id"] != ""].merge(seg, on="segment_id")
     df["component"] = df["code_id"].map(COMPONENT)
-    rows = [(r["attribute"], r["value"], r["ideas"], r["mentions"], r["participants"], r["groups"])
+    rows = [(r["attribute"], r["value"], r["ideas"], r["mentions"], r["participants"], r["sources"])
             for r in table if r["attribute"] == "component"]  # fmt: skip
     expected = []
     for value, ideas in (("core", 2), ("malleable", 4)):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from qualcode.analysis.data import StudyData
 from qualcode.analysis.demographics import percent_text
 from qualcode.analysis.result import ReportResult
+from qualcode.model import source_nouns
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -78,6 +79,9 @@ class HierarchyReport(ReportResult):
     counts: dict[str, int] = field(default_factory=dict)
     # Transcripts per source type (focus_group, interview, fieldnote, document), when stated.
     sources_by_type: dict[str, int] = field(default_factory=dict)
+    # What the transcripts are called in columns and sentences (model.source_nouns): "groups" in a
+    # focus-group study, "interviews" or "sources" otherwise.
+    source_noun: tuple[str, str] = ("group", "groups")
     terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
         "hierarchy": ("parent_id", "summary"),
         "flags": ("label",),
@@ -100,24 +104,27 @@ class HierarchyReport(ReportResult):
         self.title = "Constructs, themes and repeating ideas"
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        noun = self.source_noun[1]
         return {
-            "hierarchy": self.hierarchy,
+            "hierarchy": worded(self.hierarchy, noun),
             "flags": self.flags,
             "quotes": self.quotes,
             "matrix": self.matrix,
-            "leftovers": self.leftovers,
+            "leftovers": worded(self.leftovers, noun),
             **(
                 {"negative_cases": self.negative_cases}
                 if self.negative_cases is not None and len(self.negative_cases)
                 else {}
             ),
-            **({"attributes": self.attributes} if self.attributes is not None else {}),
+            **(
+                {"attributes": worded(self.attributes, noun)} if self.attributes is not None else {}
+            ),
             **({"memos": self.memos} if self.memos is not None else {}),
         }
 
     def summary(self) -> dict[str, Any]:
         return {
-            "groups": self.n_groups,
+            self.source_noun[1]: self.n_groups,
             "participants": self.n_participants,
             "facilitator_mentions_excluded": self.facilitator_mentions_excluded,
             **self.counts,
@@ -125,9 +132,24 @@ class HierarchyReport(ReportResult):
         }
 
 
-def voiced_sentence(groups: int, n_groups: int, participants: int, n_participants: int) -> str:
-    """ "voiced in 4 of 5 groups by 12 of 33 participants" (docs/method.md)."""
-    g = "group" if n_groups == 1 else "groups"
+def worded(df: pd.DataFrame, noun: str) -> pd.DataFrame:
+    """A table with its `groups` column named for the study's transcripts (`sources`,
+    `interviews`); unchanged in a focus-group study."""
+    if noun == "groups" or "groups" not in df.columns:
+        return df
+    return df.rename(columns={"groups": noun})
+
+
+def voiced_sentence(
+    groups: int,
+    n_groups: int,
+    participants: int,
+    n_participants: int,
+    noun: tuple[str, str] = ("group", "groups"),
+) -> str:
+    """ "voiced in 4 of 5 groups by 12 of 33 participants" (docs/method.md); `noun` names the
+    transcripts ("sources" in a mixed study, model.source_nouns)."""
+    g = noun[0] if n_groups == 1 else noun[1]
     p = "participant" if n_participants == 1 else "participants"
     return f"voiced in {groups} of {n_groups} {g} by {participants} of {n_participants} {p}"
 
@@ -176,6 +198,8 @@ def hierarchy_report(
     n_groups = len(data.transcripts)
     n_participants = len(data.participants())
     nodes = _tree(data)
+    by_type = sources_by_type(data)
+    noun = source_nouns(by_type)
 
     # Ideas first: mentions are all coded turns (assent too); participants and groups the turns that
     # voice the idea. An idea below the two-participant rule is a leftover.
@@ -271,7 +295,7 @@ def hierarchy_report(
                 "groups": g,
                 "assent_only": assent_only,
                 "flags": "; ".join(s for s, _ in flags),
-                "summary": voiced_sentence(g, n_groups, p, n_participants),
+                "summary": voiced_sentence(g, n_groups, p, n_participants, noun),
             }
         )
     hierarchy = pd.DataFrame(rows, columns=list(HIERARCHY_COLUMNS))
@@ -307,9 +331,10 @@ def hierarchy_report(
         n_participants=n_participants,
         facilitator_mentions_excluded=data.facilitator_mentions_excluded,
         counts=counts,
+        source_noun=noun,
     )
     report.notes.append(
-        "Counts: mentions = coded segments, participants = distinct participant ids, groups = "
+        f"Counts: mentions = coded segments, participants = distinct participant ids, {noun[1]} = "
         "distinct transcripts; a theme or construct counts the union of its ideas."
     )
     if data.include_facilitator:
@@ -320,11 +345,11 @@ def hierarchy_report(
             "facilitator segment(s) not counted)."
         )
     report.notes.append(
-        "Segments by unknown speakers count toward mentions and groups, not participants."
+        f"Segments by unknown speakers count toward mentions and {noun[1]}, not participants."
     )
     report.notes.append(
         f'Brief assent (a coded turn under {data.min_words} words, e.g. "Yeah.") is a mention but '
-        "does not voice an idea: participants and groups count the turns that do, and the "
+        f"does not voice an idea: participants and {noun[1]} count the turns that do, and the "
         "two-participant rule uses them. assent_only = participants whose only turns on the idea "
         f"are assent ({counts['assent_only_pairs']} participant-idea pair(s) in all)."
     )
@@ -340,10 +365,10 @@ def hierarchy_report(
 
     report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
     report.notes.append(COUNTS_CAVEAT)
-    report.sources_by_type = sources_by_type(data)
+    report.sources_by_type = by_type
     if report.sources_by_type:
         report.notes.append(
-            f"Sources: {sources_text(report.sources_by_type, last=', ')}; the groups column "
+            f"Sources: {sources_text(report.sources_by_type, last=', ')}; the {noun[1]} column "
             "counts every source. Field notes and documents have no participants: they count "
             "toward mentions and sources only."
         )

@@ -61,6 +61,7 @@ class NarrativeReport(ReportResult):
     n_participants: int
     quotes_per_idea: int
     codebook_title: str = ""
+    source_noun: tuple[str, str] = ("group", "groups")  # hierarchy.source_noun
     terminal_hide: ClassVar[dict[str, tuple[str, ...]]] = {
         "outline": ("parent_id", "definition"),
         "quotes": (
@@ -80,12 +81,19 @@ class NarrativeReport(ReportResult):
         self.title = "Theoretical narrative (scaffold)"
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"outline": self.outline, "quotes": self.quotes, "leftovers": self.leftovers}
+        from qualcode.analysis.hierarchy import worded
+
+        noun = self.source_noun[1]
+        return {
+            "outline": worded(self.outline, noun),
+            "quotes": self.quotes,
+            "leftovers": worded(self.leftovers, noun),
+        }
 
     def summary(self) -> dict[str, Any]:
         return {
             "codebook": self.codebook_title,
-            "groups": self.n_groups,
+            self.source_noun[1]: self.n_groups,
             "participants": self.n_participants,
             "quotes_per_idea": self.quotes_per_idea,
             "quotes": len(self.quotes),
@@ -166,6 +174,7 @@ def narrative_report(
         n_participants=hierarchy.n_participants,
         quotes_per_idea=quotes,
         codebook_title=data.codebook.title if data.codebook is not None else "",
+        source_noun=hierarchy.source_noun,
     )
     report.notes.append(
         "A scaffold, not a narrative: labels and definitions are the codebook's, counts are the "

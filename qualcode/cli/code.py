@@ -184,10 +184,16 @@ def _code_auto(
 
     write_codings(stamp(codings, segments, codebook), output)
     summary, totals = summarise_codings(codings, segments, codebook)
-    _print_summary(summary, totals, output, include_facilitator)
+    from qualcode.model import study_source_nouns
+
+    noun = study_source_nouns(segments)[1]
+    _print_summary(summary, totals, output, include_facilitator, noun)
 
 
-def _print_summary(summary, totals: dict[str, int], output: Path, include_facilitator: bool):
+def _print_summary(
+    summary, totals: dict[str, int], output: Path, include_facilitator: bool, noun: str = "groups"
+):
+    """The per-code table; the groups column is named for the transcripts (model.source_nouns)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -197,7 +203,9 @@ def _print_summary(summary, totals: dict[str, int], output: Path, include_facili
     table.add_column("code", footer=Text("any code"))
     table.add_column("label", footer="")
     for col in ("segments", "participants", "groups"):
-        table.add_column(col, justify="right", footer=f"{totals[col]:,}")
+        table.add_column(
+            noun if col == "groups" else col, justify="right", footer=f"{totals[col]:,}"
+        )
     for row in summary.itertuples(index=False):
         table.add_row(
             Text(row.code_id),
