@@ -282,6 +282,12 @@ def parse_xml(data: bytes, file: str | Path) -> tuple[Element, str]:
             file=file,
             hint="REFI-QDA files never need a <!DOCTYPE>; export the file again from its program",
         ) from exc
+    except LookupError as exc:  # <?xml ... encoding="ut--8"?>: expat asks codecs, which fails
+        raise InputFormatError(
+            f"the XML declares an encoding Python does not know: {exc}",
+            file=file,
+            hint=NOT_REFI_HINT,
+        ) from exc
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise InputFormatError(
