@@ -116,8 +116,9 @@ def test_xlsx_sentences_are_numbered_and_excerpts_read_back(cli, study):
 def test_excerpt_cells_are_text_so_excel_keeps_2_3(cli, study):
     write_sheet(cli, study, "coding.xlsx")
     ws = load_workbook(study / "coding.xlsx")["Coding"]
-    assert ws.column_dimensions["H"].number_format == "@"
-    assert ws["H4"].number_format == "@" or ws["H4"].value is None
+    assert ws.column_dimensions["H"].number_format == "@"  # empty cells take the column's style
+    assert ws["H3"].number_format == "@"  # a context row writes every cell, greyed
+    assert ws["K3"].number_format == "General"  # the memo is free text
 
 
 def test_csv_excerpts_and_other_range_forms(cli, study):
@@ -159,6 +160,22 @@ def test_a_date_made_by_a_spreadsheet_is_explained(cli, study):
         f"error: {study / 'coding.csv'}:H3: '3-Feb' is a date: the spreadsheet turned sentence "
         "numbers into a date; write them as 2..3 or 2 to 3, or format the column as text"
     ) in result.stderr
+
+
+def test_a_date_in_an_xlsx_code_cell_is_explained(cli, study):
+    import datetime
+
+    write_sheet(cli, study, "coding.xlsx")
+    wb = load_workbook(study / "coding.xlsx")
+    wb["Coding"]["H4"] = datetime.datetime(2026, 2, 3)  # a General cell typed 2-3 in Excel
+    wb.save(study / "coding.xlsx")
+    result = read_sheet(cli, study, "coding.xlsx")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {study / 'coding.xlsx'}:Coding!H4: '2026-02-03 00:00:00' is a date: the "
+        "spreadsheet turned sentence numbers into a date; write them as 2..3 or 2 to 3, or format "
+        "the column as text"
+    )
 
 
 def test_excerpts_prefill_and_read_back_unchanged(cli, study):
