@@ -83,6 +83,14 @@ class StudyData:
     # Codings flagged `#negative` (removed from `applied`): APPLIED_COLUMNS + memo.
     negative_cases: pd.DataFrame | None = None
     min_words: int = MIN_WORDS
+    # One row per excerpt of an applied (segment, code) (`qualcode.spans`): EXCERPT_COLUMNS plus
+    # `excerpt` (its text, with an ellipsis where it cuts the turn) and `words` (the excerpt's).
+    excerpts: pd.DataFrame | None = None
+
+    @property
+    def has_spans(self) -> bool:
+        """Whether any applied coding covers less than its whole turn (an excerpt)."""
+        return self.excerpts is not None and not bool(self.excerpts["whole"].all())
 
     def counted_segments(self) -> pd.DataFrame:
         """The segments that are data (facilitator turns dropped unless included)."""
@@ -221,6 +229,10 @@ def load_study(
         code_ids = list(dict.fromkeys(cod["code_id"].tolist()))
         labels = {c: c for c in code_ids}
 
+    from qualcode.spans import coding_excerpts
+
+    texts = dict(zip(seg["segment_id"], seg["text"].fillna("").astype(str), strict=True))
+    excerpts = coding_excerpts(cod, texts, codings_path=codings_path, rows=cod["_row"])
     memo = cod["memo"].fillna("").astype(str) if "memo" in cod.columns else None
     if memo is not None:
         cod = cod.assign(
@@ -252,6 +264,8 @@ def load_study(
     negative = negative[[*APPLIED_COLUMNS, "memo", "words"]].reset_index(drop=True)
     applied = applied[~applied["negative"]]
     applied = applied[[*APPLIED_COLUMNS, "words", "assent", "flagged"]].reset_index(drop=True)
+    excerpts = excerpts.merge(applied[list(cell)], on=cell, how="inner")
+    excerpts = _excerpt_texts(excerpts, applied, texts)
 
     transcripts = list(dict.fromkeys(seg["transcript_id"].tolist()))
     event_order: list[str] | None = None
@@ -282,7 +296,24 @@ def load_study(
         notes=notes,
         negative_cases=negative,
         min_words=min_words,
+        excerpts=excerpts,
     )
+
+
+def _excerpt_texts(excerpts: pd.DataFrame, applied: pd.DataFrame, texts: dict[str, str]):
+    """Excerpts with their display text (`qualcode.spans.excerpt_text`) and word count: a whole
+    turn's are the turn's (vectorised), a cut excerpt's its own."""
+    from qualcode.spans import excerpt_text
+
+    turn = excerpts.merge(applied[["segment_id", "code_id", "text", "words"]], how="left")
+    shown = turn["text"].fillna("").astype(str).to_numpy(dtype=object, copy=True)
+    words = turn["words"].fillna(0).astype(int).to_numpy(copy=True)
+    for i in (~excerpts["whole"]).to_numpy().nonzero()[0]:
+        seg = excerpts["segment_id"].iat[i]
+        s, e = int(excerpts["start_char"].iat[i]), int(excerpts["end_char"].iat[i])
+        shown[i] = excerpt_text(texts[seg], s, e)
+        words[i] = len(texts[seg][s:e].split())
+    return excerpts.assign(excerpt=shown, words=words)
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?")

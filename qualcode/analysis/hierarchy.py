@@ -96,6 +96,8 @@ class HierarchyReport(ReportResult):
             "words",
             "flagged",
             "reference",
+            "start_char",
+            "end_char",
         ),
     }
 
@@ -226,6 +228,16 @@ def hierarchy_report(
     participants = people.groupby("node")["participant_id"].nunique()
     groups = voiced.groupby("node")["transcript_id"].nunique()
     all_people = joined[joined["participant_id"] != ""].groupby("node")["participant_id"].nunique()
+    # Where codings mark excerpts, also the excerpts per node: distinct (turn, start, end), so an
+    # excerpt coded with two ideas of a theme counts once for the theme (the union, as above).
+    excerpts = None
+    if data.has_spans:
+        ex = data.excerpts.merge(link, on="code_id", how="inner")  # type: ignore[union-attr]
+        excerpts = (
+            ex.drop_duplicates(["node", "segment_id", "start_char", "end_char"])
+            .groupby("node")
+            .size()
+        )
 
     idea_rows = voicing.groupby("code_id")
     # Groups where an idea's identified participants voiced it (method.md: flag ideas whose
@@ -291,6 +303,7 @@ def hierarchy_report(
                 "label": label,
                 "parent_id": parent,
                 "mentions": m,
+                **({"excerpts": int(excerpts.get(key, 0))} if excerpts is not None else {}),
                 "participants": p,
                 "groups": g,
                 "assent_only": assent_only,
@@ -298,7 +311,10 @@ def hierarchy_report(
                 "summary": voiced_sentence(g, n_groups, p, n_participants, noun),
             }
         )
-    hierarchy = pd.DataFrame(rows, columns=list(HIERARCHY_COLUMNS))
+    columns = list(HIERARCHY_COLUMNS)
+    if excerpts is not None:
+        columns.insert(columns.index("mentions") + 1, "excerpts")
+    hierarchy = pd.DataFrame(rows, columns=columns)
     flags_df = pd.DataFrame(flag_rows, columns=["level", "id", "label", "flag", "detail"])
 
     ideas = hierarchy[hierarchy["level"] == "idea"]
@@ -337,6 +353,14 @@ def hierarchy_report(
         f"Counts: mentions = coded segments, participants = distinct participant ids, {noun[1]} = "
         "distinct transcripts; a theme or construct counts the union of its ideas."
     )
+    if excerpts is not None:
+        report.notes.append(
+            "Excerpts: these codings mark excerpts within turns (start_char/end_char). mentions "
+            "still counts coded turns (a turn with two excerpts of an idea is one mention); "
+            "excerpts = distinct coded excerpts (a coding without a span is one excerpt, the "
+            "whole turn; excerpts of one code in one turn that overlap or touch are one). "
+            "Participants and groups are counted as before."
+        )
     if data.include_facilitator:
         report.notes.append("Facilitator turns are included in the counts (on request).")
     else:
@@ -364,6 +388,10 @@ def hierarchy_report(
     from qualcode.analysis.quotes import QUOTE_RULE
 
     report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
+    if data.has_spans:
+        from qualcode.analysis.quotes import QUOTE_EXCERPT_RULE
+
+        report.notes.append(QUOTE_EXCERPT_RULE)
     report.notes.append(COUNTS_CAVEAT)
     report.sources_by_type = by_type
     if report.sources_by_type:
@@ -431,6 +459,8 @@ _HIERARCHY_QUOTE_COLUMNS = [
     "words",
     "flagged",
     "also_quoted_for",
+    "start_char",
+    "end_char",
     "text",
 ]
 

@@ -73,6 +73,8 @@ class NarrativeReport(ReportResult):
             "words",
             "reference",
             "flagged",
+            "start_char",
+            "end_char",
         ),
     }
 
@@ -178,14 +180,27 @@ def narrative_report(
     )
     report.notes.append(
         "A scaffold, not a narrative: labels and definitions are the codebook's, counts are the "
-        "hierarchy's, quotes are verbatim coded turns; write at the [Write here: ...] marks."
+        "hierarchy's, quotes are verbatim coded "
+        + ("turns or excerpts" if data.has_spans else "turns")
+        + "; write at the [Write here: ...] marks."
     )
     report.notes.append(QUOTE_RULE + " Mark a quote with #quote in the coding's memo.")
+    if data.has_spans:
+        from qualcode.analysis.quotes import QUOTE_EXCERPT_RULE
+
+        report.notes.append(QUOTE_EXCERPT_RULE)
     report.notes.extend(
         n
         for n in hierarchy.notes
         if n.startswith(
-            ("Counts:", "Facilitator", "Brief assent", "Themes and constructs", "These codings")
+            (
+                "Counts:",
+                "Excerpts:",
+                "Facilitator",
+                "Brief assent",
+                "Themes and constructs",
+                "These codings",
+            )
         )
     )
     from qualcode.analysis.hierarchy import COUNTS_CAVEAT

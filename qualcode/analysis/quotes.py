@@ -1,18 +1,24 @@
 """Exemplar quotes that exemplify (docs/method.md, "Counting in focus groups"; Auerbach & Silverstein
 2003: the participants' words that best voice the idea; COREQ item 30, data and findings consistent).
 
-One rule for the hierarchy and the narrative (QUOTE_RULE). Among an idea's coded turns:
-1. a turn the researcher flagged for this idea (`#quote` in the coding's memo) always wins;
-2. a turn not yet quoted for another idea in the report (one quote serves one idea; when no other
-   turn is left it is reused and marked);
+One rule for the hierarchy and the narrative (QUOTE_RULE). The candidates of an idea are its
+excerpts (`qualcode.spans`): a coding with start_char/end_char is the excerpt it marks (issue 16.1:
+an exemplar quote is the excerpt, not the whole turn), cut where the coder cut it and shown with an
+ellipsis where it leaves out text of the turn; a coding without a span (and an auto-coding, whose
+span only marks its keyword) is the whole turn. Among an idea's excerpts:
+1. an excerpt the researcher flagged for this idea (`#quote` in the coding's memo) always wins;
+2. an excerpt not yet quoted for another idea in the report (one quote serves one idea: an excerpt
+   sharing text with one already quoted is reused, only when no other is left, and marked);
 3. a group, then a participant, not yet quoted for this idea (spread across groups);
 4. identified participants before unknown speakers; turns that voice the idea (at least the
    minimum words) before brief assent;
 5. specific to the idea: as few other codes on the turn as possible;
 6. more hits of the idea's keywords in the turn;
-7. a moderate length: inside LENGTH_BAND words, else nearest to it (not the longest turn);
-8. data-collection order, then turn.
-Quotes are whole coded turns, verbatim, labelled from `label_template` (roster attributes).
+7. a moderate length of the excerpt: inside LENGTH_BAND words, else nearest to it (not the
+   longest);
+8. data-collection order, then turn, then position in the turn.
+Quotes are verbatim (a whole turn as written, an excerpt trimmed of white space at its ends),
+labelled from `label_template` (roster attributes). Brief assent (rule 4) is a property of the turn.
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ QUOTE_RULE = (
     "(fewest other codes on the turn), with the most keyword hits of the idea, of moderate length "
     f"({LENGTH_BAND[0]}-{LENGTH_BAND[1]} words, not the longest); then data-collection order."
 )
+# Added to the rule wherever a coding covers part of its turn (issue 16.1).
+QUOTE_EXCERPT_RULE = (
+    "Where a coding marks an excerpt (start_char/end_char), its quote is that excerpt, not the "
+    "whole turn (\u2026 marks text of the turn left out), and the length rule counts the "
+    "excerpt's words; an auto-coding's span only marks its keyword, so its quote is the turn."
+)
 QUOTE_COLUMNS = (
     "idea_id",
     "rank",
@@ -51,6 +63,8 @@ QUOTE_COLUMNS = (
     "reference",
     "flagged",
     "also_quoted_for",
+    "start_char",
+    "end_char",
     "text",
 )
 
@@ -114,6 +128,22 @@ def _band_distance(words: int) -> int:
     return lo - words if words < lo else words - hi if words > hi else 0
 
 
+def _excerpts(data: StudyData) -> pd.DataFrame:
+    """The study's excerpts joined to their applied coding (one whole-turn excerpt per coding when
+    `data` carries none)."""
+    applied = data.applied
+    ex = data.excerpts
+    if ex is None:
+        ex = applied[["segment_id", "code_id", "text", "words"]].assign(
+            start_char=0,
+            end_char=applied["text"].fillna("").astype(str).str.len(),
+            whole=True,
+            excerpt=applied["text"],
+        )
+    ex = ex[["segment_id", "code_id", "start_char", "end_char", "whole", "excerpt", "words"]]
+    return applied.drop(columns=["words"]).merge(ex, on=["segment_id", "code_id"], how="inner")
+
+
 def exemplar_quotes(
     data: StudyData,
     idea_ids: list[str],
@@ -132,8 +162,17 @@ def exemplar_quotes(
     codes_per_segment = applied.groupby("segment_id")["code_id"].nunique()
     patterns = _keyword_patterns(data)
     people = _attributes(data)
-    by_code = dict(tuple(applied.groupby("code_id", sort=False)))
-    used: dict[str, str] = {}  # segment_id -> the first idea it was quoted for
+    by_code = dict(tuple(_excerpts(data).groupby("code_id", sort=False)))
+    # segment_id -> (start, end, idea) of the excerpts quoted so far: an excerpt sharing text with
+    # one of them is a reuse (for a whole-turn excerpt: any quote from that turn).
+    used: dict[str, list[tuple[int, int, str]]] = {}
+
+    def reused(c: Any) -> str:
+        for s, e, idea in used.get(c.segment_id, ()):
+            if s < c.end_char and c.start_char < e:
+                return idea
+        return ""
+
     rows: list[dict[str, Any]] = []
     for idea in idea_ids:
         sub = by_code.get(idea)
@@ -142,7 +181,7 @@ def exemplar_quotes(
         pattern = patterns.get(idea)
         candidates = []
         for c in sub.itertuples(index=False):
-            text = "" if c.text is None else str(c.text)
+            text = "" if c.excerpt is None else str(c.excerpt)
             hits = len(pattern.findall(text)) if pattern is not None and text else 0
             candidates.append(
                 {
@@ -166,7 +205,7 @@ def exemplar_quotes(
                 r = x["row"]
                 return (
                     not x["flagged"],
-                    r.segment_id in used,
+                    bool(reused(r)),
                     r.transcript_id in groups,
                     bool(r.participant_id) and r.participant_id in people,
                     x["unknown"],
@@ -176,14 +215,17 @@ def exemplar_quotes(
                     x["band"],
                     x["order"],
                     int(r.turn),
+                    int(r.start_char),
                 )
 
             best = min(range(len(candidates)), key=lambda i: key(candidates[i]))
             chosen = candidates.pop(best)
             c = chosen["row"]
             # A flagged turn is the researcher's choice even when it serves two ideas; still marked.
-            also = used.get(c.segment_id, "")
-            used.setdefault(c.segment_id, idea)
+            also = reused(c)
+            used.setdefault(c.segment_id, []).append(
+                (int(c.start_char), int(c.end_char), also or idea)
+            )
             if c.participant_id:
                 seen_people.add(c.participant_id)
             seen_groups.add(c.transcript_id)
@@ -211,7 +253,9 @@ def exemplar_quotes(
                     "reference": f"{c.transcript_id}, {who}, turn {int(c.turn)}",
                     "flagged": chosen["flagged"],
                     "also_quoted_for": also,
-                    "text": c.text,
+                    "start_char": "" if c.whole else int(c.start_char),
+                    "end_char": "" if c.whole else int(c.end_char),
+                    "text": c.excerpt,
                 }
             )
     return pd.DataFrame(rows, columns=list(QUOTE_COLUMNS))
