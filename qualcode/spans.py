@@ -38,6 +38,15 @@ EXCERPT_RULE = (
 )
 
 
+def turn_unit_note(report: str) -> str:
+    """The sentence a count report adds when its codings mark excerpts: which unit it counts."""
+    return (
+        f"These codings mark excerpts within turns (start_char/end_char); {report} counts coded "
+        "turns (segments), participants and transcripts, not excerpts: a turn coded with a code "
+        "counts once, however many excerpts of it are marked."
+    )
+
+
 def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted union of half-open ranges; ranges that overlap or touch become one."""
     out: list[tuple[int, int]] = []

@@ -2,6 +2,11 @@
 
 Counts: segments carrying both codes (the diagonal = segments carrying the code). Jaccard (1912):
 |A and B| / |A or B| over the segments of each code. Codes in codebook order.
+
+Two codes co-occur when they are applied to the same turn, whether or not their excerpts
+(start_char/end_char) share text: the unit is the turn, as in every count. Where codings mark
+excerpts, the pairs table adds `overlapping`: the turns where an excerpt of one code shares at least
+one character with an excerpt of the other (a whole-turn coding overlaps every excerpt of its turn).
 """
 
 from __future__ import annotations
@@ -73,7 +78,13 @@ def cooccurrence_report(data: StudyData, *, digits: int = 3) -> CooccurrenceRepo
         for j in range(i + 1, len(codes))
         if both[i, j] > 0
     ]
-    pairs_df = pd.DataFrame(pairs, columns=["code_a", "code_b", "both", "jaccard"])
+    columns = ["code_a", "code_b", "both", "jaccard"]
+    if data.has_spans:
+        shared = _overlapping_turns(data)
+        for p in pairs:
+            p["overlapping"] = shared.get((p["code_a"], p["code_b"]), 0)
+        columns.insert(3, "overlapping")
+    pairs_df = pd.DataFrame(pairs, columns=columns)
     if len(pairs_df):
         pairs_df = pairs_df.sort_values(["both", "jaccard"], ascending=False, kind="stable")
         pairs_df = pairs_df.reset_index(drop=True)
@@ -84,6 +95,34 @@ def cooccurrence_report(data: StudyData, *, digits: int = 3) -> CooccurrenceRepo
         f"Over {len(seg_index)} coded segments; the diagonal counts the segments of each code; "
         "Jaccard = segments with both / segments with either."
     )
+    if data.has_spans:
+        report.notes.append(
+            "These codings mark excerpts within turns: two codes co-occur when they are applied "
+            "to the same turn, whether or not their excerpts overlap; overlapping = the turns "
+            "where an excerpt of one shares text with an excerpt of the other."
+        )
     if not data.include_facilitator:
         report.notes.append("Facilitator turns are excluded.")
     return report
+
+
+def _overlapping_turns(data: StudyData) -> dict[tuple[str, str], int]:
+    """(code_a, code_b) in codebook order -> turns where an excerpt of each shares a character."""
+    from qualcode.spans import overlaps
+
+    rank = {c: i for i, c in enumerate(data.code_ids)}
+    out: dict[tuple[str, str], int] = {}
+    ex = data.excerpts
+    assert ex is not None
+    for _, turn in ex.groupby("segment_id", sort=False):
+        if turn["code_id"].nunique() < 2:
+            continue
+        items = list(zip(turn["code_id"], turn["start_char"], turn["end_char"], strict=True))
+        found: set[tuple[str, str]] = set()
+        for i, (a, sa, ea) in enumerate(items):
+            for b, sb, eb in items[i + 1 :]:
+                if a != b and overlaps((sa, ea), (sb, eb)):
+                    found.add((a, b) if rank.get(a, 0) <= rank.get(b, 0) else (b, a))
+        for pair in found:
+            out[pair] = out.get(pair, 0) + 1
+    return out

@@ -326,5 +326,9 @@ def crosstab_report(
         )
     if not data.include_facilitator:
         report.notes.append("Facilitator turns are excluded.")
+    if data.has_spans:
+        from qualcode.spans import turn_unit_note
+
+        report.notes.append(turn_unit_note("the crosstab"))
     report.notes.extend(data.notes)
     return report

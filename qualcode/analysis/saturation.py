@@ -462,6 +462,10 @@ def saturation_report(
         "emerging over the events; it is not theoretical saturation (Saunders et al. 2018)."
     )
     report.notes.append(f"New: {NEW_DEFINITIONS[new]}.")
+    if data.has_spans:
+        from qualcode.spans import turn_unit_note
+
+        report.notes.append(turn_unit_note("saturation"))
     report.notes.append(f"Event order: {', '.join(events_order)}.")
     if outcome.status == STATUS_REACHED:
         report.notes.append(f"Saturation at {outcome.result}: {outcome.reason}.")
