@@ -134,6 +134,7 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
         "tests/data/mixed_sources",
         "tests/data/codebook_versions",
         "tests/data/collab_care",
+        "tests/data/long_answers",
     ):
         if (repo / folder).is_dir():
             shutil.copytree(repo / folder, tmp_path / folder)

@@ -10,7 +10,10 @@ Layout of a qualcode `.qdpx` (what import reverses exactly):
 - Sources: one `TextSource` per transcript, `sources/<guid>.txt`, UTF-8 without BOM, LF. The text is
   each turn as `Speaker: text`, turns separated by one blank line, ending in a newline. A coding of a
   whole turn selects the turn's text (not the label); a coding with start_char/end_char selects that
-  part of it. Offsets are code points, end exclusive.
+  part of it (its excerpt; one selection per row, so two excerpts of one code in a turn are two
+  selections). An auto-coding selects its whole turn: its span marks where the keyword matched, not
+  an excerpt (`qualcode.spans`), and comes back from the data note. Offsets are code points, end
+  exclusive.
 - Users: one per coder; every selection and coding carries its coder, so both coders' work survives.
 - Cases: one per participant_id, with the roster's attribute columns as Text variables.
 - Memos: each coding memo is the selection's `<Description>` (where QualCoder, MAXQDA and others
@@ -54,6 +57,7 @@ from qualcode.interop.refi_common import (
     stable_guid,
 )
 from qualcode.model import SEGMENT_COLUMNS, Code, Codebook, Construct, Theme
+from qualcode.spans import ORIGIN_AUTO
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -406,6 +410,10 @@ def study_to_qdpx(
                 )
             tid, text_start, text_len = where_turn[seg]
             s, e = _span(row, text_len, label, i)
+            if origin == ORIGIN_AUTO:
+                # An auto-coding codes the turn; its span only marks where the keyword matched
+                # (qualcode.spans), kept in the data note below, so another program sees the turn.
+                s, e = 0, text_len
             key = "\x1f".join((coder, seg, code_id, str(s), str(e)))
             n = seen.get(key, 0)
             seen[key] = n + 1

@@ -45,6 +45,7 @@ from qualcode.interop.refi_common import (
     read_zip_members,
 )
 from qualcode.model import CODING_COLUMNS, ROLE_UNKNOWN, SEGMENT_COLUMNS
+from qualcode.spans import ORIGIN_AUTO
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -999,7 +1000,9 @@ def _codings(selected: list[dict], sources, data: dict | None, summary) -> dict[
                 continue
             i, s, e = sel["spans"][0]
             span = entry.get("span")
-            if span is not None and [str(s), str(e)] != span:
+            if origin == ORIGIN_AUTO and span is not None and sel["exact"]:
+                pass  # exported as its whole turn; the span is where its keyword matched
+            elif span is not None and [str(s), str(e)] != span:
                 continue
             if span is None and not sel["exact"]:
                 continue

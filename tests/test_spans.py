@@ -1,0 +1,398 @@
+"""Excerpts within turns (issue 16.1, the counts half): a coding's start_char/end_char is its
+excerpt; quotes are the excerpt, counts say their unit, auto-codings' spans mark their keyword.
+
+Measured on tests/data/long_answers (three interviews, ana's and ben's excerpts): ana marks 15
+excerpts on 12 (turn, code) cells; RI1 has 3 coded turns and 4 excerpts (two in int01:2).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qualcode.spans import ELLIPSIS, excerpt_text, merge_ranges, overlaps
+
+LONG = Path(__file__).parent / "data" / "long_answers"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from qualcode.cli.main import app
+
+    folder = tmp_path_factory.mktemp("long_answers")
+    shutil.copytree(LONG, folder / "study")
+    seg = folder / "segments.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(folder / "study" / "transcripts"),
+            "--roster",
+            str(folder / "study" / "roster.csv"),
+            "--source-type",
+            "interview",
+            "-o",
+            str(seg),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    texts = {r["segment_id"]: r["text"] for r in csv.DictReader(seg.open(encoding="utf-8"))}
+    return {"root": folder / "study", "segments": seg, "texts": texts}
+
+
+def _report(cli, study, kind, codings, *extra):
+    root = study["root"]
+    result = cli(
+        "report",
+        kind,
+        "--segments",
+        study["segments"],
+        "--codings",
+        codings,
+        "--codebook",
+        root / "codebook.yaml",
+        "--roster",
+        root / "roster.csv",
+        "-f",
+        "json",
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _write_codings(path: Path, rows: list[tuple]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["segment_id", "code_id", "coder", "origin", "memo", "start_char", "end_char"])
+        for row in rows:
+            w.writerow(row)
+    return path
+
+
+def test_ranges_and_excerpt_text():
+    assert merge_ranges([(10, 12), (0, 5), (3, 7), (7, 9)]) == [(0, 9), (10, 12)]
+    assert merge_ranges([]) == []
+    assert overlaps((0, 5), (4, 9)) and not overlaps((0, 5), (5, 9))
+    text = "First one.  Second one. Third."
+    assert excerpt_text(text, 0, len(text)) == text  # a whole turn stays verbatim
+    assert excerpt_text(text, 10, 24) == f"{ELLIPSIS} Second one. {ELLIPSIS}"
+    assert excerpt_text(text, 0, 10) == f"First one. {ELLIPSIS}"
+    assert excerpt_text(text, 24, len(text)) == f"{ELLIPSIS} Third."
+    assert excerpt_text("  padded  ", 2, 8) == "padded"  # only white space left out: no ellipsis
+
+
+def test_hierarchy_counts_turns_and_excerpts(cli, study):
+    out = _report(cli, study, "hierarchy", study["root"] / "codings" / "ana.csv")
+    rows = [
+        (r["id"], r["mentions"], r["excerpts"], r["participants"], r["groups"])
+        for r in out["tables"]["hierarchy"]
+    ]
+    assert rows == [
+        ("T1", 4, 8, 3, 3),
+        ("RI1", 3, 4, 3, 3),
+        ("RI2", 4, 4, 3, 3),
+        ("T2", 3, 7, 3, 3),
+        ("RI3", 3, 3, 3, 3),
+        ("RI4", 3, 4, 3, 3),
+    ]
+    assert any(n.startswith("Excerpts: these codings mark excerpts") for n in out["notes"])
+    assert any("its quote is that excerpt" in n for n in out["notes"])
+
+
+def test_an_exemplar_quote_is_the_excerpt(cli, study):
+    texts = study["texts"]
+    out = _report(cli, study, "hierarchy", study["root"] / "codings" / "ana.csv")
+    quotes = out["tables"]["quotes"]
+    assert len(quotes) == 12
+    for q in quotes:
+        turn = texts[q["segment_id"]]
+        s, e = q["start_char"], q["end_char"]
+        part = turn[s:e]
+        assert part in q["text"] and len(q["text"]) < len(turn)  # never the whole long answer
+        assert q["text"].startswith(ELLIPSIS) == bool(turn[:s].strip())
+        assert q["text"].endswith(ELLIPSIS) == bool(turn[e:].strip())
+        assert q["words"] == len(part.split())  # the length rule counts the excerpt
+    flagged = [q for q in quotes if q["flagged"]]
+    assert [(q["idea_id"], q["rank"], q["segment_id"]) for q in flagged] == [("RI3", 1, "int03:4")]
+    assert flagged[0]["text"] == (
+        f"{ELLIPSIS} If they made it a rule that you must go to group to get the prescription, I "
+        "would not make it, and then what, I go back to the street? It has to be something you "
+        "choose and something that fits around your life."
+    )
+    narrative = _report(cli, study, "narrative", study["root"] / "codings" / "ana.csv")
+    assert [q["text"] for q in narrative["tables"]["quotes"]] == [q["text"] for q in quotes]
+
+
+def test_documents_show_the_excerpt(cli, study, tmp_path):
+    import docx
+    import openpyxl
+
+    root = study["root"]
+    excerpt = "The problem is the time, with three kids and my cleaning job there is no morning"
+    for fmt in ("md", "html", "docx", "xlsx"):
+        out = tmp_path / f"h.{fmt}"
+        result = cli(
+            "report",
+            "hierarchy",
+            "--segments",
+            study["segments"],
+            "--codings",
+            root / "codings" / "ana.csv",
+            "--codebook",
+            root / "codebook.yaml",
+            "--roster",
+            root / "roster.csv",
+            "-o",
+            out,
+        )
+        assert result.exit_code == 0, result.output
+        if fmt == "docx":
+            text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+        elif fmt == "xlsx":
+            book = openpyxl.load_workbook(out, read_only=True)
+            text = "\n".join(
+                str(c)
+                for ws in book.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for c in row
+            )
+        else:
+            text = out.read_text(encoding="utf-8")
+        assert f"{ELLIPSIS} {excerpt}" in text, fmt
+        # the rest of that long answer is not quoted
+        assert "I started individual counselling after about six months" not in text, fmt
+
+
+def test_codings_without_spans_report_as_before(cli, study, tmp_path):
+    """No excerpts column, whole-turn quotes: a study without spans is unchanged."""
+    plain = tmp_path / "plain.csv"
+    rows = list(csv.reader((study["root"] / "codings" / "ana.csv").open(encoding="utf-8")))[1:]
+    _write_codings(plain, [(*r[:5], "", "") for r in rows])
+    out = _report(cli, study, "hierarchy", plain)
+    assert "excerpts" not in out["tables"]["hierarchy"][0]
+    assert all(q["text"] == study["texts"][q["segment_id"]] for q in out["tables"]["quotes"])
+    assert all(q["start_char"] == "" for q in out["tables"]["quotes"])
+    assert not any("excerpt" in n.lower() for n in out["notes"])
+
+
+def test_an_auto_coding_quotes_the_turn_not_its_keyword(cli, study, tmp_path):
+    root = study["root"]
+    auto = tmp_path / "auto.csv"
+    result = cli(
+        "code",
+        study["segments"],
+        "--codebook",
+        root / "codebook.yaml",
+        "--coder",
+        "auto",
+        "--auto",
+        "-o",
+        auto,
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(auto.open(encoding="utf-8")))
+    assert any(r["start_char"] for r in rows)  # the file records where each keyword matched
+    out = _report(cli, study, "hierarchy", auto)
+    assert "excerpts" not in out["tables"]["hierarchy"][0]
+    quotes = out["tables"]["quotes"]
+    assert quotes and all(q["text"] == study["texts"][q["segment_id"]] for q in quotes)
+
+
+def test_two_excerpts_of_one_code_in_a_turn_are_allowed_and_overlaps_merge(cli, study, tmp_path):
+    text = study["texts"]["int01:2"]
+    codings = _write_codings(
+        tmp_path / "c.csv",
+        [
+            ("int01:2", "RI1", "x", "manual", "", 0, 20),
+            ("int01:2", "RI1", "x", "manual", "", 10, 56),  # overlaps the first: one excerpt
+            ("int01:2", "RI1", "x", "manual", "", 153, 289),  # a second excerpt
+            ("int01:2", "RI2", "x", "manual", "", 40, 60),  # shares text with RI1's first
+            ("int02:2", "RI1", "x", "manual", "", "", ""),  # the whole turn
+            ("int02:2", "RI1", "x", "manual", "", 54, 70),  # inside the whole turn: adds nothing
+        ],
+    )
+    out = _report(cli, study, "hierarchy", codings)
+    ri1 = next(r for r in out["tables"]["hierarchy"] if r["id"] == "RI1")
+    assert (ri1["mentions"], ri1["excerpts"]) == (2, 3)
+    quotes = {(q["segment_id"], q["start_char"]): q for q in out["tables"]["quotes"]}
+    assert quotes[("int01:2", 0)]["end_char"] == 56
+    assert quotes[("int01:2", 0)]["text"] == text[0:56] + f" {ELLIPSIS}"
+    co = _report(cli, study, "cooccurrence", codings)
+    pairs = [(p["code_a"], p["code_b"], p["both"], p["overlapping"]) for p in co["tables"]["pairs"]]
+    assert pairs == [("RI1", "RI2", 1, 1)]
+    assert any("whether or not their excerpts overlap" in n for n in co["notes"])
+    # compare (turn-level) reads two rows of one (segment, code) as one decision
+    ana = study["root"] / "codings" / "ana.csv"
+    result = cli("compare", codings, ana, "--segments", study["segments"], "-f", "json")
+    assert result.exit_code == 0, result.output
+    ri1 = next(r for r in json.loads(result.stdout)["per_code"] if r["code_id"] == "RI1")
+    assert (ri1["both"], ri1["only_a"]) == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("0", "9999", "span 0..9999 does not fit in segment 'int01:2'"),
+        ("30", "30", "span 30..30 does not fit in segment 'int01:2'"),
+        ("5", "", "start_char and end_char must both be given or both be empty"),
+    ],
+)
+def test_a_span_that_does_not_fit_its_turn_is_refused_with_its_row(
+    cli, study, tmp_path, start, end, message
+):
+    root = study["root"]
+    bad = _write_codings(
+        tmp_path / "bad.csv",
+        [
+            ("int01:4", "RI4", "x", "manual", "", "", ""),
+            ("int01:2", "RI1", "x", "manual", "", start, end),
+        ],
+    )
+    result = cli(
+        "report",
+        "hierarchy",
+        "--segments",
+        study["segments"],
+        "--codings",
+        bad,
+        "--codebook",
+        root / "codebook.yaml",
+    )
+    assert result.exit_code == 1
+    assert f"error: {bad}:3: {message}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_counts_reports_state_their_unit(cli, study):
+    ana = study["root"] / "codings" / "ana.csv"
+    crosstab = _report(cli, study, "crosstab", ana, "--by", "gender")
+    saturation = _report(cli, study, "saturation", ana, "--base", "1", "--run", "1")
+    for out in (crosstab, saturation):
+        assert any(
+            "counts coded turns (segments), participants and transcripts, not excerpts" in n
+            for n in out["notes"]
+        )
+
+
+def _selections(qdpx: Path) -> list[tuple[str, str]]:
+    """(user name, selected text) of every PlainTextSelection, read from the exported sources."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    with zipfile.ZipFile(qdpx) as zf:
+        root = ET.fromstring(zf.read("project.qde"))
+        users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", ns)}
+        out = []
+        for source in root.iterfind(".//q:TextSource", ns):
+            member = "sources/" + source.get("plainTextPath").removeprefix("internal://")
+            text = zf.read(member).decode("utf-8")
+            for sel in source.iterfind("q:PlainTextSelection", ns):
+                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+                out.append((users[sel.get("creatingUser")], text[start:end]))
+    return sorted(out)
+
+
+def test_refi_export_selects_each_excerpt_and_the_turn_of_an_auto_coding(cli, study, tmp_path):
+    """Two excerpts of one code in a turn are two selections; an auto-coding selects its turn (its
+    span is where the keyword matched); import gives every row back exactly, and another program's
+    view of the file (no qualcode data note) gives back the same spans."""
+    root, texts = study["root"], study["texts"]
+    auto = tmp_path / "auto.csv"
+    assert (
+        cli(
+            "code",
+            study["segments"],
+            "--codebook",
+            root / "codebook.yaml",
+            "--coder",
+            "auto",
+            "--auto",
+            "-o",
+            auto,
+        ).exit_code
+        == 0
+    )
+    files = [root / "codings" / "ana.csv", root / "codings" / "ben.csv", auto]
+    out = tmp_path / "long.qdpx"
+    args = ["export", "qdpx", "--segments", study["segments"], "--codebook", root / "codebook.yaml"]
+    for f in files:
+        args += ["--codings", f]
+    result = cli(*args, "--roster", root / "roster.csv", "-o", out)
+    assert result.exit_code == 0, result.output
+    expected = []
+    for f in files:
+        for r in csv.DictReader(f.open(encoding="utf-8")):
+            if not r["code_id"]:
+                continue
+            turn = texts[r["segment_id"]]
+            whole = r["origin"] == "auto" or not r["start_char"]
+            part = turn if whole else turn[int(r["start_char"]) : int(r["end_char"])]
+            expected.append((r["coder"], part))
+    assert _selections(out) == sorted(expected)
+    assert sum(1 for coder, _ in expected if coder == "ana") == 15
+
+    def rows(path: Path) -> list[tuple[str, ...]]:
+        return [
+            (r["segment_id"], r["code_id"], r["origin"], r["start_char"], r["end_char"])
+            for r in csv.DictReader(path.open(encoding="utf-8"))
+        ]
+
+    assert cli("import", "qdpx", out, "-o", tmp_path / "back").exit_code == 0
+    for f in files:
+        assert rows(tmp_path / "back" / "codings" / f.name) == rows(f)
+    # As another program gives it back: the excerpts come from the selections (origin import).
+    from tests.test_refi_cases import _without_qualcode_data
+
+    other = _without_qualcode_data(out, tmp_path / "other.qdpx")
+    result = cli("import", "qdpx", other, "-o", tmp_path / "other")
+    assert result.exit_code == 0, result.output
+    for f in files[:2]:
+        spans = sorted((s, c, a, b) for s, c, _, a, b in rows(f) if c)
+        back = sorted(
+            (s, c, a, b) for s, c, _, a, b in rows(tmp_path / "other" / "codings" / f.name) if c
+        )
+        assert back == spans
+
+
+def test_the_readme_carries_out_the_long_answer_study(repo, tmp_path, runner, monkeypatch):
+    """The README section's commands, run as written in a copy of the example: the hierarchy
+    quotes excerpts, and the export imports back to the coders' own rows."""
+    from tests.test_examples_run import _run, readme_commands
+
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    section = text.split("## A long-answer interview study", 1)[1].split("\n## ", 1)[0]
+    commands = [c for c, _ in readme_commands(section) if c.startswith(("qualcode", "cd "))]
+    assert [c.split()[1] for c in commands if c.startswith("qualcode")] == [
+        "ingest",
+        "compare",
+        "reconcile",
+        "report",
+        "export",
+        "import",
+    ]
+    shutil.copytree(LONG, tmp_path / "tests" / "data" / "long_answers")
+    monkeypatch.chdir(tmp_path)
+    for line in commands:
+        if line.startswith("cd "):
+            monkeypatch.chdir(tmp_path / line[3:])
+            continue
+        result = _run(runner, line.replace(" /tmp/", f" {tmp_path}/scratch/"))
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+    out = tmp_path / "scratch" / "long"
+    report = (out / "hierarchy.md").read_text(encoding="utf-8")
+    assert "| mentions | excerpts |" in report
+    quoted = [line for line in report.splitlines() if line.strip().startswith('> "')]
+    assert len(quoted) == 12 and all(ELLIPSIS in q for q in quoted)
+    for name in ("ana", "ben"):
+        mine = (LONG / "codings" / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        back = (out / "imported" / "codings" / f"{name}.csv").read_text(encoding="utf-8")
+        cells = [",".join(r.split(",")[:7]) for r in back.splitlines()]
+        assert cells == mine
