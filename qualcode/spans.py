@@ -174,3 +174,36 @@ def coding_excerpts(
         .reset_index(drop=True)
         .astype({"start_char": "int64", "end_char": "int64", "whole": "bool"})
     )
+
+
+def union_excerpt_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The union of the excerpts in `rows` (codings columns; coded rows of one or more coders),
+    one row per (segment, code) excerpt: `segment_id, code_id, start_char, end_char` as text,
+    cells in first-seen order. A cell with a whole-turn row (no span, or an auto-coding, whose
+    span is a keyword position) is the whole turn (empty start/end); the spans of a cell that
+    overlap or touch become one. Spans are taken as given (checked against the turn where the
+    text is known: `coding_excerpts`)."""
+    import pandas as pd
+
+    start = rows["start_char"].fillna("").astype(str).str.strip()
+    end = rows["end_char"].fillna("").astype(str).str.strip()
+    origin = rows["origin"].fillna("").astype(str).str.strip() if "origin" in rows else ""
+    spanned = (start != "") & (end != "") & (origin != ORIGIN_AUTO)
+    cells: dict[tuple[str, str], list[tuple[int, int]] | None] = {}
+    for seg, code, has, s, e in zip(
+        rows["segment_id"], rows["code_id"], spanned, start, end, strict=True
+    ):
+        key = (seg, code)
+        if not has:
+            cells[key] = None  # the whole turn
+        elif key not in cells:
+            cells[key] = [(int(s), int(e))]
+        elif cells[key] is not None:
+            cells[key].append((int(s), int(e)))  # type: ignore[union-attr]
+    out = []
+    for (seg, code), spans in cells.items():
+        if spans is None:
+            out.append((seg, code, "", ""))
+        else:
+            out.extend((seg, code, str(s), str(e)) for s, e in merge_ranges(spans))
+    return pd.DataFrame(out, columns=["segment_id", "code_id", "start_char", "end_char"])

@@ -207,7 +207,14 @@ def test_xlsx_codings_through_compare_reconcile_and_report(cli, study):
     assert read_codings(out)[["segment_id", "code_id"]].values.tolist() == consensus_csv
 
     report = ("report", "hierarchy", "--segments", study["seg"], "--codebook", study["cb"])
-    plain = cli(*report, "--codings", study["a"], "--format", "json")
+    # The same codings as CSV, with the sheet's excerpt (0..12) on group1:2: reports use spans.
+    spanned = study["dir"] / "maria_spans.csv"
+    spanned.write_text(
+        "segment_id,code_id,coder,start_char,end_char\n"
+        + "".join(f"{s},{c},maria,{'0,12' if s == 'group1:2' else ','}\n" for s, c in MARIA),
+        encoding="utf-8",
+    )
+    plain = cli(*report, "--codings", spanned, "--format", "json")
     excel = cli(*report, "--codings", xlsx, "--format", "json")
     assert excel.exit_code == 0, excel.stderr
     assert json.loads(excel.stdout) == json.loads(plain.stdout)
