@@ -396,3 +396,98 @@ def test_the_readme_carries_out_the_long_answer_study(repo, tmp_path, runner, mo
         back = (out / "imported" / "codings" / f"{name}.csv").read_text(encoding="utf-8")
         cells = [",".join(r.split(",")[:7]) for r in back.splitlines()]
         assert cells == mine
+
+
+def _cells(path: Path) -> list[tuple[str, ...]]:
+    return [
+        (r["segment_id"], r["code_id"], r["start_char"], r["end_char"], r["memo"])
+        for r in csv.DictReader(path.open(encoding="utf-8"))
+        if r["code_id"]
+    ]
+
+
+def test_a_consensus_keeps_the_excerpts(cli, study, tmp_path):
+    """Where both coders applied a code: the union of their excerpts (prefer-a / prefer-b: that
+    coder's); a code one coder applied keeps that coder's excerpts; memos stay on their excerpt."""
+    root = study["root"]
+    ana, ben = root / "codings" / "ana.csv", root / "codings" / "ben.csv"
+    union = tmp_path / "union.csv"
+    result = cli("reconcile", ana, ben, "--strategy", "union", "-o", union)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Excerpts: both coders applied the same code to the same turn but marked different "
+        "excerpts 5 times; where both coders applied a code, the consensus keeps the text either "
+        "of them marked (the union of their excerpts; a whole-turn coding covers the turn)."
+    ) in result.output
+    cells = _cells(union)
+    # int01:2 RI1: ana's 0-56 and 153-289 lie inside ben's 0-337
+    assert [c[:4] for c in cells if c[:2] == ("int01:2", "RI1")] == [("int01:2", "RI1", "0", "337")]
+    # int01:4 RI4: ana marked two excerpts, ben the first of them
+    assert [c[2:4] for c in cells if c[:2] == ("int01:4", "RI4")] == [("0", "106"), ("290", "458")]
+    # ben's memo is on his second excerpt of RI2, not on the first
+    assert [c[2:] for c in cells if c[:2] == ("int02:2", "RI2")] == [
+        ("270", "419", ""),
+        ("515", "628", "ben: the doctor asking about moods"),
+    ]
+    # kept by the union, applied by one coder: that coder's excerpt
+    assert ("int02:4", "RI2", "355", "471", "") in cells  # ana's
+    assert ("int03:4", "RI2", "182", "257", "") in cells  # ben's
+    prefer_b = tmp_path / "b.csv"
+    assert cli("reconcile", ana, ben, "--strategy", "prefer-b", "-o", prefer_b).exit_code == 0
+    assert [c[2:4] for c in _cells(prefer_b) if c[:2] == ("int01:2", "RI2")] == [("385", "456")]
+    prefer_a = tmp_path / "a.csv"
+    assert cli("reconcile", ana, ben, "--strategy", "prefer-a", "-o", prefer_a).exit_code == 0
+    assert [c[2:4] for c in _cells(prefer_a) if c[:2] == ("int01:2", "RI1")] == [
+        ("0", "56"),
+        ("153", "289"),
+    ]
+    # A negotiated log replayed gives the same excerpts as the rule it records.
+    replay = tmp_path / "replay.csv"
+    log = tmp_path / "union.decisions.csv"
+    assert cli("reconcile", ana, ben, "--decisions", log, "-o", replay).exit_code == 0
+    assert [c[:4] for c in _cells(replay)] == [c[:4] for c in cells]
+    # The consensus reports like any codings: excerpt quotes from it.
+    out = _report(cli, study, "hierarchy", union)
+    ri1 = next(r for r in out["tables"]["hierarchy"] if r["id"] == "RI1")
+    assert (ri1["mentions"], ri1["excerpts"]) == (3, 3)
+
+
+def test_a_consensus_from_auto_codings_has_no_keyword_spans(cli, study, tmp_path):
+    root = study["root"]
+    auto = tmp_path / "auto.csv"
+    args = ["--codebook", root / "codebook.yaml", "--coder", "auto", "--auto", "-o", auto]
+    assert cli("code", study["segments"], *args).exit_code == 0
+    out = tmp_path / "c.csv"
+    result = cli("reconcile", auto, root / "codings" / "ben.csv", "--strategy", "union", "-o", out)
+    assert result.exit_code == 0, result.output
+    auto_cells = {c[:2] for c in _cells(auto)}
+    assert any(s for _, _, s, _, _ in _cells(auto))  # auto.csv records keyword positions
+    cells = _cells(out)
+    assert auto_cells <= {c[:2] for c in cells}
+    # every code auto applied covers its whole turn (a keyword is not an excerpt)
+    assert all((s, e) == ("", "") for seg, code, s, e, _ in cells if (seg, code) in auto_cells)
+
+
+def test_a_majority_keeps_the_excerpts_of_the_coders_who_applied_the_code(cli, study, tmp_path):
+    root = study["root"]
+    cy = _write_codings(
+        tmp_path / "cy.csv",
+        [
+            ("int01:2", "RI1", "cy", "manual", "", 400, 450),
+            ("int01:2", "RI2", "cy", "manual", "", 338, 384),
+            ("int01:4", "", "cy", "manual", "", "", ""),
+        ],
+    )
+    out = tmp_path / "m.csv"
+    files = (root / "codings" / "ana.csv", root / "codings" / "ben.csv", cy)
+    result = cli("reconcile", *files, "--strategy", "majority", "-o", out)
+    assert result.exit_code == 0, result.output
+    cells = [c[:4] for c in _cells(out) if c[0] in ("int01:2", "int01:4")]
+    assert cells == [
+        ("int01:2", "RI1", "0", "337"),  # ana + ben merged; cy's 400-450 apart
+        ("int01:2", "RI1", "400", "450"),
+        ("int01:2", "RI2", "338", "600"),  # ana 338-600, ben 385-456, cy 338-384
+        ("int01:4", "RI3", "459", "560"),  # ana and ben: 2 of 3
+        ("int01:4", "RI4", "0", "106"),
+        ("int01:4", "RI4", "290", "458"),
+    ]

@@ -435,6 +435,11 @@ def _print_summary(result: ReconcileResult, output: Path, log_path: Path) -> Non
             "(decided_by rule:<strategy> in the log). For negotiated agreement use --sheet or "
             "--strategy interactive."
         )
+    if s.excerpt_cells:
+        out(
+            "Excerpts: both coders applied the same code to the same turn but marked different "
+            f"excerpts {_n(s.excerpt_cells, 'time')}; {s.excerpts}."
+        )
     out(
         f"Agreement on the {s.segments_both} double-coded segments, pooled over "
         f"{s.codes} codes x {s.segments_both} segments:"

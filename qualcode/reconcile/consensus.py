@@ -22,8 +22,16 @@ from qualcode.reconcile.decisions import (
     check_decisions,
     timestamp,
 )
-from qualcode.reconcile.pair import CodingPair, _cells, _order, _pairs_in, prepare_pair
+from qualcode.reconcile.pair import (
+    CodingPair,
+    _cells,
+    _first_seen,
+    _order,
+    _pairs_in,
+    prepare_pair,
+)
 from qualcode.reconcile.summary import ReconcileSummary, summarise
+from qualcode.spans import overlaps
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -48,9 +56,32 @@ def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
     return np.where(keep, KEPT, DROPPED).tolist()
 
 
-def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
-    """The consensus codings (contract columns) from a complete, checked decisions table."""
+# Whose excerpts a consensus code keeps where both coders applied it (the strategy decides only
+# the codes on each turn, which is what turn-level agreement measures): prefer-a and prefer-b keep
+# that coder's excerpts; every other way (union, intersection, a negotiated log) the union of the
+# text either coder marked. A code only one coder applied keeps that coder's excerpts; a code
+# added in discussion (the decisions log holds no span) covers the whole turn.
+EXCERPTS_OF = {"prefer-a": "a", "prefer-b": "b"}
+EXCERPT_RULES = {
+    "a": "where both coders applied a code, the consensus keeps coder A's excerpts",
+    "b": "where both coders applied a code, the consensus keeps coder B's excerpts",
+    "union": "where both coders applied a code, the consensus keeps the text either of them "
+    "marked (the union of their excerpts; a whole-turn coding covers the turn)",
+}
+
+
+def build_consensus(
+    pair: CodingPair, decisions: pd.DataFrame, *, excerpts: str = "union"
+) -> pd.DataFrame:
+    """The consensus codings (contract columns) from a complete, checked decisions table.
+
+    `excerpts` ("union", "a", "b": EXCERPT_RULES) says whose start_char/end_char a code both
+    coders applied keeps; excerpts of one code in a turn that overlap or touch merge into one, and
+    an auto-coding's span (a keyword position, not an excerpt: `qualcode.spans`) becomes its whole
+    turn, since the consensus's origin no longer says it was auto."""
     import pandas as pd
+
+    from qualcode.spans import union_excerpt_rows
 
     a, b = pair.a, pair.b
     both = set(pair.both)
@@ -59,35 +90,61 @@ def build_consensus(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
 
     in_both_a = a[a["segment_id"].isin(both) & (a["code_id"] != "")]
     in_both_b = b[b["segment_id"].isin(both) & (b["code_id"] != "")]
-    # A's rows for cells A applied and the consensus keeps; B's rows for cells only B applied.
-    rows_a = in_both_a[_pairs_in(in_both_a, in_both_b) | _pairs_in(in_both_a, kept)]
-    rows_b = in_both_b[_pairs_in(in_both_b, kept) & ~_pairs_in(in_both_b, in_both_a)]
+    shared_a = _pairs_in(in_both_a, in_both_b)  # cells both applied, A's rows
+    shared_b = _pairs_in(in_both_b, in_both_a)
+    kept_a, kept_b = _pairs_in(in_both_a, kept), _pairs_in(in_both_b, kept)
+    rows_a = in_both_a[kept_a | (shared_a if excerpts in ("a", "union") else False)]
+    rows_b = in_both_b[kept_b | (shared_b if excerpts in ("b", "union") else False)]
 
-    added_rows = added.assign(memo="", start_char="", end_char="")
+    added_rows = added.assign(start_char="", end_char="")
     carried = pd.concat(
         [a[a["segment_id"].isin(set(pair.only_a))], b[b["segment_id"].isin(set(pair.only_b))]]
     )
-    coded = pd.concat([rows_a, rows_b, added_rows], ignore_index=True)
+    coded_rows = pd.concat(
+        [rows_a, rows_b, carried[carried["code_id"] != ""], added_rows], ignore_index=True
+    )
+    coded = union_excerpt_rows(coded_rows.fillna(""))
     coded_ids = set(coded["segment_id"])
     empty_segs = [s for s in pair.both if s not in coded_ids]
+    empty_segs += [s for s in _first_seen(carried["segment_id"]) if s not in coded_ids]
     empty_rows = pd.DataFrame({"segment_id": empty_segs, "code_id": ""})
-    out = pd.concat([coded, carried, empty_rows], ignore_index=True)
+    out = pd.concat([coded, empty_rows], ignore_index=True)
     for col in CODING_COLUMNS:
         if col not in out.columns:
             out[col] = ""
     out = out[list(CODING_COLUMNS)].fillna("")
-    # "Reviewed, no code" only where the segment ends with no code (e.g. a code added in discussion).
-    coded_segs = set(out.loc[out["code_id"] != "", "segment_id"])
-    out = out[(out["code_id"] != "") | ~out["segment_id"].isin(coded_segs)]
     out["coder"] = CONSENSUS
     out["origin"] = CONSENSUS
     out["memo"] = ""  # set below, every memo with its author
     out = out.drop_duplicates(ignore_index=True)
-    # Empty-code rows sort first within a segment: the rank of "" is -1.
+    # Empty-code rows sort first within a segment: the rank of "" is -1; a code's excerpts in
+    # text order.
     rank = {"": -1, **pair.code_rank}
     out = _order(out, pair.segment_rank, rank)
     out["memo"] = _consensus_memos(out, ((pair.coder_a, a), (pair.coder_b, b)))
     return out
+
+
+def excerpt_differences(pair: CodingPair) -> int:
+    """Cells (segment, code) both coders applied on which their excerpts differ (after merging
+    each coder's overlapping excerpts; a whole-turn coding is the whole turn)."""
+    from qualcode.spans import union_excerpt_rows
+
+    both = set(pair.both)
+    a = pair.a[pair.a["segment_id"].isin(both) & (pair.a["code_id"] != "")]
+    b = pair.b[pair.b["segment_id"].isin(both) & (pair.b["code_id"] != "")]
+    if not len(a) or not len(b):
+        return 0
+    a, b = a[_pairs_in(a, b)], b[_pairs_in(b, a)]
+
+    def spans(df: pd.DataFrame) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        out: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for seg, code, s, e in union_excerpt_rows(df.fillna("")).itertuples(index=False):
+            out.setdefault((seg, code), set()).add((s, e))
+        return out
+
+    sa, sb = spans(a), spans(b)
+    return sum(sa[k] != sb.get(k) for k in sa)
 
 
 def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
@@ -96,30 +153,44 @@ def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
     A memo is where A&S coders note new or leftover ideas, so none is dropped: it stays on its
     (segment, code) row when the consensus keeps that code; a memo on a code the consensus dropped
     (`alice, on RI9: ...`) or on a "reviewed, no code" row goes to the segment's first consensus
-    row. The same text from both coders is written once (`alice & bob: ...`); memos on one row are
-    joined with "; ", A's first, each in file order."""
+    row. Where a code has several excerpts in the turn, a memo goes to the excerpt that shares
+    text with the one it was written on (else the code's first). The same text from both coders is
+    written once (`alice & bob: ...`); memos on one row are joined with "; ", A's first, each in
+    file order."""
     memos = [""] * len(out)
     records = []
     for name, df in coders:
         has = df["memo"].astype(str).str.strip() != ""
-        for seg, code, memo in df.loc[has, ["segment_id", "code_id", "memo"]].itertuples(
-            index=False, name=None
-        ):
-            records.append((seg, code, name, str(memo).strip()))
+        cols = ["segment_id", "code_id", "memo", "start_char", "end_char"]
+        for seg, code, memo, s, e in df.loc[has, cols].itertuples(index=False, name=None):
+            span = _span_of(s, e)
+            records.append((seg, code, name, str(memo).strip(), span))
     if not records:
         return memos
     wanted = {r[0] for r in records}
     first_of_segment: dict[str, int] = {}
     first_of_cell: dict[tuple[str, str], int] = {}
+    excerpts_of_cell: dict[tuple[str, str], list[tuple[int, tuple[int, int] | None]]] = {}
     segs = out["segment_id"].tolist()
     codes = out["code_id"].tolist()
+    spans = [_span_of(s, e) for s, e in zip(out["start_char"], out["end_char"], strict=True)]
     for i, (seg, code) in enumerate(zip(segs, codes, strict=True)):
         if seg in wanted:
             first_of_segment.setdefault(seg, i)
             first_of_cell.setdefault((seg, code), i)
+            excerpts_of_cell.setdefault((seg, code), []).append((i, spans[i]))
     notes: dict[int, dict[tuple[str, str], list[str]]] = {}  # row -> (where, text) -> authors
-    for seg, code, name, memo in records:
+    for seg, code, name, memo, span in records:
         row = first_of_cell.get((seg, code)) if code else None
+        if row is not None and span is not None:
+            row = next(
+                (
+                    i
+                    for i, cut in excerpts_of_cell[(seg, code)]
+                    if cut is None or overlaps(cut, span)
+                ),
+                row,
+            )
         where = ""
         if row is None:
             row = first_of_segment.get(seg)
@@ -275,8 +346,17 @@ def reconcile_pair(
         log = replayed
     log = _with_flags(pair, log.fillna(""))
     step(1)
-    consensus = build_consensus(pair, log)
+    excerpts = EXCERPTS_OF.get(strategy or "", "union")
+    consensus = build_consensus(pair, log, excerpts=excerpts)
     step(1)
     summary = summarise(pair, consensus, log, strategy)
+    summary.excerpt_cells = excerpt_differences(pair)
+    summary.excerpts = EXCERPT_RULES[excerpts]
     step(1)
     return ReconcileResult(consensus=consensus, decisions=log, summary=summary, pair=pair)
+
+
+def _span_of(start: object, end: object) -> tuple[int, int] | None:
+    """A row's (start, end), or None for the whole turn (or a half-given span)."""
+    s, e = str(start).strip(), str(end).strip()
+    return (int(s), int(e)) if s.isdecimal() and e.isdecimal() else None

@@ -155,6 +155,7 @@ def majority_consensus(
     for col in CODING_COLUMNS:
         if col not in consensus.columns:
             consensus[col] = ""
+    consensus = _with_excerpts(consensus, clean)
     return MajorityResult(
         consensus=consensus[list(CODING_COLUMNS)],
         decisions=pd.DataFrame(log, columns=list(MAJORITY_LOG_COLUMNS)),
@@ -165,3 +166,30 @@ def majority_consensus(
         dropped=dropped,
         ties=ties,
     )
+
+
+def _with_excerpts(consensus: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The consensus with each kept code's excerpts: the union of the excerpts of the coders who
+    applied it (qualcode.spans.union_excerpt_rows; a whole-turn coding, or an auto-coding, whose
+    span is a keyword position, covers the turn). A code kept by the majority is the text any of
+    its coders marked, as the two-coder union keeps the text either coder marked."""
+    import pandas as pd
+
+    from qualcode.spans import union_excerpt_rows
+
+    cols = ["segment_id", "code_id", "origin", "start_char", "end_char"]
+    coded = pd.concat(
+        [df.loc[df["code_id"] != "", [c for c in cols if c in df.columns]] for df in frames],
+        ignore_index=True,
+    )
+    if not len(coded) or not (coded["start_char"].fillna("").astype(str).str.strip() != "").any():
+        return consensus  # no spans anywhere: every code is its whole turn
+    kept = consensus.loc[consensus["code_id"] != "", ["segment_id", "code_id"]]
+    coded = coded.merge(kept, on=["segment_id", "code_id"], how="inner")
+    spans = union_excerpt_rows(coded.fillna(""))
+    # Keep the consensus's row order; a cell with several excerpts gets one row each.
+    out = consensus.drop(columns=["start_char", "end_char"]).merge(
+        spans, on=["segment_id", "code_id"], how="left", sort=False
+    )
+    out[["start_char", "end_char"]] = out[["start_char", "end_char"]].fillna("")
+    return out[list(CODING_COLUMNS)].reset_index(drop=True)

@@ -95,6 +95,10 @@ class ReconcileSummary:
     # consensus is (partly) mechanical and coder-vs-consensus agreement is not post-discussion.
     mechanical: int = 0
     rules: list[str] = field(default_factory=list)
+    # Cells both coders applied whose excerpts (start_char/end_char) differ, and what the
+    # consensus keeps there (qualcode.reconcile.consensus.EXCERPT_RULES).
+    excerpt_cells: int = 0
+    excerpts: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
