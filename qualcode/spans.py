@@ -164,8 +164,14 @@ def coding_excerpts(
     if cut:
         frames.append(pd.DataFrame(cut, columns=[*EXCERPT_COLUMNS, "_pair"]))
     if not frames:
-        return pd.DataFrame({c: [] for c in EXCERPT_COLUMNS}).astype(
-            {"start_char": "int64", "end_char": "int64", "whole": "bool"}
+        return pd.DataFrame(
+            {
+                "segment_id": pd.Series([], dtype=str),
+                "code_id": pd.Series([], dtype=str),
+                "start_char": pd.Series([], dtype="int64"),
+                "end_char": pd.Series([], dtype="int64"),
+                "whole": pd.Series([], dtype="bool"),
+            }
         )
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     out = out.sort_values(["_pair", "start_char"], kind="stable")
