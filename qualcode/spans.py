@@ -10,8 +10,10 @@ would not be the unit the auto-coder decided on. The match stays in the file, as
 
 One coder may mark several excerpts of one turn with one code (two rows, same segment_id and
 code_id, different spans), as in NVivo, ATLAS.ti and MAXQDA. The excerpts of one (segment, code)
-that overlap or touch are one excerpt (their union), as NVivo merges coverage at a node; a
-whole-turn row covers the turn, and the other rows of that (segment, code) add nothing to it.
+that share a character are one excerpt (their union), as NVivo merges coverage at a node; excerpts
+that only touch (one ends where the next begins) stay two, as units do in Krippendorff's (1995)
+unitizing and in `compare --unit span`. A whole-turn row covers the turn, and the other rows of
+that (segment, code) add nothing to it.
 
 Pure functions: no printing; problems are `ContractError`s naming the codings file and row.
 """
@@ -34,7 +36,7 @@ EXCERPT_COLUMNS: tuple[str, ...] = ("segment_id", "code_id", "start_char", "end_
 EXCERPT_RULE = (
     "A coding with start_char/end_char covers that excerpt of its turn; without them, the whole "
     "turn. An auto-coding's span marks where its keyword matched, so its excerpt is the whole turn. "
-    "Excerpts of one code in one turn that overlap or touch count as one."
+    "Excerpts of one code in one turn that share text count as one."
 )
 
 
@@ -48,10 +50,11 @@ def turn_unit_note(report: str) -> str:
 
 
 def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted union of half-open ranges; ranges that overlap or touch become one."""
+    """Sorted union of half-open ranges; ranges that share a character become one (ranges that
+    only touch stay apart, as `compare --unit span` counts units)."""
     out: list[tuple[int, int]] = []
     for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
+        if out and s < out[-1][1]:
             if e > out[-1][1]:
                 out[-1] = (out[-1][0], e)
         else:
@@ -187,7 +190,7 @@ def union_excerpt_rows(rows: pd.DataFrame) -> pd.DataFrame:
     one row per (segment, code) excerpt: `segment_id, code_id, start_char, end_char` as text,
     cells in first-seen order. A cell with a whole-turn row (no span, or an auto-coding, whose
     span is a keyword position) is the whole turn (empty start/end); the spans of a cell that
-    overlap or touch become one. Spans are taken as given (checked against the turn where the
+    share a character become one. Spans are taken as given (checked against the turn where the
     text is known: `coding_excerpts`)."""
     import pandas as pd
 

@@ -77,7 +77,8 @@ def _write_codings(path: Path, rows: list[tuple]) -> Path:
 
 
 def test_ranges_and_excerpt_text():
-    assert merge_ranges([(10, 12), (0, 5), (3, 7), (7, 9)]) == [(0, 9), (10, 12)]
+    # ranges that share a character merge; touching ones stay two (as compare --unit span)
+    assert merge_ranges([(10, 12), (0, 5), (3, 7), (7, 9)]) == [(0, 7), (7, 9), (10, 12)]
     assert merge_ranges([]) == []
     assert overlaps((0, 5), (4, 9)) and not overlaps((0, 5), (5, 9))
     text = "First one.  Second one. Third."
@@ -373,6 +374,7 @@ def test_the_readme_carries_out_the_long_answer_study(repo, tmp_path, runner, mo
     assert [c.split()[1] for c in commands if c.startswith("qualcode")] == [
         "ingest",
         "compare",
+        "compare",
         "reconcile",
         "report",
         "export",
@@ -491,3 +493,31 @@ def test_a_majority_keeps_the_excerpts_of_the_coders_who_applied_the_code(cli, s
         ("int01:4", "RI4", "0", "106"),
         ("int01:4", "RI4", "290", "458"),
     ]
+
+
+def test_span_agreement_reads_an_auto_coding_as_its_whole_turn(cli, study, tmp_path):
+    """compare --unit span: an auto-coder's units are the turns it coded, not its keywords."""
+    root = study["root"]
+    auto = tmp_path / "auto.csv"
+    args = ["--codebook", root / "codebook.yaml", "--coder", "auto", "--auto", "-o", auto]
+    assert cli("code", study["segments"], *args).exit_code == 0
+    result = cli(
+        "compare",
+        auto,
+        root / "codings" / "ben.csv",
+        "--segments",
+        study["segments"],
+        "--reviewed",
+        "all",
+        "--unit",
+        "span",
+    )
+    assert result.exit_code == 0, result.output
+    assert "All codings of auto are whole turns" in result.output
+    lengths = {s: len(t) for s, t in study["texts"].items()}
+    auto_rows = list(csv.DictReader(auto.open(encoding="utf-8")))
+    marked = sum(lengths[r["segment_id"]] for r in auto_rows if r["code_id"] == "RI1")
+    # RI1's characters auto marked = the whole turns it coded (both + only auto)
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("RI1 "))
+    both, only_a = (int(v) for v in line.split()[2].split("/")[:2])
+    assert both + only_a == marked

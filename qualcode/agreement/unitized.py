@@ -3,8 +3,9 @@ and sentence-level agreement as its documented simplification.
 
 **Span level (`--unit span`).** The continuum is the concatenation of the double-coded turns' texts
 (in segments-file order, 0-based code points). Each code is its own unitizing task: a coder's units
-of the code are their spans of it (a coding with empty start_char/end_char is a span over the whole
-turn); everything else is gap. For each code, Krippendorff's alpha for unitizing, uα = 1 - uDo / uDe,
+of the code are their spans of it (a coding with empty start_char/end_char, or an auto-coding, whose
+span only marks where its keyword matched (`qualcode.spans`), is a span over the whole turn);
+everything else is gap. For each code, Krippendorff's alpha for unitizing, uα = 1 - uDo / uDe,
 with m coders who all coded the whole continuum of length L (Krippendorff 1995, "On the reliability
 of unitizing continuous data", Sociological Methodology 25:47-76; in the corrected form of
 Krippendorff 2004, Content Analysis, 2nd ed., sec. 11.6, as implemented in DKPro Agreement's
@@ -248,16 +249,23 @@ def coding_spans(
     (segment_id -> text length); empty start/end = the whole turn. Raises SpanError naming the
     file and row for half a span or a span outside its turn."""
     from qualcode.io import row_location
+    from qualcode.spans import ORIGIN_AUTO
 
     out: list[tuple[str, str, int, int]] = []
     seg = df["segment_id"].astype(str).str.strip().tolist()
     code = df["code_id"].astype(str).str.strip().tolist()
     starts = df["start_char"].astype(str).str.strip().tolist()
     ends = df["end_char"].astype(str).str.strip().tolist()
-    for i, (s, c, b, e) in enumerate(zip(seg, code, starts, ends, strict=True)):
+    origin = (
+        df["origin"].astype(str).str.strip().tolist() if "origin" in df.columns else [""] * len(df)
+    )
+    for i, (s, c, b, e, o) in enumerate(zip(seg, code, starts, ends, origin, strict=True)):
         if s not in lengths or not c:
             continue
         n = lengths[s]
+        if o == ORIGIN_AUTO:
+            # an auto-coding codes the turn: its span is where the keyword matched (qualcode.spans)
+            b = e = ""
         if not b and not e:
             if n:
                 out.append((s, c, 0, n))
@@ -284,6 +292,8 @@ def has_spans(df: pd.DataFrame) -> bool:
     given = (df["start_char"].astype(str).str.strip() != "") | (
         df["end_char"].astype(str).str.strip() != ""
     )
+    if "origin" in df.columns:  # an auto-coding's span is a keyword position, not an excerpt
+        given &= df["origin"].astype(str).str.strip() != "auto"
     return bool((coded & given).any())
 
 
@@ -452,15 +462,17 @@ def span_notes(s: SpanAgreement) -> list[str]:
             out.append(f"{name}: {n} overlapping span(s) of the same code merged into one unit.")
     if len(s.whole_turn_only) == len(s.coders):
         out.append(
-            "All codings in every file are whole turns (no start_char/end_char): span-level "
+            "All codings in every file are whole turns (no start_char/end_char, or auto-codings, "
+            "whose span only marks where their keyword matched): span-level "
             "agreement then judges the same turn decisions as --unit turn, each turn weighted by "
             "its length in characters."
         )
     else:
         for name in s.whole_turn_only:
             out.append(
-                f"All codings of {name} are whole turns (no start_char/end_char): each of their "
-                "units is a whole turn."
+                f"All codings of {name} are whole turns (no start_char/end_char, or auto-codings, "
+                "whose span only marks where their keyword matched): each of their units is a "
+                "whole turn."
             )
     return out
 

@@ -358,7 +358,7 @@ def hierarchy_report(
             "Excerpts: these codings mark excerpts within turns (start_char/end_char). mentions "
             "still counts coded turns (a turn with two excerpts of an idea is one mention); "
             "excerpts = distinct coded excerpts (a coding without a span is one excerpt, the "
-            "whole turn; excerpts of one code in one turn that overlap or touch are one). "
+            "whole turn; excerpts of one code in one turn that share text are one). "
             "Participants and groups are counted as before."
         )
     if data.include_facilitator:

@@ -76,7 +76,7 @@ def build_consensus(
     """The consensus codings (contract columns) from a complete, checked decisions table.
 
     `excerpts` ("union", "a", "b": EXCERPT_RULES) says whose start_char/end_char a code both
-    coders applied keeps; excerpts of one code in a turn that overlap or touch merge into one, and
+    coders applied keeps; excerpts of one code in a turn that share a character merge into one, and
     an auto-coding's span (a keyword position, not an excerpt: `qualcode.spans`) becomes its whole
     turn, since the consensus's origin no longer says it was auto."""
     import pandas as pd
