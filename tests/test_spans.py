@@ -92,7 +92,7 @@ def test_ranges_and_excerpt_text():
 def test_hierarchy_counts_turns_and_excerpts(cli, study):
     out = _report(cli, study, "hierarchy", study["root"] / "codings" / "ana.csv")
     rows = [
-        (r["id"], r["mentions"], r["excerpts"], r["participants"], r["groups"])
+        (r["id"], r["mentions"], r["excerpts"], r["participants"], r["interviews"])
         for r in out["tables"]["hierarchy"]
     ]
     assert rows == [

@@ -359,7 +359,7 @@ def hierarchy_report(
             "still counts coded turns (a turn with two excerpts of an idea is one mention); "
             "excerpts = distinct coded excerpts (a coding without a span is one excerpt, the "
             "whole turn; excerpts of one code in one turn that share text are one). "
-            "Participants and groups are counted as before."
+            f"Participants and {noun[1]} are counted as without excerpts."
         )
     if data.include_facilitator:
         report.notes.append("Facilitator turns are included in the counts (on request).")
