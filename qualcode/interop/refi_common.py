@@ -11,6 +11,7 @@ refuses DTDs, entity declarations and external references (XXE, billion laughs).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -28,6 +29,7 @@ NS_PREFIX = "urn:QDA-XML:"
 
 # Fixed namespace of qualcode's uuid5 GUIDs: the same ids give the same GUIDs in every export.
 GUID_NAMESPACE = uuid.UUID("5a0c6b1e-8f3d-4c2a-9e71-0d4f2b6c8a13")
+_GUID_NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 _GUID = re.compile(
     r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
 )
@@ -40,8 +42,17 @@ NOT_REFI_HINT = (
 
 
 def stable_guid(kind: str, *parts: str) -> str:
-    """A GUID derived from qualcode ids (uuid5), so re-exports of the same study diff cleanly."""
-    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join((kind, *parts))))
+    """A GUID derived from qualcode ids (uuid5), so re-exports of the same study diff cleanly.
+
+    `str(uuid.uuid5(GUID_NAMESPACE, name))` computed without building a UUID object (an export
+    makes several per coding): SHA-1 of the namespace and the name, version 5 and the RFC 4122
+    variant set in bytes 6 and 8 (RFC 4122, section 4.3)."""
+    name = "\x1f".join((kind, *parts)).encode("utf-8")
+    digest = bytearray(hashlib.sha1(_GUID_NAMESPACE_BYTES + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def normalise_guid(value: str | None) -> str | None:

@@ -33,6 +33,13 @@ Layout of a qualcode `.qdpx` (what import reverses exactly):
   second. So exporting the same files again gives the same bytes.
 
 GUIDs are uuid5 of qualcode ids, so re-exports diff cleanly.
+
+Large studies (issue 19): `QdpxExport` writes `project.qde` and the sources straight into the zip,
+element by element and turn by turn, so memory holds the input tables and a few numbers per turn
+and per coding, not the document (about 1 KB per segment in all at 1M segments; the whole tree took
+7.8 GB). The bytes of every member are those the one-tree writer gave; `project.qde` has zip64
+headers, as its size is not known before it is written. `export_qdpx` refuses a study whose
+estimated memory or disk space is more than there is (`qualcode.capacity`) before it writes.
 """
 
 from __future__ import annotations
@@ -69,6 +76,15 @@ DATA_VERSION = 1
 TURN_SEPARATOR = "\n\n"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DEFAULT_DATE = "1980-01-01T00:00:00Z"  # when the caller gives no date (matches the zip entries)
+# Peak memory of export qdpx, estimated before it reads the study: the interpreter and libraries,
+# plus so many bytes per byte of segments.csv and of the codings files (a codings row is a few short
+# cells, each a Python string). Measured with /usr/bin/time -v on bench/scaling.py's study: 337 MB
+# at 250k segments (59 MB of segments, 18 MB of codings), 1045 MB at 1M (239 MB, 74 MB); the
+# estimate (388 MB, 1259 MB) keeps a margin above both.
+MEMORY_BASE = 100 * 1024**2
+MEMORY_PER_SEGMENTS_BYTE = 3
+MEMORY_PER_CODINGS_BYTE = 6
+_CODING_FIELDS = ("segment_id", "code_id", "coder", "origin", "memo", "start_char", "end_char")
 
 # Tableau 10 (Stone, 2016): ten hues that stay apart on screen and in print. A theme takes the
 # next one in codebook order; its repeating ideas take tints of it.
@@ -146,6 +162,11 @@ def code_colors(codebook: Codebook) -> dict[str, str]:
     return out
 
 
+def _tag(ns: str, name: str) -> str:
+    """`{ns}name`, or the bare name for an element written inside an already declared namespace."""
+    return f"{{{ns}}}{name}" if ns else name
+
+
 def _code_el(
     parent: ET.Element,
     ns: str,
@@ -159,7 +180,7 @@ def _code_el(
     note_refs = note_refs or {}
     el = ET.SubElement(
         parent,
-        f"{{{ns}}}Code",
+        _tag(ns, "Code"),
         {
             "guid": stable_guid("code", ident),
             "name": label or ident,
@@ -167,9 +188,9 @@ def _code_el(
             "color": colors[ident],
         },
     )
-    ET.SubElement(el, f"{{{ns}}}Description").text = render_description(fields)
+    ET.SubElement(el, _tag(ns, "Description")).text = render_description(fields)
     for guid in note_refs.get(ident, ()):  # analytic memos on this code (schema: after Description)
-        ET.SubElement(el, f"{{{ns}}}NoteRef", {"targetGUID": guid})
+        ET.SubElement(el, _tag(ns, "NoteRef"), {"targetGUID": guid})
     return el
 
 
@@ -181,7 +202,7 @@ def _codes(
 ) -> int:
     """Append `<Codes>` in codebook order; returns how many codes were written. `note_refs` maps a
     construct, theme or code id to the Notes (analytic memos) its Code refers to."""
-    codes = ET.SubElement(parent, f"{{{ns}}}Codes")
+    codes = ET.SubElement(parent, _tag(ns, "Codes"))
     colors = code_colors(codebook)
     refs = note_refs or {}
     n = 0
@@ -335,314 +356,667 @@ def study_to_qdpx(
     progress: Callable[[int], None] | None = None,
     memos: list | None = None,
 ) -> tuple[bytes, ExportSummary]:
-    """The study as a REFI-QDA project (`.qdpx` bytes) and a summary.
+    """The study as a REFI-QDA project (`.qdpx` bytes) and a summary (see `QdpxExport`, which
+    writes the same bytes straight to a file)."""
+    export = QdpxExport(segments, codings, codebook, roster, name=name, date=date, memos=memos)
+    buffer = io.BytesIO()
+    summary = export.write(buffer, progress=progress)
+    return buffer.getvalue(), summary
+
+
+class QdpxExport:
+    """A study checked for export, then written as a `.qdpx` straight into a zip, piece by piece.
+
+    Nothing holds the whole project: `project.qde` is written element by element (each element
+    serialised by ElementTree, so the bytes are those of one indented tree) and each source text
+    turn by turn. Beyond the input tables it keeps a few numbers per coding row and per turn, so
+    memory stays linear and small (issue 19). The constructor does every check, so a study that
+    cannot be exported fails before anything is written.
 
     `codings` maps a label used in messages (the file name) to a codings table; rows may belong to
     several coders. `date` (xsd:dateTime, e.g. "2024-05-01T12:00:00Z") is written as the creation
     and modification date of the project, its notes, selections and codings. `memos`
     (qualcode.memos.Memo) become Notes by their author, dated by the memo, referred to from their
-    construct's, theme's or code's `<Code>` (a study memo from the Project). Raises `ContractError` for codings that name unknown segments or codes, or
-    spans that do not fit their segment.
+    construct's, theme's or code's `<Code>` (a study memo from the Project). Raises
+    `ContractError` for codings that name unknown segments or codes, or spans that do not fit
+    their segment.
     """
-    summary = ExportSummary()
-    warnings = summary.warnings
-    code_ids = set(codebook.code_ids())
 
-    # Transcripts and turns, in segments.csv order.
-    extra_cols = [c for c in segments.columns if c not in SEGMENT_COLUMNS]
-    meta_cols = [c for c in SEGMENT_COLUMNS if c != "text"] + extra_cols
-    transcripts: dict[str, list[dict]] = {}
-    for row in segments.to_dict("records"):
-        transcripts.setdefault(str(row["transcript_id"]), []).append(row)
-    where_turn: dict[str, tuple[str, int, int]] = {}  # segment_id -> (transcript, start, length)
-    texts: dict[str, str] = {}
-    spans_of: dict[str, list[tuple[int, int]]] = {}
-    for tid, turns in transcripts.items():
-        text, spans = source_text(turns)
-        texts[tid], spans_of[tid] = text, spans
-        for turn, (s, e) in zip(turns, spans, strict=True):
-            where_turn[str(turn["segment_id"])] = (tid, s, e - s)
-        if text and max(text) > "\uffff":  # any character beyond the BMP (C speed)
-            warnings.append(
-                f"transcript {tid!r} has characters outside the Basic Multilingual Plane (emoji); "
-                "offsets are code points, which programs that count UTF-16 units may misplace"
+    def __init__(
+        self,
+        segments: pd.DataFrame,
+        codings: Mapping[str, pd.DataFrame],
+        codebook: Codebook,
+        roster: pd.DataFrame | None = None,
+        *,
+        name: str | None = None,
+        date: str = DEFAULT_DATE,
+        memos: list | None = None,
+    ) -> None:
+        import numpy as np
+        import pandas as pd
+
+        self.segments, self.codebook, self.roster = segments, codebook, roster
+        self.analytic = _analytic_notes(memos or [])
+        self.date = date
+        self.title = name or codebook.title or "qualcode study"
+        extra_cols = [c for c in segments.columns if c not in SEGMENT_COLUMNS]
+        self.meta_cols = [c for c in SEGMENT_COLUMNS if c != "text"] + extra_cols
+
+        # Transcripts in order of first appearance; each one's turns in segments.csv order.
+        self.ids = _values(segments["segment_id"])
+        self.speakers = _values(segments["speaker"])
+        self.texts = _values(segments["text"])
+        self.origins = _values(segments["source"])
+        tcode, tids = pd.factorize(segments["transcript_id"].astype(str), sort=False)
+        self.transcripts: list[str] = list(tids)
+        tcode = tcode.astype(np.int32)
+        self.order = np.argsort(tcode, kind="stable").astype(np.int32)
+        self.bounds = np.concatenate(([0], np.cumsum(np.bincount(tcode, minlength=len(tids)))))
+        # Where each turn's text starts in its source text ("Speaker: text", blank line between).
+        n = len(segments)
+        self.text_len = np.fromiter((len(t) for t in self.texts), np.int32, n)
+        label_len = np.fromiter((len(f"{s}: ") for s in self.speakers), np.int64, n)[self.order]
+        piece = label_len + self.text_len[self.order] + len(TURN_SEPARATOR)
+        before = np.cumsum(piece)
+        before -= piece
+        del piece
+        before -= np.repeat(before[self.bounds[:-1]], np.diff(self.bounds))
+        before += label_len
+        del label_len
+        self.text_start = np.empty(n, dtype=np.int64)
+        self.text_start[self.order] = before
+        del before
+        self.source_guid = [stable_guid("source", t) for t in self.transcripts]
+
+        self.warnings: list[str] = []
+        self.sha256: list[str] = []
+        self.source_bytes: list[int] = []
+        for k, tid in enumerate(self.transcripts):
+            digest, size, astral = hashlib.sha256(), 0, False
+            for chunk in self._source_chunks(k):
+                data = chunk.encode("utf-8")
+                digest.update(data)
+                size += len(data)
+                astral = astral or (bool(chunk) and max(chunk) > "\uffff")  # beyond the BMP
+            self.sha256.append(digest.hexdigest())
+            self.source_bytes.append(size)
+            if astral:
+                self.warnings.append(
+                    f"transcript {tid!r} has characters outside the Basic Multilingual Plane "
+                    "(emoji); offsets are code points, which programs that count UTF-16 units "
+                    "may misplace"
+                )
+        self._check_codings(codings, tcode)
+
+    # -- checks and the selections ---------------------------------------------------------------
+    def _check_codings(self, codings: Mapping[str, pd.DataFrame], tcode) -> None:
+        """Check every codings row (the first problem raises, as a row loop would find it) and
+        keep, per row, where it points: its segment, code and span, as arrays."""
+        import numpy as np
+        import pandas as pd
+
+        position = pd.Index(self.ids)
+        rows = None
+        if not position.is_unique:  # the last row of a repeated id wins, as in a dict
+            keep = ~position.duplicated(keep="last")
+            position, rows = position[keep], np.flatnonzero(keep).astype(np.int32)
+        book_ids = self.codebook.code_ids()
+        code_index = {c: i for i, c in enumerate(book_ids)}
+        self.book_ids = book_ids
+        users: dict[str, None] = {}
+        self.frames: list[dict] = []
+        for label, frame in codings.items():
+            cols = {c: _values(frame[c]) for c in ("origin", "memo", "start_char", "end_char")}
+            m = len(frame)
+            coder = [str(v).strip() for v in _values(frame["coder"])]
+            pos = position.get_indexer(frame["segment_id"].astype(str)).astype(np.int32)
+            known = pos >= 0
+            if rows is not None:
+                pos[known] = rows[pos[known]]
+            cidx = np.fromiter(
+                (code_index.get(str(c).strip(), -1) for c in _values(frame["code_id"])), np.int32, m
             )
+            coded = np.fromiter((bool(str(c).strip()) for c in _values(frame["code_id"])), bool, m)
+            s = np.zeros(m, dtype=np.int32)
+            e = self.text_len[np.maximum(pos, 0)] if len(self.text_len) else np.zeros(m, np.int32)
+            ok = np.fromiter((bool(c) for c in coder), bool, m) & known
+            ok &= ~coded | (cidx >= 0)
+            for i in np.flatnonzero(ok & coded):  # the span checks of `_span`
+                start = str(cols["start_char"][i]).strip()
+                end = str(cols["end_char"][i]).strip()
+                if not start and not end:
+                    continue
+                try:
+                    first, last = int(start), int(end)
+                except ValueError:
+                    first, last = -1, -1
+                if start and end and 0 <= first < last <= e[i]:
+                    s[i], e[i] = first, last
+                else:
+                    ok[i] = False
+            if not ok.all():
+                self._raise_for_row(label, frame, int(np.argmin(ok)), position, rows)
+            # An auto-coding codes the turn; its span only marks where the keyword matched
+            # (qualcode.spans), kept in the data note, so another program sees the turn.
+            auto = np.fromiter(
+                ((str(o).strip() or "manual") == ORIGIN_AUTO for o in cols["origin"]), bool, m
+            )
+            if auto.any():
+                s[auto] = 0
+                e[auto] = self.text_len[pos[auto]]
+            users.update(dict.fromkeys(coder))
+            self.frames.append(
+                {"cols": cols, "coder": coder, "pos": pos, "code": cidx, "s": s, "e": e}
+            )
+        self.users = list(users)  # the coders; the Users also hold the analytic memos' authors
+        authors = dict.fromkeys(n["author"] for n in self.analytic)
+        self.all_users = self.users + [a for a in authors if a not in users]
+        self.user_guid = {u: stable_guid("user", u) for u in self.all_users}
+        user_index = {u: i for i, u in enumerate(self.users)}
+        for f in self.frames:
+            f["user"] = np.fromiter((user_index[c] for c in f["coder"]), np.int32, len(f["coder"]))
+            del f["coder"]
+        del position, rows
 
-    # Codings -> selections; and the row order, origins and spans REFI cannot hold.
-    users: list[str] = []
-    rows_of: dict[str, list[dict]] = {}
-    selections: dict[str, list[dict]] = {tid: [] for tid in transcripts}
-    uncoded_memos: list[tuple[str, str, str]] = []  # (segment, coder, memo) on turns with no code
-    seen: dict[str, int] = {}
-    for label, frame in codings.items():
-        for i, row in enumerate(frame.itertuples(index=False), start=2):
-            coder = str(row.coder).strip()
-            if not coder:
-                raise ContractError("coder is empty", file=label, line=i)
-            seg = str(row.segment_id)
-            if seg not in where_turn:
-                raise ContractError(
-                    f"segment {seg!r} is not in the segments file",
-                    file=label,
-                    line=i,
-                    hint="export the codings with the segments.csv they were coded on",
+        # Selections: every coded row, by transcript, then start, end, coder and row order.
+        def gather(values) -> np.ndarray:
+            parts = [values(k, f)[f["code"] >= 0] for k, f in enumerate(self.frames)]
+            return np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+
+        frame_no = gather(lambda k, f: np.full(len(f["pos"]), k))
+        row_no = gather(lambda k, f: np.arange(len(f["pos"])))
+        pos, user, cidx = (gather(lambda k, f, key=key: f[key]) for key in ("pos", "user", "code"))
+        s, e = (gather(lambda k, f, key=key: f[key]) for key in ("s", "e"))
+        # The n-th repeat of the same (coder, segment, code, span) gets its own GUID.
+        keys = pd.DataFrame({"u": user, "p": pos, "c": cidx, "s": s, "e": e})
+        repeat = np.zeros(len(keys), dtype=np.int32)
+        dup = keys.duplicated(keep=False).to_numpy()
+        if dup.any():
+            repeat[dup] = keys[dup].groupby(list(keys.columns), sort=False).cumcount().to_numpy()
+        del keys
+        start = self.text_start[pos]
+        order = np.lexsort((user, start + e, start + s, tcode[pos]))
+        del start
+        for f in self.frames:
+            del f["s"], f["e"]
+        self.sel = {
+            "frame": frame_no[order],
+            "row": row_no[order],
+            "pos": pos[order],
+            "user": user[order],
+            "code": cidx[order],
+            "s": s[order],
+            "e": e[order],
+            "repeat": repeat[order],
+        }
+        # selections of transcript k: sel[...][sel_bounds[k]:sel_bounds[k + 1]]
+        counts = np.bincount(tcode[pos], minlength=len(self.transcripts))
+        self.sel_bounds = np.concatenate(([0], np.cumsum(counts)))
+        # Per codings row, where its selection is in the sorted arrays (-1: no code).
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        offset = 0
+        for f in self.frames:
+            has = f["code"] >= 0
+            f["sel"] = np.full(len(has), -1, dtype=np.int32)
+            f["sel"][has] = rank[offset : offset + int(has.sum())]
+            offset += int(has.sum())
+
+    def _raise_for_row(self, label: str, frame: pd.DataFrame, i: int, position, rows) -> None:
+        """Raise the error of codings row `i` (0-based), in the order the checks are made."""
+        row = next(frame.iloc[i : i + 1].itertuples(index=False))
+        line = i + 2
+        if not str(row.coder).strip():
+            raise ContractError("coder is empty", file=label, line=line)
+        seg = str(row.segment_id)
+        if seg not in position:
+            raise ContractError(
+                f"segment {seg!r} is not in the segments file",
+                file=label,
+                line=line,
+                hint="export the codings with the segments.csv they were coded on",
+            )
+        code_id = str(row.code_id).strip()
+        if code_id not in self.codebook.code_ids():
+            raise ContractError(
+                f"code {code_id!r} is not in the codebook",
+                file=label,
+                line=line,
+                hint="export with the codebook the codings were made with",
+            )
+        at = position.get_loc(seg)
+        _span(row, int(self.text_len[at if rows is None else rows[at]]), label, line)
+        raise AssertionError(f"row {line} of {label} passed every check")  # pragma: no cover
+
+    # -- sizes -----------------------------------------------------------------------------------
+    def estimated_size(self) -> int:
+        """About how many bytes the `.qdpx` takes, on the safe side: the source texts plus about
+        550 bytes of XML per selection, 150 per turn and 70 per codings row, deflated to a third.
+        On bench/scaling.py's 1M-segment study that is 412 MB for a 245 MB file (its project.qde
+        deflates to 16%, the whole zip to 20%)."""
+        rows = sum(len(f["pos"]) for f in self.frames)
+        selections = len(self.sel["pos"])
+        raw = sum(self.source_bytes) + 550 * selections + 150 * len(self.ids) + 70 * rows
+        return raw // 3 + 65536
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write(self, out, *, progress: Callable[[int], None] | None = None) -> ExportSummary:
+        """Write the `.qdpx` to the binary file object `out`; returns the summary."""
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            # Its size is not known before it is written: zip64 headers allow any size.
+            with zf.open(_zip_info("project.qde"), "w", force_zip64=True) as raw:
+                # ElementTree writes UTF-8 with xmlcharrefreplace: so does this (a lone surrogate)
+                text = io.TextIOWrapper(
+                    raw, encoding="utf-8", errors="xmlcharrefreplace", newline=""
                 )
-            if coder not in users:
-                users.append(coder)
-            origin = str(row.origin).strip() or "manual"
-            entry: dict = {"origin": origin}
-            code_id = str(row.code_id).strip()
-            if not code_id:
-                entry["seg"] = seg
-                if str(row.memo):
-                    entry["memo"] = str(row.memo)
-                    uncoded_memos.append((seg, coder, str(row.memo)))
-                if str(row.start_char).strip() or str(row.end_char).strip():
-                    entry["span"] = [str(row.start_char).strip(), str(row.end_char).strip()]
-                rows_of.setdefault(coder, []).append(entry)
-                continue
-            if code_id not in code_ids:
-                raise ContractError(
-                    f"code {code_id!r} is not in the codebook",
-                    file=label,
-                    line=i,
-                    hint="export with the codebook the codings were made with",
-                )
-            tid, text_start, text_len = where_turn[seg]
-            s, e = _span(row, text_len, label, i)
-            if origin == ORIGIN_AUTO:
-                # An auto-coding codes the turn; its span only marks where the keyword matched
-                # (qualcode.spans), kept in the data note below, so another program sees the turn.
-                s, e = 0, text_len
-            key = "\x1f".join((coder, seg, code_id, str(s), str(e)))
-            n = seen.get(key, 0)
-            seen[key] = n + 1
-            guid = stable_guid("selection", coder, seg, code_id, str(s), str(e), str(n))
-            entry["sel"] = guid
-            if str(row.start_char).strip():
-                entry["span"] = [str(row.start_char).strip(), str(row.end_char).strip()]
-            rows_of.setdefault(coder, []).append(entry)
-            selections[tid].append(
+                summary = self._write_project(text.write, progress)
+                text.flush()
+                text.detach()
+            for k in range(len(self.transcripts)):
+                info = _zip_info(f"sources/{self.source_guid[k]}.txt")
+                info.file_size = self.source_bytes[k]  # so zip64 is used exactly when needed
+                with zf.open(info, "w") as raw:
+                    for chunk in self._source_chunks(k):
+                        raw.write(chunk.encode("utf-8"))
+        return summary
+
+    def _turns(self, k: int):
+        return self.order[self.bounds[k] : self.bounds[k + 1]]
+
+    def _source_chunks(self, k: int, per: int = 1000):
+        """The source text of transcript k (see `source_text`) in pieces of `per` turns."""
+        rows = self._turns(k)
+        for first in range(0, len(rows), per):
+            pieces = []
+            for i in rows[first : first + per]:
+                if pieces or first:
+                    pieces.append(TURN_SEPARATOR)
+                pieces.append(f"{self.speakers[i]}: ")
+                pieces.append(self.texts[i])
+            yield "".join(pieces)
+        yield "\n"
+
+    def _write_project(self, write, progress) -> ExportSummary:
+        from xml.sax.saxutils import escape  # the escaping ElementTree gives element text
+
+        import numpy as np
+
+        summary = ExportSummary()
+        users, date = self.users, self.date
+        self.date_attr = _attr(date)
+        self.code_guid = {c: stable_guid("code", c) for c in self.book_ids}
+        emit = _Emitter(write)
+        write("<?xml version='1.0' encoding='utf-8'?>\n")
+        ET.register_namespace("", NS_PROJECT)
+        write(
+            _start_tag(
+                f"{{{NS_PROJECT}}}Project",
                 {
-                    "guid": guid,
-                    "start": text_start + s,
-                    "end": text_start + e,
-                    "coder": coder,
-                    "code": code_id,
-                    "memo": str(row.memo),
-                    "segment_id": seg,
-                    "order": len(selections[tid]),
-                }
-            )
-
-    ET.register_namespace("", NS_PROJECT)
-    ns = NS_PROJECT
-
-    def sub(parent: ET.Element, tag: str, attrib: dict | None = None) -> ET.Element:
-        return ET.SubElement(parent, f"{{{ns}}}{tag}", attrib or {})
-
-    title = name or codebook.title or "qualcode study"
-    root = ET.Element(
-        f"{{{ns}}}Project",
-        {"name": title, "origin": ORIGIN, "creationDateTime": date, "modifiedDateTime": date},
-    )
-    summary.users = list(users)
-    analytic = _analytic_notes(memos or [])
-    users += [a for a in dict.fromkeys(n["author"] for n in analytic) if a not in users]
-    user_guid = {u: stable_guid("user", u) for u in users}
-    if users:
-        el = sub(root, "Users")
-        for u in users:
-            sub(el, "User", {"guid": user_guid[u], "name": u})
-    book = sub(root, "CodeBook")
-    note_refs: dict[str, list[str]] = {}
-    for n in analytic:
-        note_refs.setdefault(n["target"], []).append(n["guid"])
-    summary.codes = _codes(book, ns, codebook, note_refs)
-
-    people, attributes = _cases(segments, roster, warnings)
-    used_attributes = [a for a in attributes if any(a in p["values"] for p in people.values())]
-    variable_guid = {a: stable_guid("variable", a) for a in used_attributes}
-    if used_attributes:
-        el = sub(root, "Variables")
-        for a in used_attributes:
-            sub(el, "Variable", {"guid": variable_guid[a], "name": a, "typeOfVariable": "Text"})
-    source_guid = {tid: stable_guid("source", tid) for tid in transcripts}
-    if people:
-        el = sub(root, "Cases")
-        for pid, person in people.items():
-            case = sub(el, "Case", {"guid": stable_guid("case", pid), "name": pid})
-            # "; " between labels: a label may hold a comma ("Vega, Marisol")
-            sub(case, "Description").text = "speaker label(s): " + "; ".join(person["speakers"])
-            for a in used_attributes:
-                if a in person["values"]:
-                    value = sub(case, "VariableValue")
-                    sub(value, "VariableRef", {"targetGUID": variable_guid[a]})
-                    sub(value, "TextValue").text = person["values"][a]
-            for tid in person["transcripts"]:
-                sub(case, "SourceRef", {"targetGUID": source_guid[tid]})
-    summary.cases, summary.variables = len(people), len(used_attributes)
-
-    data_note_guid = stable_guid("note", "qualcode-data")
-    memo_notes: list[tuple[str, str, str]] = []
-    files: dict[str, bytes] = {}
-    data_sources: dict[str, dict] = {}
-    if transcripts:
-        sources_el = sub(root, "Sources")
-        for tid, turns in transcripts.items():
-            guid = source_guid[tid]
-            text = texts[tid]
-            files[f"sources/{guid}.txt"] = text.encode("utf-8")
-            src = sub(
-                sources_el,
-                "TextSource",
-                {"guid": guid, "name": tid, "plainTextPath": f"internal://{guid}.txt"},
-            )
-            origin_files = sorted({str(t["source"]) for t in turns if str(t["source"])})
-            sub(src, "Description").text = (
-                f"Transcript {tid}: {len(turns)} speaker turns"
-                + (f" from {', '.join(origin_files)}" if origin_files else "")
-                + ". Each turn is 'Speaker: text'; turns are separated by a blank line."
-            )
-            for sel in sorted(
-                selections[tid],
-                key=lambda x: (x["start"], x["end"], users.index(x["coder"]), x["order"]),
-            ):
-                el = sub(
-                    src,
-                    "PlainTextSelection",
-                    {
-                        "guid": sel["guid"],
-                        "name": _short(text[sel["start"] : sel["end"]]),
-                        "startPosition": str(sel["start"]),
-                        "endPosition": str(sel["end"]),
-                        "creatingUser": user_guid[sel["coder"]],
-                        "creationDateTime": date,
-                    },
-                )
-                if sel["memo"]:
-                    # QualCoder, MAXQDA and others read a selection's Description as its memo.
-                    sub(el, "Description").text = sel["memo"]
-                coding = sub(
-                    el,
-                    "Coding",
-                    {
-                        "guid": stable_guid("coding", sel["guid"]),
-                        "creatingUser": user_guid[sel["coder"]],
-                        "creationDateTime": date,
-                    },
-                )
-                sub(coding, "CodeRef", {"targetGUID": stable_guid("code", sel["code"])})
-                if sel["memo"]:
-                    note_guid = stable_guid("memo", sel["guid"])
-                    memo_notes.append(
-                        (
-                            note_guid,
-                            f"Memo: {sel['code']} on {sel['segment_id']} ({sel['coder']})",
-                            sel["memo"],
-                            sel["coder"],
-                        )
-                    )
-                    sub(el, "NoteRef", {"targetGUID": note_guid})
-                summary.selections += 1
-            data_sources[guid] = {
-                "transcript_id": tid,
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                "turns": [
-                    [_cell(t[c]) for c in meta_cols] + [s, e]
-                    for t, (s, e) in zip(turns, spans_of[tid], strict=True)
-                ],
-            }
-            summary.sources += 1
-            summary.turns += len(turns)
-            if progress is not None:
-                progress(1)
-
-    data = {
-        "format": DATA_FORMAT,
-        "version": DATA_VERSION,
-        "codebook": {
-            "title": codebook.title,
-            "research_concerns": [{"id": r.id, "text": r.text} for r in codebook.research_concerns],
-        },
-        "segment_columns": meta_cols,
-        "sources": data_sources,
-        "coders": {coder: rows for coder, rows in rows_of.items()},
-    }
-    # A memo on a turn with no code has no selection to hang on: it is a Note of its own (it is
-    # where A&S coders note new or leftover ideas; dropping it lost them, issue 13.4).
-    for n, (seg, coder, text) in enumerate(uncoded_memos):
-        memo_notes.append(
-            (
-                stable_guid("memo", "uncoded", coder, seg, str(n)),
-                f"Memo: {seg} ({coder})",
-                text,
-                coder,
+                    "name": self.title,
+                    "origin": ORIGIN,
+                    "creationDateTime": date,
+                    "modifiedDateTime": date,
+                },
             )
         )
-    notes = sub(root, "Notes")
-    for guid, note_name, text, coder in memo_notes:
-        note = sub(
-            notes,
+        if self.all_users:
+            el = ET.Element("Users")
+            for u in self.all_users:
+                ET.SubElement(el, "User", {"guid": self.user_guid[u], "name": u})
+            emit(el, 1)
+        summary.users = list(users)
+        book = ET.Element("CodeBook")
+        note_refs: dict[str, list[str]] = {}
+        for a in self.analytic:
+            note_refs.setdefault(a["target"], []).append(a["guid"])
+        summary.codes = _codes(book, "", self.codebook, note_refs)
+        emit(book, 1)
+
+        case_warnings: list[str] = []
+        people, attributes = _cases(self.segments, self.roster, case_warnings)
+        used_attributes = [a for a in attributes if any(a in p["values"] for p in people.values())]
+        variable_guid = {a: stable_guid("variable", a) for a in used_attributes}
+        if used_attributes:
+            el = ET.Element("Variables")
+            for a in used_attributes:
+                ET.SubElement(
+                    el, "Variable", {"guid": variable_guid[a], "name": a, "typeOfVariable": "Text"}
+                )
+            emit(el, 1)
+        source_guid = dict(zip(self.transcripts, self.source_guid, strict=True))
+        if people:
+            emit.open("Cases", 1)
+            for pid, person in people.items():
+                case = ET.Element("Case", {"guid": stable_guid("case", pid), "name": pid})
+                # "; " between labels: a label may hold a comma ("Vega, Marisol")
+                ET.SubElement(case, "Description").text = "speaker label(s): " + "; ".join(
+                    person["speakers"]
+                )
+                for a in used_attributes:
+                    if a in person["values"]:
+                        value = ET.SubElement(case, "VariableValue")
+                        ET.SubElement(value, "VariableRef", {"targetGUID": variable_guid[a]})
+                        ET.SubElement(value, "TextValue").text = person["values"][a]
+                for tid in person["transcripts"]:
+                    ET.SubElement(case, "SourceRef", {"targetGUID": source_guid[tid]})
+                emit(case, 2)
+            emit.close("Cases", 1)
+        summary.cases, summary.variables = len(people), len(used_attributes)
+        del people
+
+        if self.transcripts:
+            emit.open("Sources", 1)
+            for k, tid in enumerate(self.transcripts):
+                guid = self.source_guid[k]
+                rows = self._turns(k)
+                write(
+                    emit.indent(2)
+                    + _start_tag(
+                        "TextSource",
+                        {"guid": guid, "name": tid, "plainTextPath": f"internal://{guid}.txt"},
+                    )
+                )
+                origin_files = sorted({str(self.origins[i]) for i in rows} - {""})
+                description = ET.Element("Description")
+                description.text = (
+                    f"Transcript {tid}: {len(rows)} speaker turns"
+                    + (f" from {', '.join(origin_files)}" if origin_files else "")
+                    + ". Each turn is 'Speaker: text'; turns are separated by a blank line."
+                )
+                emit(description, 3)
+                for j in range(self.sel_bounds[k], self.sel_bounds[k + 1]):
+                    write(self._selection(j))
+                    summary.selections += 1
+                emit.close("TextSource", 2)
+                summary.sources += 1
+                summary.turns += len(rows)
+                if progress is not None:
+                    progress(1)
+            emit.close("Sources", 1)
+
+        emit.open("Notes", 1)
+        memos = 0
+        for j in range(len(self.sel["pos"])):
+            memo = self._memo_of(j)
+            if memo:
+                coder = users[self.sel["user"][j]]
+                segment_id = self.ids[self.sel["pos"][j]]
+                code = self.book_ids[self.sel["code"][j]]
+                note = self._note(
+                    stable_guid("memo", self._selection_guid(j)),
+                    f"Memo: {code} on {segment_id} ({coder})",
+                    memo,
+                    coder,
+                )
+                emit(note, 2)
+                memos += 1
+        # A memo on a turn with no code has no selection to hang on: it is a Note of its own (it
+        # is where A&S coders note new or leftover ideas; dropping it lost them, issue 13.4).
+        n = 0
+        for f in self.frames:
+            memo_col = f["cols"]["memo"]
+            for i in np.flatnonzero(f["code"] < 0):
+                memo = str(memo_col[i])
+                if memo:
+                    coder = users[f["user"][i]]
+                    seg = self.ids[f["pos"][i]]
+                    note = self._note(
+                        stable_guid("memo", "uncoded", coder, seg, str(n)),
+                        f"Memo: {seg} ({coder})",
+                        memo,
+                        coder,
+                    )
+                    emit(note, 2)
+                    n += 1
+                    memos += 1
+        summary.memos = memos
+        for a in self.analytic:
+            note = ET.Element(
+                "Note",
+                {
+                    "guid": a["guid"],
+                    "name": a["name"],
+                    "creatingUser": self.user_guid[a["author"]],
+                    "creationDateTime": a["date"],
+                    "modifiedDateTime": a["date"],
+                },
+            )
+            ET.SubElement(note, "PlainTextContent").text = a["text"]
+            emit(note, 2)
+        summary.analytic_memos = len(self.analytic)
+        data_note_guid = stable_guid("note", "qualcode-data")
+        write(
+            emit.indent(2)
+            + _start_tag(
+                "Note",
+                {
+                    "guid": data_note_guid,
+                    "name": DATA_NOTE_NAME,
+                    "creationDateTime": date,
+                    "modifiedDateTime": date,
+                },
+            )
+            + emit.indent(3)
+            + "<PlainTextContent>"
+        )
+        for piece in self._data_json():
+            write(escape(piece))
+        write("</PlainTextContent>")
+        emit.close("Note", 2)
+        emit.close("Notes", 1)
+
+        lines = [self.title]
+        for r in self.codebook.research_concerns:
+            lines.append(f"{r.id}: {r.text}")
+        lines.append(
+            f"Exported by {ORIGIN}: {summary.sources} transcripts, {summary.turns} speaker turns, "
+            f"{len(self.all_users)} coders."
+        )
+        description = ET.Element("Description")
+        description.text = "\n".join(lines)
+        emit(description, 1)
+        emit(ET.Element("NoteRef", {"targetGUID": data_note_guid}), 1)
+        for a in self.analytic:
+            if a["target"] is None:  # a memo on the whole study hangs on the Project
+                emit(ET.Element("NoteRef", {"targetGUID": a["guid"]}), 1)
+        write("\n</Project>\n")
+        summary.warnings = self.warnings + case_warnings
+        return summary
+
+    def _memo_of(self, j: int) -> str:
+        return str(self.frames[self.sel["frame"][j]]["cols"]["memo"][self.sel["row"][j]])
+
+    def _selection_guid(self, j: int) -> str:
+        sel = self.sel
+        return stable_guid(
+            "selection",
+            self.users[sel["user"][j]],
+            self.ids[sel["pos"][j]],
+            self.book_ids[sel["code"][j]],
+            str(sel["s"][j]),
+            str(sel["e"][j]),
+            str(sel["repeat"][j]),
+        )
+
+    def _selection(self, j: int) -> str:
+        """Selection j as `<PlainTextSelection>` at depth 3, written as ElementTree writes it
+        (`_attr`, `_text`): the one element there is one of per coding, so it skips the tree."""
+        sel = self.sel
+        pos, coder = sel["pos"][j], self.users[sel["user"][j]]
+        s, e = int(sel["s"][j]), int(sel["e"][j])
+        start = int(self.text_start[pos])
+        guid = self._selection_guid(j)
+        user, date = self.user_guid[coder], self.date_attr
+        memo = self._memo_of(j)
+        code = self.book_ids[sel["code"][j]]
+        parts = [
+            f'\n   <PlainTextSelection guid="{guid}" name="{_attr(_short(self.texts[pos][s:e]))}"'
+            f' startPosition="{start + s}" endPosition="{start + e}" creatingUser="{user}"'
+            f' creationDateTime="{date}">'
+        ]
+        if memo:
+            # QualCoder, MAXQDA and others read a selection's Description as its memo.
+            parts.append(f"\n    <Description>{_text(memo)}</Description>")
+        parts.append(
+            f'\n    <Coding guid="{stable_guid("coding", guid)}" creatingUser="{user}"'
+            f' creationDateTime="{date}">\n     <CodeRef targetGUID="{self.code_guid[code]}" />'
+            "\n    </Coding>"
+        )
+        if memo:
+            parts.append(f'\n    <NoteRef targetGUID="{stable_guid("memo", guid)}" />')
+        parts.append("\n   </PlainTextSelection>")
+        return "".join(parts)
+
+    def _note(self, guid: str, name: str, text: str, coder: str) -> ET.Element:
+        note = ET.Element(
             "Note",
             {
                 "guid": guid,
-                "name": note_name,
-                "creatingUser": user_guid[coder],
-                "creationDateTime": date,
-                "modifiedDateTime": date,
+                "name": name,
+                "creatingUser": self.user_guid[coder],
+                "creationDateTime": self.date,
+                "modifiedDateTime": self.date,
             },
         )
-        sub(note, "PlainTextContent").text = text
-    summary.memos = len(memo_notes)
-    for n in analytic:
-        note = sub(
-            notes,
-            "Note",
+        ET.SubElement(note, "PlainTextContent").text = text
+        return note
+
+    def _data_json(self, per: int = 1000):
+        """The "qualcode data" note's JSON, in pieces (the same text as one `json.dumps`)."""
+        import numpy as np
+
+        def dumps(value) -> str:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+        head = dumps(
             {
-                "guid": n["guid"],
-                "name": n["name"],
-                "creatingUser": user_guid[n["author"]],
-                "creationDateTime": n["date"],
-                "modifiedDateTime": n["date"],
-            },
+                "format": DATA_FORMAT,
+                "version": DATA_VERSION,
+                "codebook": {
+                    "title": self.codebook.title,
+                    "research_concerns": [
+                        {"id": r.id, "text": r.text} for r in self.codebook.research_concerns
+                    ],
+                },
+                "segment_columns": self.meta_cols,
+            }
         )
-        sub(note, "PlainTextContent").text = n["text"]
-    summary.analytic_memos = len(analytic)
-    note = sub(
-        notes,
-        "Note",
-        {
-            "guid": data_note_guid,
-            "name": DATA_NOTE_NAME,
-            "creationDateTime": date,
-            "modifiedDateTime": date,
-        },
-    )
-    sub(note, "PlainTextContent").text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        yield head[:-1] + ',"sources":{'
+        for k, tid in enumerate(self.transcripts):
+            yield (
+                ("," if k else "")
+                + f'{dumps(self.source_guid[k])}:{{"transcript_id":{dumps(tid)},'
+                + f'"sha256":"{self.sha256[k]}","turns":['
+            )
+            rows = self._turns(k)
+            for first in range(0, len(rows), per):
+                some = rows[first : first + per]
+                part = self.segments.take(some)
+                columns = [_values(part[c]) for c in self.meta_cols]
+                starts = self.text_start[some].tolist()
+                ends = (self.text_start[some] + self.text_len[some]).tolist()
+                chunk = [
+                    [_cell(col[j]) for col in columns] + [starts[j], ends[j]]
+                    for j in range(len(some))
+                ]
+                yield ("," if first else "") + dumps(chunk)[1:-1]
+            yield "]}"
+        yield '},"coders":{'
+        for u, coder in enumerate(self.users):
+            yield ("," if u else "") + dumps(coder) + ":["
+            written = 0
+            for f in self.frames:
+                mine = np.flatnonzero(f["user"] == u)
+                for first in range(0, len(mine), per):
+                    entries = [self._entry(f, i) for i in mine[first : first + per]]
+                    yield ("," if written else "") + dumps(entries)[1:-1]
+                    written += len(entries)
+            yield "]"
+        yield "}}"
 
-    lines = [title]
-    for r in codebook.research_concerns:
-        lines.append(f"{r.id}: {r.text}")
-    lines.append(
-        f"Exported by {ORIGIN}: {summary.sources} transcripts, {summary.turns} speaker turns, "
-        f"{len(users)} coders."
-    )
-    sub(root, "Description").text = "\n".join(lines)
-    sub(root, "NoteRef", {"targetGUID": data_note_guid})
-    for n in analytic:
-        if n["target"] is None:  # a memo on the whole study hangs on the Project
-            sub(root, "NoteRef", {"targetGUID": n["guid"]})
+    def _entry(self, f: dict, i: int) -> dict:
+        """A codings row as the data note records it (its order, origin, span or selection)."""
+        cols = f["cols"]
+        entry: dict = {"origin": str(cols["origin"][i]).strip() or "manual"}
+        start = str(cols["start_char"][i]).strip()
+        end = str(cols["end_char"][i]).strip()
+        if f["code"][i] < 0:
+            entry["seg"] = self.ids[f["pos"][i]]
+            memo = str(cols["memo"][i])
+            if memo:
+                entry["memo"] = memo
+            if start or end:
+                entry["span"] = [start, end]
+            return entry
+        entry["sel"] = self._selection_guid(int(f["sel"][i]))
+        if start:
+            entry["span"] = [start, end]
+        return entry
 
-    files = {"project.qde": _xml_bytes(root), **files}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for member, payload in files.items():
-            info = zipfile.ZipInfo(member, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, payload)
-    return buffer.getvalue(), summary
+
+class _Emitter:
+    """Writes elements as `ET.indent(root, space=" ")` would place them in one tree."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+
+    @staticmethod
+    def indent(depth: int) -> str:
+        return "\n" + " " * depth
+
+    def __call__(self, el: ET.Element, depth: int) -> None:
+        ET.indent(el, space=" ", level=depth)
+        self.write(self.indent(depth) + ET.tostring(el, encoding="unicode"))
+
+    def open(self, tag: str, depth: int) -> None:
+        self.write(self.indent(depth) + f"<{tag}>")
+
+    def close(self, tag: str, depth: int) -> None:
+        self.write(self.indent(depth) + f"</{tag}>")
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as ElementTree escapes it (`&<>"`, then CR, LF and tab as
+    character references, so they survive attribute-value normalisation)."""
+    from xml.sax.saxutils import escape
+
+    return escape(value, _ATTR_ENTITIES)
+
+
+def _text(value: str) -> str:
+    """Element text escaped as ElementTree escapes it (`&`, `<`, `>`)."""
+    from xml.sax.saxutils import escape
+
+    return escape(value)
+
+
+_ATTR_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+
+
+def _start_tag(tag: str, attrib: dict[str, str]) -> str:
+    """The start tag ElementTree writes for this element (its attributes escaped its way)."""
+    empty = ET.tostring(ET.Element(tag, attrib), encoding="unicode")
+    assert empty.endswith(" />"), empty
+    return empty[:-3] + ">"
+
+
+def _zip_info(member: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(member, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _values(column: pd.Series):
+    """A column's values without a copy: a text column's own array of str, or Python ints and
+    floats from a typed column (as `to_dict` gives them, so the JSON is the same)."""
+    import numpy as np
+    import pandas as pd
+
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        return np.asarray(column.array)
+    return column.tolist()
 
 
 def _analytic_notes(memos: list) -> list[dict]:
@@ -724,11 +1098,34 @@ def export_qdpx(
     memos_path: str | Path | None = None,
 ) -> ExportSummary:
     """Read the study files (and the memos folder, when given), write the `.qdpx` atomically;
-    returns the summary."""
+    returns the summary.
+
+    Before it reads them, a study that would need more memory than is available fails (an
+    estimate from the input sizes, `MEMORY_BASE` and the bytes per input byte); before it writes,
+    one whose project
+    would not fit on the disk. The project is written straight into a temp file renamed into
+    place, so a failure leaves no partial file.
+    """
+    from qualcode.capacity import check_disk, check_memory, human_size
     from qualcode.codebook import load_codebook
-    from qualcode.io import DERIVED_KEEP, atomic_write_bytes, read_codings, read_segments
+    from qualcode.io import DERIVED_KEEP, atomic_open, read_codings, read_segments
     from qualcode.roster import read_roster
 
+    inputs = [segments_path, *codings_paths, codebook_path]
+    if roster_path is not None:
+        inputs.append(roster_path)
+
+    def size(path) -> int:
+        return Path(path).stat().st_size if Path(path).is_file() else 0
+
+    segments_bytes = size(segments_path)
+    codings_bytes = sum(size(p) for p in codings_paths)
+    check_memory(
+        MEMORY_BASE
+        + MEMORY_PER_SEGMENTS_BYTE * segments_bytes
+        + MEMORY_PER_CODINGS_BYTE * codings_bytes,
+        f"export qdpx of {human_size(segments_bytes + codings_bytes)} of segments and codings",
+    )
     segments = read_segments(segments_path)
     codings = {str(p): read_codings(p) for p in codings_paths}
     from qualcode.provenance import check_text
@@ -737,17 +1134,13 @@ def export_qdpx(
         check_text(frame, segments, codings_file=label, segments_file=segments_path)
     codebook = load_codebook(codebook_path)
     roster = read_roster(roster_path) if roster_path is not None else None
-    inputs = [segments_path, *codings_paths, codebook_path]
-    if roster_path is not None:
-        inputs.append(roster_path)
     date = export_date(inputs)
     memos = None
     if memos_path is not None:
         from qualcode.memos import load_memos
 
         memos = load_memos(memos_path, codebook)
-    data, summary = study_to_qdpx(
-        segments, codings, codebook, roster, name=name, date=date, progress=progress, memos=memos
-    )
-    atomic_write_bytes(output, data, keep=DERIVED_KEEP)
-    return summary
+    export = QdpxExport(segments, codings, codebook, roster, name=name, date=date, memos=memos)
+    check_disk(export.estimated_size(), output)
+    with atomic_open(output, "wb", encoding=None, keep=DERIVED_KEEP) as fh:
+        return export.write(fh, progress=progress)
