@@ -172,7 +172,16 @@ def mark_csv(path: Path, marks: dict[str, str]) -> None:
 
 
 def test_sheet_new_columns_add_codes_to_the_codebook(cli, study):
-    assert write_sheet(cli, study, "coding.csv").exit_code == 0
+    result = write_sheet(cli, study, "coding.csv")
+    assert result.exit_code == 0, result.stderr
+    # a csv sheet has no instruction row: the message says how to add a code, and the read-back
+    # it shows names the codebook the code is written into
+    assert (
+        "a code found in the data gets a column headed 'new ID: Label' or 'new ID (THEME): "
+        f"Label'), then read it back: qualcode code {study / 'segments.csv'} --codebook "
+        f"{study / 'codebook.yaml'} --from-sheet {study / 'coding.csv'} --coder alice -o "
+        f"{study / 'alice.csv'}"
+    ) in " ".join(result.stdout.split())
     mark_csv(study / "coding.csv", {"g1:3": "none", "g2:2": "RI3: Not alone"})
     add_csv_columns(
         study / "coding.csv",

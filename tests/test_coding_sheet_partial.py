@@ -21,7 +21,9 @@ def test_a_second_coder_who_fills_one_group_reviewed_only_that_group(cli, tmp_pa
     seg, book, sheet = tmp_path / "segments.csv", tmp_path / "codebook.yaml", tmp_path / "b.xlsx"
     result = cli("code", seg, "-c", book, "--coder", "bob", "--sheet", sheet)
     assert result.exit_code == 0, result.stderr
-    assert f"qualcode code {seg} --from-sheet {sheet} --coder bob" in result.stdout
+    assert f"qualcode code {seg} --codebook {book} --from-sheet {sheet} --coder bob" in (
+        " ".join(result.stdout.split())
+    )
     assert "'none' where no code applies; blank rows are not reviewed" in result.stdout
     wb = load_workbook(sheet)
     ws = wb["Coding"]

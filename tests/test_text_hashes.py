@@ -117,7 +117,10 @@ def test_reingest_warns_and_every_join_stops_with_the_segments_named(cli, study)
 def test_the_sheet_read_back_checks_the_segments_and_names_the_transcript(cli, study):
     result = cli("code", "segments.csv", "-c", "codebook.yaml", "--coder", "bob",
                  "--sheet", "bob.xlsx")  # fmt: skip
-    assert "qualcode code segments.csv --from-sheet bob.xlsx --coder bob" in result.stdout
+    assert (
+        "qualcode code segments.csv --codebook codebook.yaml --from-sheet bob.xlsx --coder bob"
+        in " ".join(result.stdout.split())
+    )
     wb = load_workbook("bob.xlsx")
     wb["Coding"]["H4"] = "x"  # fg:2
     wb.save("bob.xlsx")

@@ -75,10 +75,15 @@ def write_sheet(
     # The segments go with the read-back: the sheet's text hashes are checked against them, so
     # turns that moved since (a re-ingested transcript) are found, not silently mis-joined.
     given = " ".join(shlex.quote(str(p)) for p in sources)
+    # --codebook in the read-back: a column the coder adds for a code found in the data
+    # (`new ID: Label`) is written into it (a csv sheet has no instruction row to say so).
+    from qualcode.coding.sheet import NEW_HEADER_FORM
+
     typer.echo(
         "mark codes with x (or the numbers of the sentences a code covers, e.g. 2-3; 'none' "
-        "where no code applies; blank rows are not reviewed), "
-        f"then read it back: qualcode code {given} --from-sheet {shlex.quote(str(sheet))} "
+        "where no code applies; blank rows are not reviewed; a code found in the data gets a "
+        f"column headed {NEW_HEADER_FORM}), then read it back: qualcode code {given} "
+        f"--codebook {shlex.quote(str(codebook_path))} --from-sheet {shlex.quote(str(sheet))} "
         f"--coder {shlex.quote(coder)} -o {shlex.quote(str(codings))}"
     )
 
