@@ -231,9 +231,23 @@ def test_three_coders_span_and_sentence(cli, example):
     md = cli("compare", *files, "--unit", "sentence", "-f", "md").stdout
     assert "Unit: sentence:" in md
     assert "unit" not in _json(cli, *files)
-    html = cli("compare", *files, "--unit", "span", "-o", example["dir"] / "three.html")
-    assert html.exit_code == 2
-    assert "--unit span with 3 or more coders writes table, json, csv or md" in html.stderr
+    page = example["dir"] / "three.html"
+    result = cli("compare", *files, "--unit", "span", "-o", page)
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "Unit: span:" in text
+    assert text.index("Krippendorff's unitized alpha (uα) per code</h2>") < text.index("</body>")
+    from openpyxl import load_workbook
+
+    for unit in ("span", "sentence"):
+        book = example["dir"] / f"three-{unit}.xlsx"
+        result = cli("compare", *files, "--unit", unit, "-o", book)
+        assert result.exit_code == 0, result.stderr
+        wb = load_workbook(book, read_only=True)
+        lines = [r[0] for r in wb["summary"].iter_rows(values_only=True)]
+        assert any(str(x).startswith(f"Unit: {unit}:") for x in lines)
+        assert ("per code (span)" in wb.sheetnames) == (unit == "span")
+        wb.close()
 
 
 def test_methods_paragraph_states_the_unit(cli, example):

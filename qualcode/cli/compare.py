@@ -140,11 +140,6 @@ def compare(
             f"--unit {unit_value} reads the turn texts from --segments segments.csv",
             param_hint="'--unit'",
         )
-    if more and unit_value != "turn" and chosen in ("html", "xlsx"):
-        raise typer.BadParameter(
-            f"--unit {unit_value} with 3 or more coders writes table, json, csv or md",
-            param_hint="'--format'",
-        )
     if more:
         _compare_many(
             [coder_a, coder_b, *more],
@@ -226,16 +221,10 @@ def compare(
 
 def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="turn") -> None:
     """3 or more coders: `agreement.multi.compare_many` (by `unit`: agreement.unitized), as a
-    table, json, csv, md, html or xlsx (html and xlsx with the turn unit)."""
+    table, json, csv, md, html or xlsx."""
     from qualcode.agreement.unitized import compare_many_by_unit
     from qualcode.io import DERIVED_KEEP, atomic_write_text, coder_note, read_codings, read_segments
     from qualcode.report.multi_report import multi_text, write_multi
-
-    if unit != "turn" and chosen in ("html", "xlsx"):
-        raise typer.BadParameter(
-            f"--unit {unit} with 3 or more coders writes table, json, csv or md",
-            param_hint="'--format'",
-        )
 
     rule = reviewed.value
     if rule != "codings" and segments is None:
@@ -264,6 +253,12 @@ def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="tur
     )
     if unit == "turn" and output is not None:
         write_multi(result, chosen, output)
+        typer.echo(f"wrote {output} ({chosen})", err=True)
+        return
+    if chosen == "xlsx":  # span or sentence (xlsx always has -o)
+        from qualcode.report.compare_report import write_multi_unit_xlsx
+
+        write_multi_unit_xlsx(result, unit, extra, output)
         typer.echo(f"wrote {output} ({chosen})", err=True)
         return
     text = multi_text(result, chosen)

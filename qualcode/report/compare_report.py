@@ -611,8 +611,8 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
 # --- 3 or more coders: the unit ------------------------------------------------------------------
 def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
     """`multi_text` output of a span or sentence comparison of 3 or more coders with the unit
-    added: json gets a `unit` key, csv a first `unit` column (span: the uα table), table and md
-    the span table after the rest (their notes already state the unit)."""
+    added: json gets a `unit` key, csv a first `unit` column (span: the uα table), table, md and
+    html the span table after the rest (their notes already state the unit)."""
     import io
 
     import pandas as pd
@@ -642,6 +642,9 @@ def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
         return df.to_csv(index=False, lineterminator="\n")
     if unit != "span":
         return text
+    if fmt == "html":
+        at = text.rfind("</body>")
+        return text[:at] + _span_html(extra) + text[at:] if at >= 0 else text + _span_html(extra)
     head, rows = span_table_many(extra)
     title = "Span level: Krippendorff's unitized alpha (uα) per code"
     if fmt == "md":
@@ -656,3 +659,37 @@ def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
         ]
         out.append(pooled_line(extra))
     return text + "\n".join(out) + "\n"
+
+
+def write_multi_unit_xlsx(m: Any, unit: str, extra: Any, path: str | Path) -> Path:
+    """The xlsx of a span or sentence comparison of 3 or more coders: the multi-coder workbook
+    (its summary sheet states the unit) plus, for span, the uα table."""
+    from qualcode.report.multi_report import multi_sheets
+    from qualcode.report.tables import write_xlsx
+
+    sheets = multi_sheets(m)
+    if unit == "span":
+        sheets["per code (span)"] = extra.per_code
+    return write_xlsx(path, sheets, wrap_columns=("label", "line"))
+
+
+def _span_html(extra: Any) -> str:
+    """The uα table of a multi-coder span comparison as an HTML section (every cell escaped)."""
+    import html as html_lib
+
+    from qualcode.agreement.unitized import pooled_line, span_table_many
+
+    head, rows = span_table_many(extra)
+    esc = html_lib.escape
+    section = [
+        "<h2>Span level: Krippendorff's unitized alpha (uα) per code</h2>",
+        "<table>",
+        "  <thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead>",
+        "  <tbody>",
+        *("  <tr>" + "".join(f"<td>{esc(x)}</td>" for x in r) + "</tr>" for r in rows),
+        "  </tbody>",
+        "</table>",
+        f"<p>{esc(pooled_line(extra))}</p>",
+        "",
+    ]
+    return "\n".join(section)
