@@ -161,3 +161,46 @@ def test_code_nesting_at_the_limit_imports(cli, tmp_path):
     result = cli("import", "qdc", qdc, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     assert "folded into their theme's repeating ideas" in result.stderr
+
+
+# A code tree whose qualcode data note says "theme" but that holds no code under it (found by
+# test_fuzz_refi): the codebook written was one the loader refuses ("defines no repeating ideas").
+_EMPTY_THEME = (
+    '<Code guid="00000001-0000-4000-8000-000000000001" name="Access" isCodable="false">'
+    "<Description>Getting there.\n"
+    '[qualcode] {"id": "T1", "level": "theme", "keywords": []}</Description></Code>'
+)
+
+
+def test_a_project_whose_code_tree_holds_only_empty_themes_writes_no_codebook(cli, tmp_path):
+    source = "00000002-0000-4000-8000-000000000002"
+    qdpx = make_zip(
+        tmp_path / "empty-theme.qdpx",
+        {
+            "project.qde": project_xml(
+                f"<CodeBook><Codes>{_EMPTY_THEME}</Codes></CodeBook><Sources>"
+                f'<TextSource guid="{source}" name="fg1" plainTextPath="internal://{source}.txt"/>'
+                "</Sources>"
+            ),
+            f"sources/{source}.txt": "Ana: I take the bus.\nBen: Me too.\n",
+        },
+    )
+    result = cli("import", "qdpx", qdpx, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "only groups with no codes under them ('Access'): no codebook written" in result.output
+    assert "the project has no codes: no codebook written" in result.output
+    assert not (tmp_path / "out" / "codebook.yaml").exists()
+    assert (tmp_path / "out" / "segments.csv").exists()
+
+
+def test_a_codebook_file_holding_only_an_empty_theme_is_refused(cli, tmp_path):
+    qdc = tmp_path / "empty-theme.qdc"
+    qdc.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+        f'origin="test"><Codes>{_EMPTY_THEME}</Codes></CodeBook>',
+        encoding="utf-8",
+    )
+    result = cli("import", "qdc", qdc, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "the codebook has no codes" in result.output
+    assert not (tmp_path / "out" / "codebook.yaml").exists()

@@ -273,7 +273,19 @@ def _build_codebook(
                     entry = _code_entry(r, False)
                     entry["themes"] = [_theme(t, leaf_of) for t in r.children]
                     data["constructs"].append(entry)
-            return {k: v for k, v in data.items() if v}, leaf_of
+            data = {k: v for k, v in data.items() if v}
+            if not _count_codes(data):
+                # Themes or constructs with no code under them: qualcode's loader refuses a
+                # codebook without codes, so none is written (the file says why).
+                names = ", ".join(repr(r.name) for r in roots[:3]) + (
+                    "..." if len(roots) > 3 else ""
+                )
+                warnings.append(
+                    f"the code tree holds only groups with no codes under them ({names}): "
+                    "no codebook written"
+                )
+                return {}, leaf_of
+            return data, leaf_of
 
     # Another program's tree: assign levels by height.
     for r in roots:
@@ -416,6 +428,8 @@ def read_qdc(path: str | Path) -> tuple[dict | None, ImportSummary]:
     if not roots:
         return None, summary
     data, _ = _build_codebook(roots, set(), summary.warnings)
+    if not data:
+        return None, summary
     _sets(root, summary)
     data = {"title": path.stem, **data}
     summary.codes = _count_codes(data)
