@@ -132,6 +132,7 @@ def test_every_readme_command_runs_as_written_on_the_bundled_study(
         "sample_transcripts",
         "codebooks",
         "tests/data/mixed_sources",
+        "tests/data/gbot_components",
         "tests/data/codebook_versions",
         "tests/data/collab_care",
         "tests/data/long_answers",
