@@ -1509,10 +1509,30 @@ def check_replace(
     )
 
 
-def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
+def _codings_frame(df: pd.DataFrame) -> pd.DataFrame:
     cols = list(CODING_COLUMNS) + [c for c in df.columns if c not in CODING_COLUMNS]
     out = df.copy()
     for col in CODING_COLUMNS:
         if col not in out.columns:
             out[col] = ""
-    return write_dataframe_csv(out[cols], path, backup=backup)
+    return out[cols]
+
+
+def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
+    return write_dataframe_csv(_codings_frame(df), path, backup=backup)
+
+
+def write_codings_parts(
+    parts: Iterable[pd.DataFrame], path: str | Path, *, backup: bool = True
+) -> Path:
+    """Codings written part by part, atomically: the same bytes as `write_codings` of the parts'
+    concatenation, without holding it (parts share their columns). An exception from `parts`
+    (a failed partition) leaves `path` as it was."""
+    with atomic_open(path, "w", backup=backup) as fh:
+        header = True
+        for df in parts:
+            _codings_frame(df).to_csv(fh, index=False, header=header, lineterminator="\n")
+            header = False
+        if header:
+            fh.write(",".join(CODING_COLUMNS) + "\n")
+    return Path(path)

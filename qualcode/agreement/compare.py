@@ -332,18 +332,6 @@ def _band(alpha: np.ndarray) -> np.ndarray:
     )
 
 
-def _stats_table(a: np.ndarray, b: np.ndarray, head: dict[str, Any]) -> pd.DataFrame:
-    """`head` columns, then counts, prevalence, statistics, rare flag and alpha band for each
-    column of the presence matrices a / b (one DataFrame built once: column inserts are slow)."""
-    import numpy as np
-    import pandas as pd
-
-    from qualcode.agreement.stats import binary_counts
-
-    both, only_a, only_b, neither = (np.asarray(x, dtype=np.int64) for x in binary_counts(a, b))
-    return pd.DataFrame({**head, **_stats_from_counts(both, only_a, only_b, neither)})
-
-
 def _stats_from_counts(
     both: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, neither: np.ndarray
 ) -> dict[str, Any]:
@@ -431,32 +419,18 @@ def _rollup(a: np.ndarray, b: np.ndarray, groups: list[tuple[str, str, list[int]
     return ga, gb
 
 
-def _group_table(a, b, groups, extra: dict[str, list]) -> pd.DataFrame:
+def _group_from_counts(groups, counts: np.ndarray, extra: dict[str, list]) -> pd.DataFrame:
     import pandas as pd
 
     if not groups:
         return pd.DataFrame(columns=["id", "label", *extra.keys(), "n_codes"])
-    ga, gb = _rollup(a, b, groups)
     head = {
         "id": [g[0] for g in groups],
         "label": [g[1] for g in groups],
         **extra,
         "n_codes": [len(g[2]) for g in groups],
     }
-    return _stats_table(ga, gb, head)
-
-
-def _distinct_rows(a: np.ndarray, b: np.ndarray) -> int:
-    """How many distinct code sets (rows) the two matrices hold together."""
-    import numpy as np
-    import pandas as pd
-
-    if a.shape[0] == 0:
-        return 0
-    packed = np.packbits(np.concatenate([a, b]), axis=1)
-    packed = np.pad(packed, ((0, 0), (0, (-packed.shape[1]) % 8)))
-    words = np.ascontiguousarray(packed).view(np.uint64)
-    return int((~pd.DataFrame(words).duplicated()).sum())
+    return pd.DataFrame({**head, **_stats_from_counts(*counts)})
 
 
 def _row_runs(matrix: np.ndarray, code_ids: np.ndarray) -> list[list[str]]:
@@ -473,10 +447,10 @@ def _code_tuples(matrix: np.ndarray, code_ids: np.ndarray) -> list[tuple[str, ..
     return [tuple(r) for r in _row_runs(matrix, code_ids)]
 
 
-def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> dict[str, Any]:
+def _overall(total: dict[str, Any], n_codes: int, per_code: pd.DataFrame) -> dict[str, Any]:
     import numpy as np
 
-    from qualcode.agreement.stats import set_alpha_matrix
+    from qualcode.agreement.stats import set_alpha_packed
 
     pooled = {k: np.array([int(per_code[k].sum())], dtype=np.int64) for k in COUNT_KEYS}
     table = _stats_from_counts(
@@ -486,23 +460,25 @@ def _overall(a: np.ndarray, b: np.ndarray, per_code: pd.DataFrame, code_ids) -> 
         pooled["neither"],
     )
     row = {k: v[0] for k, v in table.items()}
+    units = int(total["units"])
     out: dict[str, Any] = {
-        "units": int(a.shape[0]),
-        "codes": int(a.shape[1]),
+        "units": units,
+        "codes": int(n_codes),
         "pooled": {
             **{k: int(row[k]) for k in COUNT_KEYS},
             **{k: float(row[k]) for k in STAT_KEYS},
             "reasons": row["reasons"],
         },
-        "identical_segments": int((a == b).all(axis=1).sum()) if a.shape[0] else 0,
+        "identical_segments": int(total["identical"]) if units else 0,
     }
     out["identical_share"] = (
         out["identical_segments"] / out["units"] if out["units"] else float("nan")
     )
-    distinct = _distinct_rows(a, b)
-    out["distinct_code_sets"] = distinct
+    out["distinct_code_sets"] = len(total["sets"]) if units else 0
     for distance in ("masi", "jaccard"):
-        result = set_alpha_matrix(a, b, distance=distance, max_pairs=SET_ALPHA_MAX_PAIRS)
+        result = set_alpha_packed(
+            total["sets"], total["unit_sets"], n_codes, distance, max_pairs=SET_ALPHA_MAX_PAIRS
+        )
         out[f"set_alpha_{distance}"] = float(result.value)
         out[f"set_alpha_{distance}_reason"] = result.reason
     alphas = per_code["krippendorff_alpha"]
@@ -547,6 +523,133 @@ def _disagreements(
     return frame[list(DISAGREEMENT_COLUMNS)].reset_index(drop=True)
 
 
+COMPARE_CHUNK_UNITS = 50_000  # double-coded segments per partition (two units x codes matrices)
+
+
+@dataclass
+class AgreementPart:
+    """What one range of double-coded segments adds to a comparison; parts are summed in order
+    (`_combine_parts`), so a comparison made of many parts equals the one made of all at once.
+
+    `sets` are the distinct code sets of the range (bit-packed, `stats.pack_rows`) and `unit_sets`
+    each unit's set for coder A and B (indexes into `sets`): set-valued alpha needs no more. The
+    disagreements are the rows where the coders differ (their ids and both coders' rows)."""
+
+    units: int
+    counts: np.ndarray  # 4 x codes: both, only_a, only_b, neither
+    theme_counts: np.ndarray  # 4 x themes
+    construct_counts: np.ndarray  # 4 x constructs
+    identical: int
+    sets: np.ndarray
+    unit_sets: np.ndarray
+    differ_ids: list[str]
+    differ_a: np.ndarray
+    differ_b: np.ndarray
+
+
+def agreement_partition(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    units: Any,
+    code_ids: list[str],
+    theme_columns: list[list[int]],
+    construct_columns: list[list[int]],
+) -> AgreementPart:
+    """Per-code (and per theme and construct) 2x2 counts for one range of double-coded segments.
+
+    `a` and `b` are both coders' codings rows (segment_id, code_id, stripped) for the segments in
+    `units` (the range, in order); rows of other segments are ignored. Pure: the local path calls
+    it range by range, and a Dask worker calls it on its partition (codings partitioned by segment
+    range, so no shuffle is needed).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from qualcode.agreement.stats import binary_counts, distinct_rows, pack_rows
+
+    units = pd.Index(units)
+    codes = pd.Index(code_ids)
+    ma = _code_matrix(a, units, codes)
+    mb = _code_matrix(b, units, codes)
+
+    def counts(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.array(binary_counts(x, y), dtype=np.int64).reshape(4, x.shape[1])
+
+    def rolled(groups: list[list[int]]) -> np.ndarray:
+        ga, gb = _rollup(ma, mb, [("", "", cols) for cols in groups])
+        return counts(ga, gb)
+
+    words = np.concatenate([pack_rows(ma), pack_rows(mb)])
+    sets, inverse = distinct_rows(words)
+    differ = (ma != mb).any(axis=1)
+    return AgreementPart(
+        units=len(units),
+        counts=counts(ma, mb),
+        theme_counts=rolled(theme_columns),
+        construct_counts=rolled(construct_columns),
+        identical=int(len(units) - differ.sum()),
+        sets=sets,
+        unit_sets=inverse.reshape(2, len(units)).T.copy(),
+        differ_ids=units[differ].tolist(),
+        differ_a=ma[differ],
+        differ_b=mb[differ],
+    )
+
+
+def unit_ranges(
+    a: pd.DataFrame, b: pd.DataFrame, units: pd.Index, size: int
+) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.Index]]:
+    """Both coders' rows split by consecutive ranges of `size` units (rows of other segments
+    dropped): the partitions `agreement_partition` takes."""
+    import numpy as np
+
+    out = []
+    pos = [units.get_indexer(df["segment_id"]) for df in (a, b)]
+    order = [np.argsort(p, kind="stable") for p in pos]
+    sorted_pos = [p[o] for p, o in zip(pos, order, strict=True)]
+    cols = ["segment_id", "code_id"]
+    for lo in range(0, max(len(units), 1), size):
+        hi = lo + size
+        parts = []
+        for df, o, sp in zip((a, b), order, sorted_pos, strict=True):
+            i, j = np.searchsorted(sp, [lo, hi])
+            parts.append(df[cols].iloc[o[i:j]])
+        out.append((parts[0], parts[1], units[lo:hi]))
+    return out
+
+
+def _combine_parts(parts: list[AgreementPart]) -> dict[str, Any]:
+    """The parts summed: counts, identical units, sets with each unit's sets in unit order."""
+    import numpy as np
+
+    from qualcode.agreement.stats import distinct_rows
+
+    sets = np.concatenate([p.sets for p in parts])
+    distinct, inverse = distinct_rows(sets)
+    unit_sets, at = [], 0
+    for p in parts:
+        unit_sets.append(inverse[at : at + len(p.sets)][p.unit_sets])
+        at += len(p.sets)
+    return {
+        "units": sum(p.units for p in parts),
+        "counts": sum(p.counts for p in parts),
+        "theme_counts": sum(p.theme_counts for p in parts),
+        "construct_counts": sum(p.construct_counts for p in parts),
+        "identical": sum(p.identical for p in parts),
+        "sets": distinct,
+        "unit_sets": np.concatenate(unit_sets),
+        "differ_ids": [i for p in parts for i in p.differ_ids],
+        "differ_a": np.concatenate([p.differ_a for p in parts]),
+        "differ_b": np.concatenate([p.differ_b for p in parts]),
+    }
+
+
+def local_map(function: Callable, partitions: list[tuple]) -> Any:
+    """Run `function` on each partition in this process, in order (the default engine)."""
+    for args in partitions:
+        yield function(*args)
+
+
 def compare_codings(
     a: pd.DataFrame,
     b: pd.DataFrame,
@@ -560,6 +663,8 @@ def compare_codings(
     reviewed: str = REVIEWED_CODINGS,
     progress: Callable[[int], None] | None = None,
     code_ids: list[str] | None = None,
+    map_partitions: Callable | None = None,
+    chunk_units: int = COMPARE_CHUNK_UNITS,
 ) -> Comparison:
     """Compare coder A's and coder B's codings (DataFrames in the codings.csv contract).
 
@@ -576,6 +681,11 @@ def compare_codings(
     transcripts their file touches ("transcripts"); the last two need `segments`. With "all" or
     "transcripts" a file that lists only coded segments gives the same figures as one with a
     "reviewed, no code" row for every other turn.
+
+    The agreement counts are `agreement_partition` over ranges of `chunk_units` double-coded
+    segments, so no units x codes matrix of the whole study is held; `map_partitions(function,
+    partitions)` runs them (in this process by default, `local_map`; on a Dask cluster with
+    `qualcode.engine.dask`) and yields the results in order.
     """
     import numpy as np
     import pandas as pd
@@ -648,13 +758,9 @@ def compare_codings(
     single_a = tuple(order[in_a & ~in_b].tolist())
     single_b = tuple(order[in_b & ~in_a].tolist())
 
-    codes = pd.Index(code_ids)
     code_arr = np.asarray(code_ids, dtype=object)
     step = progress or (lambda n=1: None)
     step(1)
-    ma = _code_matrix(a, units, codes)
-    mb = _code_matrix(b, units, codes)
-
     # Per code, with its place in the hierarchy.
     labels, themes, constructs = [], [], []
     for cid in code_ids:
@@ -667,10 +773,6 @@ def compare_codings(
             labels.append("")
             themes.append("")
             constructs.append("")
-    head = {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
-    per_code = _stats_table(ma, mb, head)
-    step(1)
-
     theme_groups: list[tuple[str, str, list[int]]] = []
     construct_groups: list[tuple[str, str, list[int]]] = []
     theme_constructs: list[str] = []
@@ -682,20 +784,36 @@ def compare_codings(
         for construct in codebook.constructs:
             cols = [col[c.id] for t in construct.themes for c in t.codes]
             construct_groups.append((construct.id, construct.label, cols))
-    per_theme = _group_table(ma, mb, theme_groups, {"construct_id": theme_constructs})
-    per_construct = _group_table(ma, mb, construct_groups, {})
+
+    partitions = [
+        (pa, pb, pu, list(code_ids), [g[2] for g in theme_groups], [g[2] for g in construct_groups])
+        for pa, pb, pu in unit_ranges(a, b, units, max(int(chunk_units), 1))
+    ]
+    run = map_partitions or local_map
+    total = _combine_parts(list(run(agreement_partition, partitions)))
+    del partitions
+
+    head = {"code_id": code_ids, "label": labels, "theme_id": themes, "construct_id": constructs}
+    per_code = pd.DataFrame({**head, **_stats_from_counts(*total["counts"])})
+    step(1)
+    per_theme = _group_from_counts(
+        theme_groups, total["theme_counts"], {"construct_id": theme_constructs}
+    )
+    per_construct = _group_from_counts(construct_groups, total["construct_counts"], {})
     for table, groups in ((per_theme, theme_groups), (per_construct, construct_groups)):
         _mark_prevalence_paradox(table, groups, per_code)
 
     step(1)
-    overall = _overall(ma, mb, per_code, code_arr)
+    overall = _overall(total, len(code_ids), per_code)
     step(1)
-    disagreements = _disagreements(ma, mb, units, code_arr, segments)
+    disagreements = _disagreements(
+        total["differ_a"], total["differ_b"], pd.Index(total["differ_ids"]), code_arr, segments
+    )
     step(1)
 
     from qualcode.project import study_relative
 
-    total = int(segments["segment_id"].nunique()) if segments is not None else None
+    n_total = int(segments["segment_id"].nunique()) if segments is not None else None
     share = double_coded_share(units, either, segments, include_facilitator=include_facilitator)
     return Comparison(
         coder_a=coder_a,
@@ -707,7 +825,7 @@ def compare_codings(
         reviewed_b=len(reviewed_b),
         double_coded=len(units),
         reviewed_either=len(either),
-        segments_total=total,
+        segments_total=n_total,
         double_coded_share=share.share,
         share_of=share.of,
         single_coded_a=single_a,

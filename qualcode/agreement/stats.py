@@ -938,23 +938,62 @@ def set_alpha_matrix(
     if distance not in ("masi", "jaccard"):
         raise AgreementInputError(f"unknown set distance {distance!r}; use 'masi' or 'jaccard'")
     n_units, n_codes = a.shape
-    # Distinct rows: sort the bit-packed rows as 64-bit words (faster than np.unique on bytes).
-    width = -(-n_codes // 64)
-    words = np.zeros((2 * n_units, max(width, 1) * 8), dtype=np.uint8)
-    words[:n_units, : -(-n_codes // 8)] = np.packbits(a, axis=1)
-    words[n_units:, : -(-n_codes // 8)] = np.packbits(b, axis=1)
-    words = words.view(np.uint64)
+    words = np.concatenate([pack_rows(a), pack_rows(b)])
+    distinct, inverse = distinct_rows(words)
+    codes = inverse.reshape(2, n_units).T
+    return set_alpha_packed(distinct, codes, n_codes, distance, max_pairs=max_pairs)
+
+
+def pack_rows(matrix: np.ndarray) -> np.ndarray:
+    """The rows of a boolean segments x codes matrix as bit-packed 64-bit words (one row each)."""
+    n_rows, n_codes = matrix.shape
+    width = max(-(-n_codes // 64), 1)
+    words = np.zeros((n_rows, width * 8), dtype=np.uint8)
+    words[:, : -(-n_codes // 8)] = np.packbits(matrix, axis=1)
+    return words.view(np.uint64)
+
+
+def distinct_rows(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D uint64 array in sorted order, and each row's index among them
+    (sorting the packed rows as 64-bit words is faster than np.unique on bytes)."""
     order = np.lexsort(words.T[::-1])
     ordered = words[order]
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
     inverse = np.empty(len(ordered), dtype=np.int64)
     inverse[order] = np.cumsum(first) - 1
-    distinct = np.unpackbits(ordered[first].view(np.uint8), axis=1, count=n_codes).astype(bool)
+    return ordered[first], inverse
+
+
+def set_alpha_packed(
+    sets: np.ndarray,
+    units: np.ndarray,
+    n_codes: int,
+    distance: Literal["masi", "jaccard"] = "masi",
+    *,
+    max_pairs: int | None = None,
+) -> AgreementResult:
+    """`set_alpha_matrix` from the distinct code sets and, per unit, the set of each coder.
+
+    `sets` holds distinct bit-packed rows (`pack_rows`), in any order; `units` (units x 2) index
+    them (coder A, coder B). This is the form partitions of the segments can be merged into
+    without the whole matrices (`agreement.compare.agreement_partition`). The sets are numbered
+    in sorted order whatever order they come in, so the value is the same to the last bit.
+    """
+    if distance not in ("masi", "jaccard"):
+        raise AgreementInputError(f"unknown set distance {distance!r}; use 'masi' or 'jaccard'")
+    sets = np.asarray(sets, dtype=np.uint64)
+    if sets.ndim == 1:
+        sets = sets.reshape(-1, 1)
+    order = np.lexsort(sets.T[::-1])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ordered = np.ascontiguousarray(sets[order])
+    distinct = np.unpackbits(ordered.view(np.uint8), axis=1, count=n_codes).astype(bool)
     set_of, label = distinct.nonzero()  # row-major: labels ascend within each set
     indptr = np.zeros(len(distinct) + 1, dtype=np.int64)
     np.cumsum(np.bincount(set_of, minlength=len(distinct)), out=indptr[1:])
-    codes = inverse.reshape(-1).astype(np.int64).reshape(2, n_units).T
+    codes = rank[np.asarray(units, dtype=np.int64).reshape(-1, 2)]
     members = (indptr, label.astype(np.int64), n_codes)
     return _set_alpha_exact(codes, members, distance, f"set_alpha_{distance}", max_pairs=max_pairs)
 

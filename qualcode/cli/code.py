@@ -162,8 +162,14 @@ def _code_auto(
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
-    from qualcode.coding.autocode import autocode, summarise_codings
-    from qualcode.io import write_codings
+    from qualcode.coding.autocode import (
+        CHUNK_SEGMENTS,
+        autocode_partition,
+        combine_summaries,
+        summary_part,
+    )
+    from qualcode.io import write_codings_parts
+    from qualcode.provenance import stamp
 
     warnings = []
     codebook = load_codebook(codebook_path, warnings=warnings)
@@ -171,19 +177,28 @@ def _code_auto(
         typer.echo(f"warning: {finding}", err=True)
     segments = load_segments(sources, roster)
     big = len(segments) >= PROGRESS_SEGMENTS
-    with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
-        codings = autocode(
-            segments,
-            codebook,
-            coder=coder,
-            include_facilitator=include_facilitator,
-            pattern_timeout=pattern_timeout,
-            progress=advance,
-        )
-    from qualcode.provenance import stamp
+    summaries = []
 
-    write_codings(stamp(codings, segments, codebook), output)
-    summary, totals = summarise_codings(codings, segments, codebook)
+    def parts(advance):
+        # The partition function Dask workers run, here chunk by chunk: the codings are written
+        # as they are made, never held whole.
+        for lo in range(0, max(len(segments), 1), CHUNK_SEGMENTS):
+            chunk = segments.iloc[lo : lo + CHUNK_SEGMENTS]
+            rows = autocode_partition(
+                chunk,
+                codebook,
+                coder=coder,
+                include_facilitator=include_facilitator,
+                pattern_timeout=pattern_timeout,
+            )
+            summaries.append(summary_part(rows, chunk))
+            yield stamp(rows, chunk, codebook)
+            if advance is not None:
+                advance(len(chunk))
+
+    with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
+        write_codings_parts(parts(advance), output)
+    summary, totals = combine_summaries(summaries, codebook)
     from qualcode.model import study_source_nouns
 
     noun = study_source_nouns(segments)[1]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -316,6 +317,29 @@ def _pattern_hits(
     return rows
 
 
+_INDEXES: dict[tuple, _KeywordIndex] = {}
+
+
+def keyword_index(codebook: Codebook) -> _KeywordIndex:
+    """The codebook's keyword automaton, built once per process (a Dask worker builds its own
+    from the codebook it is sent as data: automata are never pickled)."""
+    key = tuple((c.id, tuple(c.keywords)) for c in codebook.codes())
+    index = _INDEXES.get(key)
+    if index is None:
+        _INDEXES.clear()  # one codebook per run: keep one automaton, not every one ever built
+        index = _INDEXES[key] = _KeywordIndex(codebook)
+    return index
+
+
+def _check_auto_codebook(codebook: Codebook) -> None:
+    if not any(c.keywords or c.patterns for c in codebook.codes()):
+        raise CodebookError(
+            "the codebook has no keywords or patterns, so there is nothing to auto-code",
+            file=codebook.source,
+            hint="add keywords: [...] or patterns: [...] to the repeating ideas",
+        )
+
+
 def autocode(
     segments: pd.DataFrame,
     codebook: Codebook,
@@ -330,28 +354,57 @@ def autocode(
     Rows: segments in input order, codes in codebook order; one row per (segment, code) with the
     span of the first match (see the module docstring), and an empty-code row for each reviewed
     segment without codes. `progress(n)` is called as turns are done (n turns each call).
+
+    The work is `autocode_partition` over CHUNK_SEGMENTS segments at a time (the function a Dask
+    worker runs on its partition): rows never depend on another partition, so the concatenation
+    is the same whatever the chunking.
     """
+    import pandas as pd
+
+    _check_auto_codebook(codebook)
+    parts = []
+    for lo in range(0, len(segments), CHUNK_SEGMENTS):
+        chunk = segments.iloc[lo : lo + CHUNK_SEGMENTS]
+        parts.append(
+            autocode_partition(
+                chunk,
+                codebook,
+                coder=coder,
+                include_facilitator=include_facilitator,
+                pattern_timeout=pattern_timeout,
+            )
+        )
+        if progress is not None:
+            progress(len(chunk))
+    if not parts:
+        parts.append(autocode_partition(segments, codebook, coder=coder))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def autocode_partition(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    coder: str,
+    include_facilitator: bool = False,
+    pattern_timeout: float = 1.0,
+) -> pd.DataFrame:
+    """The codings rows of one partition of segments (see `autocode`); pure, so the local path
+    and each Dask worker run the same function. The keyword automaton is built once per process."""
     import numpy as np
     import pandas as pd
 
-    if not any(c.keywords or c.patterns for c in codebook.codes()):
-        raise CodebookError(
-            "the codebook has no keywords or patterns, so there is nothing to auto-code",
-            file=codebook.source,
-            hint="add keywords: [...] or patterns: [...] to the repeating ideas",
-        )
-    roles = (
-        segments["role"].astype(str)
-        if "role" in segments.columns
-        else pd.Series("", index=segments.index)
-    )
-    keep = np.ones(len(segments), dtype=bool)
-    if not include_facilitator:
-        keep = (roles != ROLE_FACILITATOR).to_numpy()
-    reviewed = segments.loc[keep]
+    _check_auto_codebook(codebook)
+    if "role" in segments.columns and not include_facilitator:
+        keep = (segments["role"].astype(str) != ROLE_FACILITATOR).to_numpy()
+        reviewed = segments.loc[keep]
+    else:
+        reviewed = segments
     seg_ids = reviewed["segment_id"].astype(str).tolist()
     texts = reviewed["text"].fillna("").astype(str).tolist()
-    index = _KeywordIndex(codebook)
+    index = keyword_index(codebook)
     parts: list[tuple[np.ndarray, ...]] = []
     for lo in range(0, len(texts), CHUNK_SEGMENTS):
         chunk = texts[lo : lo + CHUNK_SEGMENTS]
@@ -369,8 +422,6 @@ def autocode(
                     np.array(p_ends, dtype=np.int64),
                 )
             )
-        if progress is not None:
-            progress(len(chunk))
     if parts:
         which, codes, starts, ends = (np.concatenate(col) for col in zip(*parts, strict=True))
     else:
@@ -408,19 +459,27 @@ def autocode(
     )
 
 
-def summarise_codings(
-    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """`coding_summary` and `coding_totals` in one pass (what the CLI prints)."""
+@dataclass
+class SummaryPart:
+    """What `summarise_codings` needs from one partition of codings (with its own segments), so
+    partitions on different workers sum to the whole: distinct segments per code add up (a segment
+    is in one partition), distinct participants and groups are unions of (code, name) pairs."""
+
+    code_names: list[str]  # codes seen, in order of first appearance
+    n_segments: list[int]  # distinct coded segments per code of `code_names`
+    voiced: pd.DataFrame  # distinct (code_id, participant_id) of coded participant turns
+    groups: pd.DataFrame  # distinct (code_id, transcript_id) of coded segments
+    reviewed: int
+    coded: int
+
+
+def summary_part(codings: pd.DataFrame, segments: pd.DataFrame) -> SummaryPart:
+    """The summary figures of one partition (codings of the segments in `segments`)."""
     import numpy as np
     import pandas as pd
 
     seg = segments.drop_duplicates("segment_id")
     seg_index = pd.Index(seg["segment_id"].astype(str))
-
-    def codes_of(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        codes, _ = pd.factorize(values)
-        return np.where(keep, codes, -1)
 
     def column(name: str) -> np.ndarray:
         if name not in seg.columns:
@@ -428,53 +487,77 @@ def summarise_codings(
         return seg[name].fillna("").astype(str).to_numpy()
 
     transcript = column("transcript_id")
-    pid = column("participant_id")
-    group_of = codes_of(transcript, transcript != "")
-    voiced_by = codes_of(pid, (column("role") == ROLE_PARTICIPANT) & (pid != ""))
-
+    pid = np.where(column("role") == ROLE_PARTICIPANT, column("participant_id"), "")
+    ids = codings["segment_id"].astype(str).to_numpy()
     code_col = codings["code_id"].astype(str).to_numpy()
     coded_mask = code_col != ""
-    pos = seg_index.get_indexer(codings["segment_id"].astype(str).to_numpy()[coded_mask])
-    code_idx, code_names = pd.factorize(code_col[coded_mask])
-    pos_known = pos >= 0
-    n_codes = len(code_names)
+    coded_ids, coded_codes = ids[coded_mask], code_col[coded_mask]
+    pos = seg_index.get_indexer(coded_ids)
+    known = pos >= 0
+    code_idx, code_names = pd.factorize(coded_codes)
+    # Distinct (code, segment) pairs per code; also counts ids missing from segments.
+    pairs = pd.DataFrame({"c": code_idx, "s": pd.factorize(coded_ids)[0]}).drop_duplicates()
+    n_segments = np.bincount(pairs["c"].to_numpy(), minlength=len(code_names))
 
-    def per_code(values: np.ndarray) -> np.ndarray:
-        """Distinct non-negative `values` per code (values aligned with the coded rows)."""
-        ok = values >= 0
-        width = int(values.max()) + 1 if values.size else 1
-        keys = np.unique(code_idx[ok].astype(np.int64) * width + values[ok])
-        return np.bincount(keys // width, minlength=n_codes)
+    def pairs_with(values: np.ndarray, name: str) -> pd.DataFrame:
+        v = np.where(known, values[np.maximum(pos, 0)], "")
+        keep = v != ""
+        frame = pd.DataFrame({"code_id": coded_codes[keep], name: v[keep]})
+        return frame.drop_duplicates(ignore_index=True)
 
-    def by_segment(attr: np.ndarray) -> np.ndarray:
-        return np.where(pos_known, attr[np.maximum(pos, 0)], -1)
+    return SummaryPart(
+        code_names=[str(c) for c in code_names],
+        n_segments=[int(n) for n in n_segments],
+        voiced=pairs_with(pid, "participant_id"),
+        groups=pairs_with(transcript, "transcript_id"),
+        reviewed=int(pd.unique(ids).size),
+        coded=int(pd.unique(coded_ids).size),
+    )
 
-    coded_ids = codings["segment_id"].astype(str).to_numpy()[coded_mask]
-    n_segments = per_code(pd.factorize(coded_ids)[0])  # also counts ids missing from segments
-    n_participants = per_code(by_segment(voiced_by))
-    n_groups = per_code(by_segment(group_of))
-    index_of = {name: i for i, name in enumerate(code_names)}
+
+def combine_summaries(
+    parts: list[SummaryPart], codebook: Codebook
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """`coding_summary` and `coding_totals` from the partitions' `summary_part`s, in order."""
+    import pandas as pd
+
+    order: dict[str, int] = {}
+    for part in parts:
+        for name, n in zip(part.code_names, part.n_segments, strict=True):
+            order[name] = order.get(name, 0) + n
+    voiced = pd.concat([p.voiced for p in parts], ignore_index=True).drop_duplicates()
+    groups = pd.concat([p.groups for p in parts], ignore_index=True).drop_duplicates()
+    n_voiced = voiced.groupby("code_id", sort=False).size().to_dict()
+    n_groups = groups.groupby("code_id", sort=False).size().to_dict()
     ids = codebook.code_ids()
     known = set(ids)
-    extra = [c for c in code_names if c not in known]
+    extra = [c for c in order if c not in known]
     labels = {c.id: c.label for c in codebook.codes()}
-    rows = []
-    for cid in ids + extra:
-        i = index_of.get(cid)
-        counts = (0, 0, 0) if i is None else (n_segments[i], n_participants[i], n_groups[i])
-        rows.append((cid, labels.get(cid, ""), *(int(n) for n in counts)))
+    rows = [
+        (
+            cid,
+            labels.get(cid, ""),
+            int(order.get(cid, 0)),
+            int(n_voiced.get(cid, 0)),
+            int(n_groups.get(cid, 0)),
+        )
+        for cid in ids + extra
+    ]
     summary = pd.DataFrame(rows, columns=["code_id", "label", "segments", "participants", "groups"])
-
-    coded_pos = np.unique(pos[pos_known])
-    voiced = voiced_by[coded_pos]
-    groups = group_of[coded_pos]
     totals = {
-        "reviewed": int(codings["segment_id"].astype(str).nunique()),
-        "segments": int(pd.unique(coded_ids).size),
-        "participants": int(np.unique(voiced[voiced >= 0]).size),
-        "groups": int(np.unique(groups[groups >= 0]).size),
+        "reviewed": sum(p.reviewed for p in parts),
+        "segments": sum(p.coded for p in parts),
+        "participants": int(voiced["participant_id"].nunique()),
+        "groups": int(groups["transcript_id"].nunique()),
     }
     return summary, totals
+
+
+def summarise_codings(
+    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """`coding_summary` and `coding_totals` in one pass (what the CLI prints)."""
+    return combine_summaries([summary_part(codings, segments)], codebook)
 
 
 def coding_summary(
