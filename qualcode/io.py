@@ -1161,8 +1161,19 @@ def read_segments(path: str | Path) -> pd.DataFrame:
 
     Returns all columns of the contract (missing optional ones added empty); `turn` as int.
     """
-    required = ("segment_id", "transcript_id", "turn", "speaker", "text")
-    df = read_table(path, what="segments", columns=SEGMENT_COLUMNS, required=required)
+    df = read_table(path, what="segments", columns=SEGMENT_COLUMNS, required=SEGMENT_REQUIRED)
+    return checked_segments(df, path)
+
+
+SEGMENT_REQUIRED = ("segment_id", "transcript_id", "turn", "speaker", "text")
+
+
+def checked_segments(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """A segments table read as text (all-string columns, "" for empty) checked against the
+    contract, as `read_segments` does; for tables that come from elsewhere (a Parquet part)."""
+    if TABLE_ATTR not in df.attrs:
+        df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
+    required = SEGMENT_REQUIRED
     require_columns(df, required, path, "segments")
     for col in SEGMENT_COLUMNS:
         if col not in df.columns:
@@ -1520,6 +1531,46 @@ def _codings_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_codings(df: pd.DataFrame, path: str | Path, *, backup: bool = True) -> Path:
     return write_dataframe_csv(_codings_frame(df), path, backup=backup)
+
+
+def write_codings_folder(
+    parts: Iterable[pd.DataFrame], folder: str | Path, *, backup: bool = True
+) -> Path:
+    """Codings as part files `part-00000.csv`, ... in `folder`, landed together: written into a
+    temp folder beside it and renamed into place only when every part is written. A folder it
+    replaces is first kept as `<name>.<time>.bak` (removed with `backup=False`). An exception
+    from `parts` (a failed partition) removes the temp folder and leaves `folder` as it was."""
+    import shutil
+    import tempfile
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            "the output for part files must be a folder, and this is a file", file=folder
+        )
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        n = 0
+        for i, df in enumerate(parts):
+            _codings_frame(df).to_csv(tmp / f"part-{i:05d}.csv", index=False, lineterminator="\n")
+            n += 1
+        if not n:
+            (tmp / "part-00000.csv").write_text(",".join(CODING_COLUMNS) + "\n", encoding="utf-8")
+        old = None
+        if folder.exists():
+            old = backup_path(folder)
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        if backup:
+            notice(f"kept the previous {folder.name} as {old.name}")
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
 
 
 def write_codings_parts(

@@ -8,10 +8,12 @@ import csv
 import random
 from pathlib import Path
 
-WORDS = [
-    "".join(random.Random(i).choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3 + i % 6))
-    for i in range(600)
-]
+WORDS = sorted(
+    {
+        "".join(random.Random(i).choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3 + i % 6))
+        for i in range(700)
+    }
+)
 
 
 def write_study(folder: Path, n_segments: int, n_codes: int = 24, seed: int = 7) -> dict[str, Path]:
@@ -23,6 +25,8 @@ def write_study(folder: Path, n_segments: int, n_codes: int = 24, seed: int = 7)
         if i % 5 == 0:  # a phrase and a word with punctuation
             kws.append(f"{rng.choice(WORDS[100:])} {rng.choice(WORDS[100:])}")
             kws.append(f"{rng.choice(WORDS[100:])}'s")
+    for kws in keywords:
+        kws[:] = list(dict.fromkeys(k.casefold() for k in kws))
     lines = ["title: synthetic study", "constructs:"]
     per_theme = -(-n_codes // 6)
     code = 0

@@ -12,12 +12,19 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.options import (
+    PARTITION_SEGMENTS,
     CoderOption,
+    Engine,
+    EngineOption,
     ForceOption,
     OptionalCodebookOption,
     OutputOption,
+    PartitionSizeOption,
     RosterOption,
+    SchedulerOption,
     SourcesArgument,
+    WorkersOption,
+    engine_settings,
     protect_inputs,
 )
 
@@ -73,6 +80,18 @@ def code(
         ),
     ] = 1.0,
     force: ForceOption = False,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_size: PartitionSizeOption = PARTITION_SEGMENTS,
+    output_parts: Annotated[
+        bool,
+        typer.Option(
+            "--output-parts",
+            help="With --auto: -o is a folder of part files (part-00000.csv, ...), one per "
+            "partition, landed together when every partition succeeded.",
+        ),
+    ] = False,
 ) -> None:
     """Code transcripts (files, folders or a segments.csv) with the codebook; write the codings.
 
@@ -89,6 +108,10 @@ def code(
     (SOURCES) with --from-sheet too, so turns that changed since the sheet was written are found. --interactive codes in the terminal and saves each segment as it goes:
     run the same command again to resume.
 
+    --auto --engine dask runs the same auto-coding on a Dask cluster (--scheduler
+    tcp://HOST:8786, or --workers N processes here); SOURCES may then be a folder of segments part
+    files (.csv or .parquet) that the workers read. The codings are the same bytes as local.
+
     Example: qualcode code transcripts/ --codebook codebook.yaml --coder auto --auto -o codings/auto.csv
     """
     name = coder.strip()
@@ -97,6 +120,11 @@ def code(
             "give a coder name without slashes (it names the codings file)", param_hint="--coder"
         )
     target = output if output is not None else Path("codings") / f"{name}.csv"
+    cluster = engine_settings(engine, scheduler, workers)
+    if (cluster is not None or output_parts) and not auto:
+        ctx.fail("--engine dask and --output-parts go with --auto")
+    if output_parts and output is None:
+        ctx.fail("--output-parts writes a folder: name it with -o FOLDER")
     modes = [
         flag
         for flag, on in (
@@ -118,9 +146,21 @@ def code(
         kind: tuple[str, str | None] = ("coding sheet", None)
     else:
         kind = ("codings", "auto") if auto else ("manual codings", name)
-    protect_inputs(
-        written, sources, codebook, roster, from_sheet, prefill, what=what, writes=kind, force=force
-    )
+    if output_parts:
+        if any(Path(p).resolve() == target.resolve() for p in sources or []):
+            ctx.fail("-o names the folder the segments are read from: write elsewhere")
+    else:
+        protect_inputs(
+            written,
+            sources,
+            codebook,
+            roster,
+            from_sheet,
+            prefill,
+            what=what,
+            writes=kind,
+            force=force,
+        )
     if from_sheet is not None:
         from qualcode.cli.code_sheet import read_sheet
 
@@ -140,8 +180,33 @@ def code(
 
         run_interactive(sources, codebook, name, target, roster, include_facilitator)
         return
+    if auto and cluster is not None:
+        from qualcode.cli.code_dask import code_auto_dask
+
+        code_auto_dask(
+            sources,
+            codebook,
+            name,
+            target,
+            roster,
+            include_facilitator,
+            pattern_timeout,
+            cluster=cluster,
+            partition_size=partition_size,
+            output_parts=output_parts,
+        )
+        return
     if auto:
-        _code_auto(sources, codebook, name, target, roster, include_facilitator, pattern_timeout)
+        _code_auto(
+            sources,
+            codebook,
+            name,
+            target,
+            roster,
+            include_facilitator,
+            pattern_timeout,
+            output_parts=output_parts,
+        )
         return
     ctx.fail(  # a usage problem: exit 2
         "choose a coding mode: --auto, --sheet FILE, --from-sheet FILE or --interactive"
@@ -156,6 +221,8 @@ def _code_auto(
     roster: Path | None,
     include_facilitator: bool,
     pattern_timeout: float,
+    *,
+    output_parts: bool = False,
 ) -> None:
     from contextlib import nullcontext
 
@@ -168,7 +235,7 @@ def _code_auto(
         combine_summaries,
         summary_part,
     )
-    from qualcode.io import write_codings_parts
+    from qualcode.io import write_codings_folder, write_codings_parts
     from qualcode.provenance import stamp
 
     warnings = []
@@ -196,8 +263,9 @@ def _code_auto(
             if advance is not None:
                 advance(len(chunk))
 
+    write = write_codings_folder if output_parts else write_codings_parts
     with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
-        write_codings_parts(parts(advance), output)
+        write(parts(advance), output)
     summary, totals = combine_summaries(summaries, codebook)
     from qualcode.model import study_source_nouns
 

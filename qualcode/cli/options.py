@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +53,67 @@ ForceOption = Annotated[
         "decisions log, a codebook or a roster); the old file is kept as a .bak.",
     ),
 ]
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="Where the work runs: local (this process) or dask (a Dask cluster: --scheduler, "
+        'or --workers processes on this machine; needs pip install "qualcode[dask]").',
+        case_sensitive=False,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="With --engine dask: the address of a running Dask scheduler (tcp://HOST:8786).",
+        metavar="ADDRESS",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="With --engine dask and no --scheduler: worker processes on this machine "
+        "(default: one per CPU).",
+    ),
+]
+PartitionSizeOption = Annotated[
+    int,
+    typer.Option(
+        "--partition-size",
+        min=1,
+        help="With --engine dask: segments per task (a folder of part files: one task per file).",
+    ),
+]
+PARTITION_SEGMENTS = 100_000
+
+
+def engine_settings(
+    engine: Engine, scheduler: str | None, workers: int | None
+) -> tuple[str | None, int | None] | None:
+    """None for the local engine; (scheduler, workers) for Dask. --scheduler and --workers
+    belong to --engine dask, and a cluster has its own workers."""
+    if engine == Engine.local:
+        for flag, value in (("--scheduler", scheduler), ("--workers", workers)):
+            if value is not None:
+                raise typer.BadParameter(f"{flag} needs --engine dask", param_hint=f"'{flag}'")
+        return None
+    if scheduler and workers is not None:
+        raise typer.BadParameter(
+            "give --scheduler (a running cluster) or --workers (a cluster on this machine), "
+            "not both",
+            param_hint="'--workers'",
+        )
+    return scheduler, workers
 
 
 def protect_inputs(

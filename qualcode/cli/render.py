@@ -56,7 +56,9 @@ def progress_bar(description: str, total: int | None) -> Iterator[callable]:
     with progress:
         task = progress.add_task(description, total=total)
 
-        def advance(n: int = 1) -> None:
+        def advance(n: int = 1, *, total: int | None = None) -> None:
+            if total is not None:  # a total known only once the work is split
+                progress.update(task, total=total)
             progress.advance(task, n)
 
         yield advance

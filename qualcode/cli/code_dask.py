@@ -1,0 +1,71 @@
+"""`qualcode code ... --auto --engine dask`: the auto-coding partitions run on a Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def code_auto_dask(
+    sources: list[Path],
+    codebook_path: Path,
+    coder: str,
+    output: Path,
+    roster: Path | None,
+    include_facilitator: bool,
+    pattern_timeout: float,
+    *,
+    cluster: tuple[str | None, int | None],
+    partition_size: int,
+    output_parts: bool,
+) -> None:
+    """Partitions: the part files of a folder (read by the workers), else the segments read
+    here and split into `partition_size` rows. Results come back in order and are written as
+    they come, atomically, only when every partition succeeded."""
+    from qualcode.cli.code import _load_segments, _print_summary
+    from qualcode.cli.render import progress_bar
+    from qualcode.codebook import load_codebook
+    from qualcode.coding.autocode import combine_summaries
+    from qualcode.engine import require_extra
+    from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
+    from qualcode.io import write_codings_folder, write_codings_parts
+
+    require_extra()  # before reading anything: the user learns the install command first
+    from qualcode.engine.dask import connect, map_partitions
+
+    warnings = []
+    codebook = load_codebook(codebook_path, warnings=warnings)
+    for finding in warnings:
+        typer.echo(f"warning: {finding}", err=True)
+    settings = (codebook, coder, include_facilitator, pattern_timeout)
+    if len(sources) == 1 and roster is None and is_parts_folder(sources[0]):
+        files = part_files(sources[0])
+        partitions = [(str(f.resolve()), *settings) for f in files]
+        labels = [f.name for f in files]
+    else:
+        segments = _load_segments(sources, roster)
+        partitions, labels = [], []
+        for lo in range(0, max(len(segments), 1), partition_size):
+            chunk = segments.iloc[lo : lo + partition_size].reset_index(drop=True)
+            partitions.append((chunk, *settings))
+            ids = chunk["segment_id"]
+            labels.append(f"segments {ids.iat[0]} to {ids.iat[-1]}" if len(ids) else "no segments")
+        del segments
+    summaries = []
+
+    def codings(results):
+        for rows, summary in results:
+            summaries.append(summary)
+            yield rows
+
+    scheduler, workers = cluster
+    write = write_codings_folder if output_parts else write_codings_parts
+    with (
+        connect(scheduler, workers) as client,
+        progress_bar("Auto-coding on the cluster", len(partitions)) as advance,
+    ):
+        results = map_partitions(client, autocode_task, partitions, labels=labels, progress=advance)
+        write(codings(results), output)
+    summary, totals = combine_summaries(summaries, codebook)
+    _print_summary(summary, totals, output, include_facilitator)
