@@ -22,6 +22,10 @@ NEEDS_FILES_OF_ITS_OWN = (
     "qualcode recode-map ",
     # a user's folder with the sources sheet `cat` shows (the mixed-source study below runs it)
     "qualcode ingest transcripts --sources sources.csv --roster roster.csv -o segments.csv",
+    # a running Dask scheduler and shared storage (tests/test_engine_dask.py runs both commands on a
+    # LocalCluster)
+    "qualcode code /shared/survey/segments/ ",
+    "qualcode compare /shared/survey/codings/auto.csv ",
 )
 
 
