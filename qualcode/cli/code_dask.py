@@ -19,12 +19,13 @@ def code_auto_dask(
     cluster: tuple[str | None, int | None],
     partition_size: int,
     output_parts: bool,
-) -> None:
+):
     """Partitions: the part files of a folder (read by the workers), else the segments read
     here and split into `partition_size` rows. Results come back in order and are written as
-    they come, atomically, only when every partition succeeded."""
-    from qualcode.cli.code import _load_segments, _print_summary
+    they come, atomically, only when every partition succeeded. Returns the summary and totals
+    (`coding.autocode.combine_summaries`) for the command to print."""
     from qualcode.cli.render import progress_bar
+    from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
     from qualcode.coding.autocode import combine_summaries
     from qualcode.engine import require_extra
@@ -44,7 +45,7 @@ def code_auto_dask(
         partitions = [(str(f.resolve()), *settings) for f in files]
         labels = [f.name for f in files]
     else:
-        segments = _load_segments(sources, roster)
+        segments = load_segments(sources, roster)
         partitions, labels = [], []
         for lo in range(0, max(len(segments), 1), partition_size):
             chunk = segments.iloc[lo : lo + partition_size].reset_index(drop=True)
@@ -67,5 +68,4 @@ def code_auto_dask(
     ):
         results = map_partitions(client, autocode_task, partitions, labels=labels, progress=advance)
         write(codings(results), output)
-    summary, totals = combine_summaries(summaries, codebook)
-    _print_summary(summary, totals, output, include_facilitator)
+    return combine_summaries(summaries, codebook)
