@@ -1465,10 +1465,14 @@ def _rows_kind(path: Path, rows: Iterator[list[str]]) -> tuple[str, str | None] 
         coder = names.index("coder") if "coder" in names else None
         manual: set[str] = set()
         origins: set[str] = set()
+        width = len(header)
         for row in rows:
-            if len(row) < len(header) or not any(c.strip() for c in row):
+            if len(row) < width:
                 continue  # a torn last row (a killed editor) or a blank line says nothing
             value = row[origin].strip() if origin is not None else ""
+            # A row with an origin is not blank; only the others need the (slower) full check.
+            if not value and not any(c.strip() for c in row):
+                continue
             if value == "consensus":
                 return ("consensus", None)
             if value in ("manual", ""):
