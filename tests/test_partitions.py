@@ -103,3 +103,21 @@ def test_compare_in_ranges_equals_one_pass(study, cli):
         assert json.dumps(ranged) == json.dumps(whole)
         assert whole["overall"]["identical_share"] < 0.95  # there are disagreements to find
         assert whole["overall"]["set_alpha_masi"] is not None
+
+
+def test_the_summary_noun_of_parts_is_the_noun_of_the_study(study):
+    from qualcode.coding.autocode import summary_noun
+    from qualcode.model import study_source_nouns
+
+    segments = read_segments(study["segments"])
+    codebook = load_codebook(study["codebook"])
+    for types in (["interview"], ["interview", "focus_group"], ["focus_group", ""]):
+        typed = segments.assign(source_type=[types[i % len(types)] for i in range(len(segments))])
+        parts = [
+            summary_part(autocode_partition(typed.iloc[lo : lo + 500], codebook, coder="a"),
+                         typed.iloc[lo : lo + 500])
+            for lo in range(0, len(typed), 500)
+        ]  # fmt: skip
+        assert summary_noun(parts) == study_source_nouns(typed)[1]
+    untyped = [summary_part(autocode_partition(segments, codebook, coder="a"), segments)]
+    assert summary_noun(untyped) == study_source_nouns(segments)[1] == "groups"

@@ -183,7 +183,7 @@ def code(
     if auto and cluster is not None:
         from qualcode.cli.code_dask import code_auto_dask
 
-        summary, totals = code_auto_dask(
+        summary, totals, noun = code_auto_dask(
             sources,
             codebook,
             name,
@@ -195,7 +195,7 @@ def code(
             partition_size=partition_size,
             output_parts=output_parts,
         )
-        _print_summary(summary, totals, target, include_facilitator)
+        _print_summary(summary, totals, target, include_facilitator, noun)
         return
     if auto:
         _code_auto(

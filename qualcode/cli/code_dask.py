@@ -23,7 +23,7 @@ def code_auto_dask(
     """Partitions: the part files of a folder (read by the workers), else the segments read
     here and split into `partition_size` rows. Results come back in order and are written as
     they come, atomically, only when every partition succeeded. Returns the summary and totals
-    (`coding.autocode.combine_summaries`) for the command to print."""
+    (`coding.autocode.combine_summaries`) and the noun of its groups column, for the command to print."""
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
@@ -68,4 +68,6 @@ def code_auto_dask(
     ):
         results = map_partitions(client, autocode_task, partitions, labels=labels, progress=advance)
         write(codings(results), output)
-    return combine_summaries(summaries, codebook)
+    from qualcode.coding.autocode import summary_noun
+
+    return (*combine_summaries(summaries, codebook), summary_noun(summaries))

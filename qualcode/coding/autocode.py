@@ -471,6 +471,7 @@ class SummaryPart:
     groups: pd.DataFrame  # distinct (code_id, transcript_id) of coded segments
     reviewed: int
     coded: int
+    source_types: list[str] | None = None  # distinct source_type values (None: no such column)
 
 
 def summary_part(codings: pd.DataFrame, segments: pd.DataFrame) -> SummaryPart:
@@ -512,7 +513,23 @@ def summary_part(codings: pd.DataFrame, segments: pd.DataFrame) -> SummaryPart:
         groups=pairs_with(transcript, "transcript_id"),
         reviewed=int(pd.unique(ids).size),
         coded=int(pd.unique(coded_ids).size),
+        source_types=(
+            list(dict.fromkeys(column("source_type").tolist()))
+            if "source_type" in seg.columns
+            else None
+        ),
     )
+
+
+def summary_noun(parts: list[SummaryPart]) -> str:
+    """What the summary's groups column counts (`model.study_source_nouns` of the segments the
+    parts were made from): "groups", "interviews", ..."""
+    from qualcode.model import source_nouns
+
+    typed = [p.source_types for p in parts if p.source_types]
+    if not typed:
+        return "groups"
+    return source_nouns(list(dict.fromkeys(t for types in typed for t in types)))[1]
 
 
 def combine_summaries(
