@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qualcode.spans import ELLIPSIS, excerpt_text, merge_ranges, overlaps
 
@@ -64,7 +66,7 @@ def _report(cli, study, kind, codings, *extra):
         *extra,
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def _write_codings(path: Path, rows: list[tuple]) -> Path:
@@ -87,6 +89,24 @@ def test_ranges_and_excerpt_text():
     assert excerpt_text(text, 0, 10) == f"First one. {ELLIPSIS}"
     assert excerpt_text(text, 24, len(text)) == f"{ELLIPSIS} Third."
     assert excerpt_text("  padded  ", 2, 8) == "padded"  # only white space left out: no ellipsis
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 60), st.integers(1, 20)).map(lambda t: (t[0], t[0] + t[1])),
+        max_size=12,
+    )
+)
+def test_merged_ranges_cover_the_same_characters_and_share_none(ranges):
+    """Against a character-by-character union: same characters covered; merged ranges sorted and
+    sharing no character; each merged range is a union of input ranges."""
+    merged = merge_ranges(ranges)
+    chars = {c for s, e in ranges for c in range(s, e)}
+    assert {c for s, e in merged for c in range(s, e)} == chars
+    assert all(a[1] <= b[0] for a, b in zip(merged, merged[1:], strict=False))
+    assert len(merged) <= len(ranges)
+    for s, e in merged:
+        assert any(r[0] == s for r in ranges) and any(r[1] == e for r in ranges)
 
 
 def test_hierarchy_counts_turns_and_excerpts(cli, study):
@@ -521,3 +541,23 @@ def test_span_agreement_reads_an_auto_coding_as_its_whole_turn(cli, study, tmp_p
     line = next(x for x in result.output.splitlines() if x.strip().startswith("RI1 "))
     both, only_a = (int(v) for v in line.split()[2].split("/")[:2])
     assert both + only_a == marked
+
+
+def test_a_quote_flag_on_one_excerpt_flags_that_excerpt(cli, study, tmp_path):
+    codings = _write_codings(
+        tmp_path / "flag.csv",
+        [
+            ("int01:2", "RI1", "x", "manual", "", 0, 56),
+            ("int01:2", "RI1", "x", "manual", "#quote", 153, 289),
+            ("int02:2", "RI1", "x", "manual", "", 54, 269),
+            ("int03:2", "RI1", "x", "manual", "", 0, 142),
+        ],
+    )
+    out = _report(cli, study, "hierarchy", codings)
+    quotes = [
+        (q["rank"], q["segment_id"], q["start_char"], q["flagged"])
+        for q in out["tables"]["quotes"]
+        if q["idea_id"] == "RI1"
+    ]
+    assert quotes[0] == (1, "int01:2", 153, True)
+    assert (1, "int01:2", 0, True) not in quotes and all(q[3] is False for q in quotes[1:])

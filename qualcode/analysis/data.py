@@ -84,7 +84,8 @@ class StudyData:
     negative_cases: pd.DataFrame | None = None
     min_words: int = MIN_WORDS
     # One row per excerpt of an applied (segment, code) (`qualcode.spans`): EXCERPT_COLUMNS plus
-    # `excerpt` (its text, with an ellipsis where it cuts the turn) and `words` (the excerpt's).
+    # `excerpt` (its text, with an ellipsis where it cuts the turn), `words` (the excerpt's) and
+    # `flagged` (a row in it carries #quote).
     excerpts: pd.DataFrame | None = None
 
     @property
@@ -244,6 +245,10 @@ def load_study(
         cod = cod.assign(memo="", flagged=False, negative=False)
     # A tag on any row of a (segment, code) holds for the coding (spans may repeat the cell).
     cell = ["segment_id", "code_id"]
+    # ... but a #quote on one of several excerpts of a code in a turn flags that excerpt only.
+    flag_rows = cod.loc[cod["flagged"], ["segment_id", "code_id", "start_char", "end_char"]]
+    if "origin" in cod.columns:
+        flag_rows = flag_rows.assign(origin=cod.loc[cod["flagged"], "origin"])
     cod["flagged"] = cod.groupby(cell)["flagged"].transform("any")
     cod["negative"] = cod.groupby(cell)["negative"].transform("any")
     # Sub-turn spans may apply one code twice to one turn: a mention is a coded segment.
@@ -266,6 +271,7 @@ def load_study(
     applied = applied[[*APPLIED_COLUMNS, "words", "assent", "flagged"]].reset_index(drop=True)
     excerpts = excerpts.merge(applied[list(cell)], on=cell, how="inner")
     excerpts = _excerpt_texts(excerpts, applied, texts)
+    excerpts["flagged"] = _excerpt_flags(excerpts, flag_rows)
 
     transcripts = list(dict.fromkeys(seg["transcript_id"].tolist()))
     event_order: list[str] | None = None
@@ -298,6 +304,44 @@ def load_study(
         min_words=min_words,
         excerpts=excerpts,
     )
+
+
+def _excerpt_flags(excerpts: pd.DataFrame, flag_rows: pd.DataFrame) -> list[bool]:
+    """Per excerpt: whether a coding row flagged #quote lies in it (a whole-turn excerpt: any
+    flagged row of its code in the turn; a flagged row without a span, or an auto-coding's,
+    flags every excerpt of its code in the turn)."""
+    from qualcode.spans import ORIGIN_AUTO
+
+    if flag_rows.empty:
+        return [False] * len(excerpts)
+    marks: dict[tuple[str, str], list[tuple[int, int] | None]] = {}
+    origins = flag_rows["origin"] if "origin" in flag_rows else [""] * len(flag_rows)
+    for seg, code, s, e, o in zip(
+        flag_rows["segment_id"],
+        flag_rows["code_id"],
+        flag_rows["start_char"],
+        flag_rows["end_char"],
+        origins,
+        strict=True,
+    ):
+        s, e = str(s).strip(), str(e).strip()
+        whole = not (s and e) or str(o).strip() == ORIGIN_AUTO
+        marks.setdefault((seg, code), []).append(None if whole else (int(s), int(e)))
+    out = []
+    for seg, code, s, e, whole in zip(
+        excerpts["segment_id"],
+        excerpts["code_id"],
+        excerpts["start_char"],
+        excerpts["end_char"],
+        excerpts["whole"],
+        strict=True,
+    ):
+        found = marks.get((seg, code))
+        out.append(
+            bool(found)
+            and (bool(whole) or any(m is None or (s <= m[0] and m[1] <= e) for m in found))
+        )
+    return out
 
 
 def _excerpt_texts(excerpts: pd.DataFrame, applied: pd.DataFrame, texts: dict[str, str]):

@@ -140,8 +140,14 @@ def _excerpts(data: StudyData) -> pd.DataFrame:
             whole=True,
             excerpt=applied["text"],
         )
-    ex = ex[["segment_id", "code_id", "start_char", "end_char", "whole", "excerpt", "words"]]
-    return applied.drop(columns=["words"]).merge(ex, on=["segment_id", "code_id"], how="inner")
+    cols = ["segment_id", "code_id", "start_char", "end_char", "whole", "excerpt", "words"]
+    drop = ["words"]
+    if "flagged" in ex.columns:  # a #quote flags the excerpt it was written on
+        cols.append("flagged")
+        drop.append("flagged")
+    ex = ex[cols]
+    applied = applied.drop(columns=[c for c in drop if c in applied.columns])
+    return applied.merge(ex, on=["segment_id", "code_id"], how="inner")
 
 
 def exemplar_quotes(
