@@ -281,6 +281,10 @@ def test_export_qdpx_memos_are_notes_on_their_codes(cli, study, tmp_path):
     root = ET.fromstring(xml)
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
     assert sorted(users.values()) == ["Ana", "Ben", "Cy", "ana"]
+    # Memo authors are Users, but only "ana" coded: the project's description must not call
+    # the three authors coders.
+    description = root.findtext("q:Description", namespaces=NS)
+    assert "1 coder." in description and "Analytic memos by 3 other authors." in description
     notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", NS)}
 
     def note_of(ref_parent) -> ET.Element:

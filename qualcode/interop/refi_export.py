@@ -811,8 +811,13 @@ class QdpxExport:
             lines.append(f"{r.id}: {r.text}")
         lines.append(
             f"Exported by {ORIGIN}: {summary.sources} transcripts, {summary.turns} speaker turns, "
-            f"{len(self.all_users)} coders."
+            f"{len(self.users)} coder{'' if len(self.users) == 1 else 's'}."
         )
+        memo_only = len(self.all_users) - len(self.users)
+        if memo_only:  # memo authors are Users too, but they coded nothing
+            lines.append(
+                f"Analytic memos by {memo_only} other author{'' if memo_only == 1 else 's'}."
+            )
         description = ET.Element("Description")
         description.text = "\n".join(lines)
         emit(description, 1)
