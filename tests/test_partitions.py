@@ -121,3 +121,21 @@ def test_the_summary_noun_of_parts_is_the_noun_of_the_study(study):
         assert summary_noun(parts) == study_source_nouns(typed)[1]
     untyped = [summary_part(autocode_partition(segments, codebook, coder="a"), segments)]
     assert summary_noun(untyped) == study_source_nouns(segments)[1] == "groups"
+
+
+def test_a_folder_of_part_files_is_coded_one_part_at_a_time_with_the_same_bytes(
+    study, cli, tmp_path
+):
+    lines = study["segments"].read_text(encoding="utf-8").splitlines(keepends=True)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, lo in enumerate(range(1, len(lines), 500)):
+        (parts / f"segments-{i}.csv").write_text(
+            lines[0] + "".join(lines[lo : lo + 500]), encoding="utf-8"
+        )
+    args = ["--codebook", study["codebook"], "--coder", "auto", "--auto"]
+    whole = cli("code", study["segments"], *args, "-o", tmp_path / "whole.csv")
+    parted = cli("code", parts, *args, "-o", tmp_path / "parts.csv")
+    assert whole.exit_code == 0 and parted.exit_code == 0, parted.output
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert parted.output.replace("parts.csv", "X") == whole.output.replace("whole.csv", "X")

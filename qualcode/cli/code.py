@@ -243,9 +243,33 @@ def _code_auto(
     codebook = load_codebook(codebook_path, warnings=warnings)
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
+    summaries = []
+    write = write_codings_folder if output_parts else write_codings_parts
+    from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
+
+    if len(sources) == 1 and roster is None and is_parts_folder(sources[0]):
+        # A folder of segments part files: one part in memory at a time, through the task a Dask
+        # worker runs (the bounded-memory path for corpora of millions of segments).
+        files = part_files(sources[0])
+
+        def part_rows(advance):
+            for f in files:
+                rows, summary = autocode_task(
+                    str(f), codebook, coder, include_facilitator, pattern_timeout
+                )
+                summaries.append(summary)
+                yield rows
+                advance(1)
+
+        with progress_bar("Auto-coding part files", len(files)) as advance:
+            write(part_rows(advance), output)
+        from qualcode.coding.autocode import summary_noun
+
+        summary, totals = combine_summaries(summaries, codebook)
+        _print_summary(summary, totals, output, include_facilitator, summary_noun(summaries))
+        return
     segments = load_segments(sources, roster)
     big = len(segments) >= PROGRESS_SEGMENTS
-    summaries = []
 
     def parts(advance):
         # The partition function Dask workers run, here chunk by chunk: the codings are written
@@ -264,7 +288,6 @@ def _code_auto(
             if advance is not None:
                 advance(len(chunk))
 
-    write = write_codings_folder if output_parts else write_codings_parts
     with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
         write(parts(advance), output)
     summary, totals = combine_summaries(summaries, codebook)

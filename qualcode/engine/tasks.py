@@ -33,19 +33,19 @@ def part_files(folder: Path) -> list[Path]:
 
 
 def is_parts_folder(path: Path) -> bool:
-    """A folder of segments part files (not of transcripts): every file is a part file and the
-    first one (a CSV) has the segments header, or they are Parquet."""
+    """A folder of segments part files (not of transcripts): every file is a part file, all CSV
+    with the segments header or all Parquet."""
     if not path.is_dir():
         return False
     files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
     if not files or any(p.suffix not in PART_SUFFIXES for p in files):
         return False
-    first = sorted(files)[0]
-    if first.suffix == ".parquet":
+    if all(p.suffix == ".parquet" for p in files):
         return True
     from qualcode.ingest import is_segments_csv
 
-    return is_segments_csv(first)
+    # Every CSV has the segments header: a folder of transcript tables is ingested as before.
+    return all(p.suffix == ".csv" and is_segments_csv(p) for p in files)
 
 
 def read_part(part: Any) -> pd.DataFrame:
