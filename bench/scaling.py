@@ -322,6 +322,17 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temp folders (paths printed)")
+    parser.add_argument(
+        "--study-dir",
+        type=Path,
+        help="generate each size's study into DIR/<size>-seed<seed> and keep it; a study already "
+        "there is reused (generating 10M segments takes longer than the steps)",
+    )
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="write the studies (with --study-dir), time nothing",
+    )
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
@@ -345,11 +356,23 @@ def main() -> None:
     measures: dict[str, dict[int, Measure]] = {s: {} for s in steps}
     loads: dict[str, dict[int, str]] = {s: {} for s in steps}
     for n in sizes:
-        folder = Path(tempfile.mkdtemp(prefix=f"qualcode-scaling-{n}-"))
+        kept = args.study_dir is not None
+        if kept:
+            folder = args.study_dir / f"{n}{'-table' if args.table else ''}-seed{args.seed}"
+        else:
+            folder = Path(tempfile.mkdtemp(prefix=f"qualcode-scaling-{n}-"))
         try:
-            start = time.perf_counter()
-            make_study(n, folder, seed=args.seed, table=args.table)
-            print(f"  {n:>10,}: generated in {time.perf_counter() - start:.1f} s", flush=True)
+            if not (folder / ".complete").is_file():
+                start = time.perf_counter()
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                make_study(n, folder, seed=args.seed, table=args.table)
+                (folder / ".complete").touch()  # a study cut off halfway is made again
+                print(f"  {n:>10,}: generated in {time.perf_counter() - start:.1f} s", flush=True)
+            else:
+                print(f"  {n:>10,}: reusing the study in {folder}", flush=True)
+            if args.generate_only:
+                continue
             for step in steps:
                 before = load_note()
                 m = measures[step][n] = run_step(step, folder)
@@ -361,11 +384,13 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            if args.keep:
+            if args.keep or kept:
                 print(f"  kept {folder}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
 
+    if args.generate_only:
+        return
     print()
     print_tables(steps, sizes, measures)
 
