@@ -936,26 +936,31 @@ def read_table(
             path, what=what, columns=columns, required=required, synonyms=synonyms
         )
     try:
-        raw = path.read_bytes()
+        utf8, head, blank = _scan_utf8(path)
     except OSError as exc:
         raise ContractError(f"cannot read {what}: {exc.strerror}", file=path) from exc
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in head[:8192]:
         hint = None
-        if raw.startswith(b"PK\x03\x04"):
+        if head.startswith(b"PK\x03\x04"):
             hint = "this looks like an Excel workbook: give it the .xlsx extension, or save as CSV"
-        elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+        elif head.startswith(b"\xd0\xcf\x11\xe0"):
             hint = "this looks like an old Excel .xls file: save it as .xlsx or CSV"
         raise ContractError(f"not a CSV {what}: the file is binary", file=path, hint=hint)
-    try:
-        text = raw.decode("utf-8-sig")
-        # Valid UTF-8: the parser reads the bytes (no re-encoding of the decoded text).
-        source, encoding = io.BytesIO(raw), "utf-8-sig"
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        source, encoding = io.StringIO(text), None
-    if not text.strip():
+    if utf8:
+        # Valid UTF-8: the parser reads the file itself (neither its bytes nor its text are held
+        # beside the table: at 10M segments each is 2.3 GB).
+        source, encoding = path, "utf-8-sig"
+        header = head.decode("utf-8-sig", errors="replace")
+    else:
+        try:
+            text = path.read_bytes().decode("cp1252", errors="replace")
+        except OSError as exc:
+            raise ContractError(f"cannot read {what}: {exc.strerror}", file=path) from exc
+        blank = not text.strip()
+        source, encoding, header = io.StringIO(text), None, text
+    if blank:
         raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
-    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    header = header.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     delimiter = _sniff_delimiter(header, required, columns, synonyms)
     try:
         df = pd.read_csv(
@@ -975,6 +980,31 @@ def read_table(
 
 
 read_csv_table = read_table  # the older name (every table reader accepts .xlsx as well)
+
+_SCAN_BYTES = 1 << 24  # 16 MB at a time
+
+
+def _scan_utf8(path: Path) -> tuple[bool, bytes, bool]:
+    """(valid UTF-8, the first bytes up to the end of the header line, only whitespace) of a
+    file, read in pieces so that a large table is never held twice (bytes, then text)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    head = b""
+    blank = True
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_SCAN_BYTES)
+            if len(head) < 65536 and (not head or b"\n" not in head):
+                head += chunk[:65536]
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                return False, head, False
+            if blank and text.strip():
+                blank = False
+            if not chunk:
+                return True, head, blank
 
 
 def _xlsx_cell_text(value: object) -> str:

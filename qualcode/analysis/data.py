@@ -133,7 +133,7 @@ def map_speakers(segments: pd.DataFrame, roster: pd.DataFrame | None) -> pd.Data
         }
         found = [
             ids.get(speaker_key(s)) if not p else None
-            for s, p in zip(seg["speaker"], seg["participant_id"], strict=True)
+            for s, p in zip(seg["speaker"].tolist(), seg["participant_id"].tolist(), strict=True)
         ]
         known = [f is not None for f in found]
         seg.loc[known, "participant_id"] = [f[0] for f in found if f is not None]
@@ -144,9 +144,13 @@ def map_speakers(segments: pd.DataFrame, roster: pd.DataFrame | None) -> pd.Data
         mapping = dict(
             zip(rkeys, zip(roster["participant_id"], roster["role"], strict=True), strict=True)
         )
+        # speaker_key once per distinct label; plain lists, not Series (iterating a pandas string
+        # column goes through __getitem__ per element: seconds at a million turns).
+        speakers = seg["speaker"].tolist()
+        key_of = {s: speaker_key(s) for s in set(speakers)}
         found = [
-            mapping.get((t, speaker_key(s)))
-            for t, s in zip(seg["transcript_id"], seg["speaker"], strict=True)
+            mapping.get((t, key_of[s]))
+            for t, s in zip(seg["transcript_id"].tolist(), speakers, strict=True)
         ]
         known = [f is not None for f in found]
         seg.loc[known, "participant_id"] = [f[0] for f in found if f is not None]
@@ -179,6 +183,8 @@ def load_study(
     `applied` also holds `words` (the turn's length), `assent` (fewer than `min_words` words: shown,
     not counted toward participants) and `flagged` (the memo carries #quote). Codings whose memo
     carries #negative are negative cases of their idea: kept apart in `negative_cases`."""
+    import numpy as np
+
     seg = map_speakers(segments, roster)
     cod = codings.copy()
     cod["_row"] = range(len(cod))  # 0-based row of the codings file, for messages (row_location)
@@ -261,9 +267,10 @@ def load_study(
     excluded = 0 if include_facilitator else int(is_fac.sum())
     if not include_facilitator:
         applied = applied[~is_fac]
-    applied = applied.assign(
-        words=applied["text"].fillna("").astype(str).str.split().str.len().fillna(0).astype(int)
-    )
+    # One turn's words at a time (Series.str.split() would hold every turn's word list at once).
+    texts = applied["text"].fillna("").astype(str).tolist()
+    applied = applied.assign(words=np.fromiter((len(t.split()) for t in texts), int, len(texts)))
+    del texts
     applied["assent"] = applied["words"] < min_words
     negative = applied[applied["negative"]]
     negative = negative[[*APPLIED_COLUMNS, "memo", "words"]].reset_index(drop=True)
