@@ -221,8 +221,11 @@ def hierarchy_report(
         if level == "idea" or code in repeating
     ]
     link = pd.DataFrame(node_of_code, columns=["code_id", "node"])
-    joined = applied.merge(link, on="code_id", how="inner")
-    voiced = voicing.merge(link, on="code_id", how="inner")
+    # Only the columns counted: each applied row joins one row per node holding its code (idea,
+    # theme, construct), so the text and the other columns would be copied three times.
+    counted = ["code_id", "segment_id", "participant_id", "transcript_id"]
+    joined = applied[counted].merge(link, on="code_id", how="inner")
+    voiced = voicing[counted].merge(link, on="code_id", how="inner")
     people = voiced[voiced["participant_id"] != ""]
     mentions = joined.groupby("node")["segment_id"].nunique()
     participants = people.groupby("node")["participant_id"].nunique()

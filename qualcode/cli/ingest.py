@@ -15,6 +15,7 @@ from qualcode.cli.options import (
 )
 
 PROGRESS_FILES = 20  # show a progress bar from this many files on
+PROGRESS_TABLE_BYTES = 20_000_000  # ... or for a segments table this large (~80,000 turns, seconds)
 
 
 def ingest(
@@ -155,9 +156,13 @@ def ingest(
         output, paths, roster, sources, what="the segments", writes=("segments", None), force=force
     )
     count = 0
-    if not (len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])):
+    table = len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])
+    if not table:
         count = len(collect_sources(paths)[0])
+    big_table = table and paths[0].stat().st_size >= PROGRESS_TABLE_BYTES
     bar = progress_bar("Reading transcripts", count) if count >= PROGRESS_FILES else nullcontext()
+    if big_table:
+        bar = progress_bar("Reading the segments table", None)
     try:
         with bar as advance:
             result = load_sources(
@@ -188,7 +193,8 @@ def ingest(
     read = [s.source for s in result.summaries] + [path for path, _ in result.skipped]
     refuse_overwriting_inputs(output, [*read, roster, sources], what="the segments")
     moved = _moved_turns(output, result.segments)
-    write_segments(result.segments, output)
+    with progress_bar("Writing the segments", None) if big_table else nullcontext():
+        write_segments(result.segments, output)
     _render(result, output, stdout_console(), stderr_console())
     if moved:
         stderr_console().print(moved, markup=False, highlight=False, soft_wrap=True)

@@ -7,6 +7,8 @@ csv, xlsx, json, html, docx). No analysis happens here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +59,26 @@ report_app = typer.Typer(
 )
 
 
+# A report whose segments and codings files hold this many bytes (about 80,000 turns) takes seconds
+# to read, join and count: it shows a progress bar over those steps on a terminal (issue 19).
+LARGE_STUDY_BYTES = 20_000_000
+REPORT_STEPS = 4  # read the segments, read the codings, join them, compute the report
+
+
+@contextmanager
+def _report_progress(what: str, *paths: Path | None) -> Iterator[Callable[..., None] | None]:
+    """A progress bar over a report's steps when its inputs are large; None (no bar) otherwise.
+    On a pipe or a redirected stderr the bar draws nothing (`progress_bar`)."""
+    size = sum(p.stat().st_size for p in paths if p is not None and p.is_file())
+    if size < LARGE_STUDY_BYTES:
+        yield None
+        return
+    from qualcode.cli.render import progress_bar
+
+    with progress_bar(what, REPORT_STEPS) as advance:
+        yield advance
+
+
 EXTENSIONS = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 EXTENSIONS[".txt"] = "table"
 EXTENSIONS.update({".html": "html", ".htm": "html", ".docx": "docx"})
@@ -103,8 +125,11 @@ def _study(
     include_facilitator: bool,
     order: list[str] | None = None,
     min_words: int | None = None,
+    progress: Callable[..., None] | None = None,
 ):
-    """Read the study files and join them once (qualcode.analysis.data.load_study)."""
+    """Read the study files and join them once (qualcode.analysis.data.load_study); `progress`
+    is called after reading the segments, after reading the codings and after the join."""
+    tick = progress or (lambda n=1: None)
     from qualcode.analysis.data import EventOrderError, MultipleCodersError, load_study
     from qualcode.io import read_codings, read_segments
     from qualcode.roster import read_roster
@@ -129,6 +154,7 @@ def _study(
         mapping = roster if roster_df is not None and maps_speakers(roster_df) else None
         seg_df = load_sources(sources, roster=mapping).segments
         seg_path = None
+    tick()
     cb = None
     if codebook is not None:
         from qualcode.codebook import load_codebook
@@ -137,6 +163,7 @@ def _study(
     from qualcode.cli.checks import check_text, warn_codebook
 
     codings_df = read_codings(codings)
+    tick()
     check_text(codings_df, codings, seg_df, seg_path)  # turns moved since coding: wrong quotes
     warn_codebook(cb, [(str(codings), codings_df)])
     try:
@@ -162,6 +189,7 @@ def _study(
     note = _mechanical_note(codings)
     if note:
         data.notes.insert(0, note)
+    tick()
     return data
 
 
@@ -357,12 +385,13 @@ def hierarchy(
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     if codebook is None:
         raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
-    data = _study(
-        sources, segments, codings, codebook, roster, coder, include_facilitator,
-        min_words=min_words,
-    )  # fmt: skip
-    notes = _memos(memos, data.codebook)
-    result = hierarchy_report(data, quotes=quotes, quote_label=quote_label, memos=notes)
+    with _report_progress("report hierarchy", segments, codings) as advance:
+        data = _study(
+            sources, segments, codings, codebook, roster, coder, include_facilitator,
+            min_words=min_words, progress=advance,
+        )  # fmt: skip
+        notes = _memos(memos, data.codebook)
+        result = hierarchy_report(data, quotes=quotes, quote_label=quote_label, memos=notes)
     _emit(result, chosen, output, table)
 
 
@@ -419,16 +448,19 @@ def saturation(
     protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
-    data = _study(
-        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
-        min_words=min_words,
-    )  # fmt: skip
-    sat = _saturation_options(base, run, share, denominator, new, data.codebook)
-    try:
-        result = saturation_report(data, **sat, order=events, permutations=permutations, seed=seed)
-    except EventOrderError as exc:
-        exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
-        raise
+    with _report_progress("report saturation", segments, codings) as advance:
+        data = _study(
+            sources, segments, codings, codebook, roster, coder, include_facilitator, events,
+            min_words=min_words, progress=advance,
+        )  # fmt: skip
+        sat = _saturation_options(base, run, share, denominator, new, data.codebook)
+        try:
+            result = saturation_report(
+                data, **sat, order=events, permutations=permutations, seed=seed
+            )
+        except EventOrderError as exc:
+            exc.hint = "add event_order or event_date to the roster, or pass --order T1,T2,..."
+            raise
     _emit(result, chosen, output, table)
 
 

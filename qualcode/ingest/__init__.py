@@ -742,25 +742,34 @@ def _from_segments_csv(path: Path, index: dict[str, dict[str, RosterEntry]] | No
     # speaker_key once per distinct label, not once per turn
     keys = df["speaker"].map({s: speaker_key(s) for s in df["speaker"].unique()})
     if index is not None:
+        # Plain lists: iterating pandas string columns goes through __getitem__ per value.
         entries = [
-            index.get(tid, {}).get(key) for tid, key in zip(df["transcript_id"], keys, strict=True)
+            index.get(tid, {}).get(key)
+            for tid, key in zip(df["transcript_id"].tolist(), keys.tolist(), strict=True)
         ]
         for column in ("role", "participant_id"):
             df[column] = [
                 old if entry is None else getattr(entry, column)
-                for entry, old in zip(entries, df[column], strict=True)
+                for entry, old in zip(entries, df[column].tolist(), strict=True)
             ]
-    summaries = []
-    for tid, group in df.groupby("transcript_id", sort=False):
-        mapped = group["participant_id"][group["participant_id"] != ""]
-        summaries.append(
-            TranscriptSummary(
-                transcript_id=str(tid),
-                source=str(path),
-                format="segments",
-                turns=len(group),
-                speakers=keys[group.index].nunique(),
-                participants_mapped=mapped.nunique(),
-            )
+        del entries
+    # Per transcript, in first-seen order, from three grouped counts (a Python loop over the
+    # groups took minutes at 100,000 transcripts).
+    tids = df["transcript_id"]
+    turns = tids.groupby(tids, sort=False).size()
+    speakers = keys.groupby(tids, sort=False).nunique().to_dict()
+    who = df["participant_id"]
+    known = who != ""
+    mapped = who[known].groupby(tids[known], sort=False).nunique().to_dict()
+    summaries = [
+        TranscriptSummary(
+            transcript_id=str(tid),
+            source=str(path),
+            format="segments",
+            turns=int(count),
+            speakers=int(speakers[tid]),
+            participants_mapped=int(mapped.get(tid, 0)),
         )
+        for tid, count in zip(turns.index.tolist(), turns.tolist(), strict=True)
+    ]
     return IngestResult(segments=df, summaries=summaries)

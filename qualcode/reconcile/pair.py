@@ -26,7 +26,8 @@ def _natural_key(text: str) -> list[object]:
 def _first_seen(*columns: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for column in columns:
-        for value in column:
+        # A plain list: iterating a pandas string column goes through __getitem__ per value.
+        for value in column.tolist() if hasattr(column, "tolist") else column:
             if value != "":
                 seen.setdefault(value, None)
     return list(seen)
