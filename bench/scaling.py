@@ -246,6 +246,62 @@ def make_study(n_segments: int, folder: Path, seed: int = 7, *, table: bool = Fa
             )
 
 
+def replicate_study(source: Path, n_segments: int, folder: Path) -> None:
+    """A study of n_segments as copies of an ingested smaller one (source: segments.csv, roster.csv,
+    codebook.yaml, codings/coder_a.csv, coder_b.csv), each copy's transcripts renamed G<k> ->
+    G<k>r<copy> with later event orders; written as a raw segments table (segments_in.csv), for
+    sizes whose generation would take longer than the steps. Text repeats across copies; the
+    steps timed here do not look at repeats."""
+    with open(source / "segments.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        at = {c: header.index(c) for c in header}
+        keep = ["segment_id", "transcript_id", "turn", "speaker", "text", "source", "line"]
+        rows = [[r[at[c]] for c in keep] for r in reader]
+    copies, rest = divmod(n_segments, len(rows))
+    if rest:
+        sys.exit(f"{n_segments:,} is not a multiple of the {len(rows):,} segments of {source}")
+    with open(source / "roster.csv", newline="", encoding="utf-8") as fh:
+        roster = list(csv.reader(fh))
+    files = len({r[1] for r in rows})
+    shutil.copy(source / "codebook.yaml", folder / "codebook.yaml")
+    (folder / "codings").mkdir()
+
+    def rename(tid: str, k: int) -> str:
+        return tid if k == 0 else f"{tid}r{k}"
+
+    with open(folder / "segments_in.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(keep)
+        for k in range(copies):
+            for sid, tid, turn, speaker, text, src, line in rows:
+                new = rename(tid, k)
+                w.writerow(
+                    [new + sid[len(tid) :], new, turn, speaker, text, new + src[len(tid) :], line]
+                )
+    del rows
+    with open(folder / "roster.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(roster[0])
+        for k in range(copies):
+            for tid, speaker, pid, role, order, *rest in roster[1:]:
+                new = rename(tid, k)
+                pid = new + pid[len(tid) :] if pid.startswith(tid + "-") else pid
+                w.writerow([new, speaker, pid, role, str(int(order) + k * files), *rest])
+    for coder in ("coder_a", "coder_b"):
+        with open(source / "codings" / f"{coder}.csv", newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            head = next(reader)
+            codings = list(reader)
+        with open(folder / "codings" / f"{coder}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(head)
+            for k in range(copies):
+                for sid, *rest in codings:
+                    tid = sid.split(":", 1)[0]
+                    w.writerow([rename(tid, k) + sid[len(tid) :], *rest])
+
+
 def _accumulate(values):
     total = 0.0
     for v in values:
@@ -329,6 +385,13 @@ def main() -> None:
         "there is reused (generating 10M segments takes longer than the steps)",
     )
     parser.add_argument(
+        "--replicate",
+        type=Path,
+        metavar="STUDY",
+        help="make each size (with --table and --study-dir) as copies of an ingested study folder "
+        "of a smaller size, e.g. 10M from the 1M study (transcripts renamed per copy)",
+    )
+    parser.add_argument(
         "--generate-only",
         action="store_true",
         help="write the studies (with --study-dir), time nothing",
@@ -358,7 +421,8 @@ def main() -> None:
     for n in sizes:
         kept = args.study_dir is not None
         if kept:
-            folder = args.study_dir / f"{n}{'-table' if args.table else ''}-seed{args.seed}"
+            made = f"copies-of-{args.replicate.name}" if args.replicate else f"seed{args.seed}"
+            folder = args.study_dir / f"{n}{'-table' if args.table else ''}-{made}"
         else:
             folder = Path(tempfile.mkdtemp(prefix=f"qualcode-scaling-{n}-"))
         try:
@@ -366,7 +430,10 @@ def main() -> None:
                 start = time.perf_counter()
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True)
-                make_study(n, folder, seed=args.seed, table=args.table)
+                if args.replicate:
+                    replicate_study(args.replicate, n, folder)
+                else:
+                    make_study(n, folder, seed=args.seed, table=args.table)
                 (folder / ".complete").touch()  # a study cut off halfway is made again
                 print(f"  {n:>10,}: generated in {time.perf_counter() - start:.1f} s", flush=True)
             else:
