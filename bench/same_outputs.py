@@ -7,7 +7,7 @@ timestamps and the pair record are the only differences allowed: see IGNORED). T
 bundled one (sample_transcripts/, codebooks/bup_group_visits.yaml) and a seeded synthetic one from
 bench/scaling.py (`--segments`, default 20,000), so large-study code paths run too.
 
-Run: python bench/same_outputs.py --baseline /tmp/base [--segments 20000] [--chunk-rows 997]
+Run: python bench/same_outputs.py --baseline /tmp/base [--segments 20000]
 """
 
 from __future__ import annotations
@@ -90,12 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="a checkout to compare to")
     parser.add_argument("--segments", type=int, default=20_000)
-    parser.add_argument(
-        "--chunk-rows",
-        help="QUALCODE_CHUNK_ROWS for this checkout's run (forces the chunked paths on small data)",
-    )
     args = parser.parse_args()
-    extra = {"QUALCODE_CHUNK_ROWS": args.chunk_rows} if args.chunk_rows else {}
     failures = 0
     for name in ("bundled", "synthetic"):
         with tempfile.TemporaryDirectory(prefix=f"same-outputs-{name}-") as tmp:
@@ -107,7 +102,7 @@ def main() -> None:
                 make_study(args.segments, base, seed=11)
             shutil.copytree(base, ours)
             log_base = run_all(base, args.baseline.resolve(), {})
-            log_ours = run_all(ours, REPO, extra)
+            log_ours = run_all(ours, REPO, {})
             if log_base != log_ours:
                 failures += 1
                 print(f"{name}: exit codes differ:\n  " + "\n  ".join(log_base + log_ours))
