@@ -268,9 +268,9 @@ def load_study(
     if not include_facilitator:
         applied = applied[~is_fac]
     # One turn's words at a time (Series.str.split() would hold every turn's word list at once).
-    texts = applied["text"].fillna("").astype(str).tolist()
-    applied = applied.assign(words=np.fromiter((len(t.split()) for t in texts), int, len(texts)))
-    del texts
+    turns = applied["text"].fillna("").astype(str).tolist()
+    applied = applied.assign(words=np.fromiter((len(t.split()) for t in turns), int, len(turns)))
+    del turns
     applied["assent"] = applied["words"] < min_words
     negative = applied[applied["negative"]]
     negative = negative[[*APPLIED_COLUMNS, "memo", "words"]].reset_index(drop=True)

@@ -24,12 +24,12 @@ def _natural_key(text: str) -> list[object]:
 
 
 def _first_seen(*columns: Iterable[str]) -> list[str]:
+    # dict.fromkeys over plain lists (C loops; iterating a pandas string column goes through
+    # __getitem__ per value); update keeps each value where it was first seen.
     seen: dict[str, None] = {}
     for column in columns:
-        # A plain list: iterating a pandas string column goes through __getitem__ per value.
-        for value in column.tolist() if hasattr(column, "tolist") else column:
-            if value != "":
-                seen.setdefault(value, None)
+        seen.update(dict.fromkeys(column.tolist() if hasattr(column, "tolist") else column))
+    seen.pop("", None)
     return list(seen)
 
 
@@ -134,8 +134,8 @@ def prepare_pair(
 
     reviewed_a = pd.unique(a["segment_id"])
     reviewed_b = pd.unique(b["segment_id"])
-    set_b = set(reviewed_b)
-    set_a = set(reviewed_a)
+    set_b = set(reviewed_b.tolist())
+    set_a = set(reviewed_a.tolist())
     both = sorted(set_a & set_b, key=segment_rank.__getitem__)
     if not both and len(a) and len(b):
         raise QualcodeError(
