@@ -41,8 +41,16 @@ def progress_bar(description: str, total: int | None) -> Iterator[callable]:
     """A transient rich progress bar on stderr; yields `advance(n=1)` for the core to call.
 
     Off when stderr is not a terminal: a redirected log would get a stray blank line before the
-    `error:` line (rich ends a transient bar with a newline even when it drew nothing)."""
+    `error:` line (rich ends a transient bar with a newline even when it drew nothing, and rich
+    13.0 does so even with `disable=True`), so no Progress is made at all there."""
     console = stderr_console()
+    if not console.is_terminal:
+
+        def no_bar(n: int = 1, *, total: int | None = None) -> None:
+            return None
+
+        yield no_bar
+        return
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -51,7 +59,6 @@ def progress_bar(description: str, total: int | None) -> Iterator[callable]:
         TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
     )
     with progress:
         task = progress.add_task(description, total=total)
