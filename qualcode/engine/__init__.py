@@ -8,17 +8,16 @@ differs. The core never imports Dask: `engine.dask` does, when `--engine dask` a
 
 from __future__ import annotations
 
+from qualcode import extras
 from qualcode.errors import QualcodeError
 
 ENGINES = ("local", "dask")
 EXTRA = "dask"
-INSTALL = 'pip install "qualcode[dask]"'
 # (import name, distribution) of what the extra installs
 REQUIRED = (("dask", "dask"), ("distributed", "distributed"))
 
 
-class MissingExtraError(QualcodeError):
-    """The optional extra [dask] is not installed."""
+MissingExtraError = extras.MissingExtraError  # re-exported: callers catch it from here
 
 
 class EngineError(QualcodeError):
@@ -27,16 +26,4 @@ class EngineError(QualcodeError):
 
 def require_extra(what: str = "--engine dask") -> None:
     """Raise `MissingExtraError` naming the missing packages and the install command."""
-    import importlib
-
-    missing = []
-    for module, dist in REQUIRED:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(dist)
-    if missing:
-        raise MissingExtraError(
-            f"{what} needs the optional extra [{EXTRA}] ({', '.join(missing)} not installed): "
-            f"install it with {INSTALL}"
-        )
+    extras.require(EXTRA, REQUIRED, what)

@@ -7,10 +7,9 @@ The core of qualcode never imports this package; `qualcode suggest` imports it w
 
 from __future__ import annotations
 
-from qualcode.errors import QualcodeError
+from qualcode import extras
 
 EXTRA = "semantic"
-INSTALL = 'pip install "qualcode[semantic]"'
 # (import name, distribution) of what the extra installs
 REQUIRED = (
     ("onnxruntime", "onnxruntime"),
@@ -19,22 +18,9 @@ REQUIRED = (
 )
 
 
-class MissingExtraError(QualcodeError):
-    """The optional extra is not installed."""
+MissingExtraError = extras.MissingExtraError  # re-exported: callers catch it from here
 
 
 def require_extra(what: str = "qualcode suggest") -> None:
     """Raise `MissingExtraError` naming the missing package and the install command."""
-    import importlib
-
-    missing = []
-    for module, dist in REQUIRED:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(dist)
-    if missing:
-        raise MissingExtraError(
-            f"{what} needs the optional extra [{EXTRA}] ({', '.join(missing)} not installed): "
-            f"install it with {INSTALL}"
-        )
+    extras.require(EXTRA, REQUIRED, what)
