@@ -17,8 +17,12 @@ Measured 2026-12-04 with `python bench/dask.py --segments 250000 --partition-siz
 shared 2-core machine (load average 13 -> 7, the bench at nice 19 for most of the run, so the wall
 times are not comparable; the CPU times are): code --auto local 6.0 s CPU / 388 MB, dask (2
 workers, start-up included) 14.7 s CPU / 503 MB, ratio 2.44 CPU, 1.30 peak; compare -f json local
-9.6 s CPU / 577 MB, dask 11.6 s CPU / 617 MB, ratio 1.21 CPU, 1.07 peak; outputs identical. The
-1M-segment run was not made (writing the 250k corpus alone took 36 minutes on the loaded machine).
+9.6 s CPU / 577 MB, dask 11.6 s CPU / 617 MB, ratio 1.21 CPU, 1.07 peak; outputs identical.
+Measured 2026-12-04 18:43-18:49 UTC with `python bench/dask.py --segments 1000000 --workers 2
+--partition-size 100000` (load average 0.9-2.7; corpus 189 s to write): code --auto local 16.5 s wall /
+16.1 s CPU / 905 MB, dask 32.1 s / 32.1 s / 1351 MB (ratio 1.95 wall, 1.99 CPU, 1.49 peak); compare -f
+json local 26.0 s / 25.7 s / 1611 MB, dask 32.4 s / 32.1 s / 1770 MB (ratio 1.25, 1.25, 1.10); outputs
+identical for both steps.
 """
 
 from __future__ import annotations
