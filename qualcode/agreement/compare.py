@@ -419,6 +419,26 @@ def _rollup(a: np.ndarray, b: np.ndarray, groups: list[tuple[str, str, list[int]
     return ga, gb
 
 
+def code_groups(
+    codebook: Codebook | None, code_ids: list[str]
+) -> tuple[list[tuple[str, str, list[int]]], list[tuple[str, str, list[int]]], list[str]]:
+    """The codebook's themes and constructs as (id, label, columns of `code_ids`), and each theme's
+    construct id: what the per-theme and per-construct tables roll codes up by (two coders and 3+).
+    Empty without a codebook."""
+    themes: list[tuple[str, str, list[int]]] = []
+    constructs: list[tuple[str, str, list[int]]] = []
+    theme_constructs: list[str] = []
+    if codebook is not None:
+        col = {cid: i for i, cid in enumerate(code_ids)}
+        for theme in codebook.all_themes():
+            themes.append((theme.id, theme.label, [col[c.id] for c in theme.codes]))
+            theme_constructs.append(theme.construct_id or "")
+        for construct in codebook.constructs:
+            cols = [col[c.id] for t in construct.themes for c in t.codes]
+            constructs.append((construct.id, construct.label, cols))
+    return themes, constructs, theme_constructs
+
+
 def _group_from_counts(groups, counts: np.ndarray, extra: dict[str, list]) -> pd.DataFrame:
     import pandas as pd
 
@@ -773,17 +793,7 @@ def compare_codings(
             labels.append("")
             themes.append("")
             constructs.append("")
-    theme_groups: list[tuple[str, str, list[int]]] = []
-    construct_groups: list[tuple[str, str, list[int]]] = []
-    theme_constructs: list[str] = []
-    if codebook is not None:
-        col = {cid: i for i, cid in enumerate(code_ids)}
-        for theme in codebook.all_themes():
-            theme_groups.append((theme.id, theme.label, [col[c.id] for c in theme.codes]))
-            theme_constructs.append(theme.construct_id or "")
-        for construct in codebook.constructs:
-            cols = [col[c.id] for t in construct.themes for c in t.codes]
-            construct_groups.append((construct.id, construct.label, cols))
+    theme_groups, construct_groups, theme_constructs = code_groups(codebook, code_ids)
 
     partitions = [
         (pa, pb, pu, list(code_ids), [g[2] for g in theme_groups], [g[2] for g in construct_groups])

@@ -34,6 +34,7 @@ from qualcode.agreement.compare import (
     _records,
     _stripped,
     _with_reviewed_rows,
+    code_groups,
     compare_codings,
 )
 from qualcode.errors import ContractError
@@ -322,17 +323,7 @@ def _rollups(codebook, code_ids, rated, applied, names) -> tuple[pd.DataFrame, p
         )
         return df
 
-    themes: list[tuple[str, str, list[int]]] = []
-    constructs: list[tuple[str, str, list[int]]] = []
-    theme_constructs: list[str] = []
-    if codebook is not None:
-        col = {cid: i for i, cid in enumerate(code_ids)}
-        for theme in codebook.all_themes():
-            themes.append((theme.id, theme.label, [col[c.id] for c in theme.codes]))
-            theme_constructs.append(theme.construct_id or "")
-        for construct in codebook.constructs:
-            cols = [col[c.id] for t in construct.themes for c in t.codes]
-            constructs.append((construct.id, construct.label, cols))
+    themes, constructs, theme_constructs = code_groups(codebook, list(code_ids))
     return table(themes, {"construct_id": theme_constructs}), table(constructs, {})
 
 
