@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualcode.capacity import human_size
 from qualcode.errors import ContractError, OutputError
 from qualcode.model import CODING_COLUMNS, ROLES, SEGMENT_COLUMNS
 
@@ -154,7 +155,7 @@ def remove_stale_temp_files(folder: str | Path) -> list[Path]:
         removed.append((Path(entry.path), int(m["pid"]), size))
     if removed:
         pids = sorted({pid for _, pid, _ in removed})
-        listing = ", ".join(f"{p.name} ({_size(size)})" for p, _, size in removed)
+        listing = ", ".join(f"{p.name} ({human_size(size)})" for p, _, size in removed)
         notice(
             f"removed {len(removed)} temp file{'s' if len(removed) != 1 else ''} left in "
             f"{folder} by an interrupted qualcode run (pid {', '.join(map(str, pids))}): {listing}"
@@ -167,14 +168,6 @@ def _sweep_once(folder: Path) -> None:
     if key not in _SWEPT:
         _SWEPT.add(key)
         remove_stale_temp_files(folder)
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} bytes"  # pragma: no cover
 
 
 # --- advisory locks: one writer per output --------------------------------------------------------
