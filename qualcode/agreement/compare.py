@@ -10,7 +10,7 @@ any of the theme's repeating ideas.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,6 +163,7 @@ def double_coded_share(
     segments: pd.DataFrame | None = None,
     *,
     include_facilitator: bool = False,
+    distinct: bool = False,
 ) -> DoubleCodedShare:
     """The double-coded share, one definition for `compare` and the methods paragraph.
 
@@ -170,12 +171,17 @@ def double_coded_share(
     over its codable segments: every segment whose role is not facilitator (all of them with
     `include_facilitator`, or when the file has no roles); the numerator counts the double-coded
     segments among them. Without a segments file it is over the segments either coder reviewed.
+    `distinct`: both id lists hold each id once already (no pass over them to drop repeats).
     """
     import pandas as pd
 
-    double = pd.Index(double_coded_ids, dtype=object).unique()
+    def once(ids: Any) -> pd.Index:
+        index = pd.Index(ids, dtype=object)
+        return index if distinct else index.unique()
+
+    double = once(double_coded_ids)
     if segments is None:
-        reviewed = pd.Index(reviewed_ids, dtype=object).unique()
+        reviewed = once(reviewed_ids)
         return DoubleCodedShare(
             len(double),
             len(reviewed),
@@ -199,7 +205,7 @@ def double_coded_share(
         of = "participant turns (non-facilitator segments in the segments file)"
     n = int(double.isin(codable).sum())
     total = len(codable)
-    reviewed = pd.Index(reviewed_ids, dtype=object).unique()
+    reviewed = once(reviewed_ids)
     return DoubleCodedShare(
         n,
         total,
@@ -247,6 +253,35 @@ def _stripped(values: pd.Series) -> pd.Series:
     return pd.Series(clean.take(codes), index=values.index, dtype=object)
 
 
+def _joint_codes(
+    a: pd.Series, b: pd.Series, *, strip: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """One column of both coders' files numbered together: (a number per row, A's rows first, and
+    the distinct values as an object array, in first-seen order). With `strip`, the values are
+    stripped strings, as `_stripped` makes them; each distinct value is stripped once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=False)
+    values = pd.Index(uniques)
+    if strip:
+        values = values.astype(str).str.strip()
+    values = np.asarray(values, dtype=object)
+    if strip and len(values):
+        changed = values != np.asarray(uniques, dtype=object)
+        if changed.any():  # ' G1:2' and 'G1:2' are one segment: number them again
+            again, values = pd.factorize(values)
+            codes = again[codes]
+            values = np.asarray(values, dtype=object)
+    return codes.astype(np.intp, copy=False), values
+
+
+def _column(values: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    import pandas as pd
+
+    return pd.Series(values[codes], index=index, dtype=object)
+
+
 def _coder_name(df: pd.DataFrame, path: str | Path | None, label: str) -> str:
     """The one coder a file belongs to (blank cells inherit it; no name at all -> the file stem)."""
     uniques = df["coder"].unique()
@@ -276,7 +311,43 @@ def _turn_key(segment_id: str) -> tuple[str, int, str]:
 
 def _natural_order(ids: list[str]) -> list[str]:
     """Segment ids sorted by transcript, then turn as a number (`G1:2` before `G1:10`)."""
-    return sorted(ids, key=_turn_key)
+    return [ids[i] for i in natural_order_positions(ids).tolist()]
+
+
+# Transcript rank x (largest turn + 2) must stay an int64 (np.argsort on one integer key).
+_INT64_KEY_LIMIT = 2**62
+
+
+def natural_order_positions(ids: Sequence[str]) -> np.ndarray:
+    """The positions that sort `ids` as `sorted(ids, key=_turn_key)` does (stable: ids with the
+    same transcript and turn number keep their order), from one integer key per id: the rank of
+    its transcript among the distinct transcripts (sorted as strings) and its turn. Sorting a
+    million (transcript, turn) tuples costs n log n string comparisons; this sorts the few
+    thousand transcripts as strings and the ids as integers."""
+    import numpy as np
+    import pandas as pd
+
+    transcripts: list[str] = []
+    turns: list[int] = []
+    for segment_id in ids:
+        transcript, sep, turn = segment_id.rpartition(":")
+        if sep and turn.isdigit():
+            transcripts.append(transcript)
+            turns.append(int(turn))
+        else:
+            transcripts.append(segment_id)
+            turns.append(-1)
+    if not turns:
+        return np.zeros(0, dtype=np.intp)
+    top = max(turns)
+    codes, distinct = pd.factorize(np.asarray(transcripts, dtype=object))
+    if (top + 2) * (len(distinct) + 1) >= _INT64_KEY_LIMIT:  # absurd turn numbers: sort tuples
+        keys = list(zip(transcripts, turns, strict=True))
+        return np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[sorted(range(len(distinct)), key=distinct.__getitem__)] = np.arange(len(distinct))
+    key = rank[codes] * (top + 2) + (np.asarray(turns, dtype=np.int64) + 1)
+    return np.argsort(key, kind="stable")
 
 
 def _first_row(mask: np.ndarray) -> int:
@@ -310,18 +381,6 @@ def _check_segments(
 
 
 # --- the comparison -----------------------------------------------------------------------------
-def _code_matrix(df: pd.DataFrame, units: pd.Index, codes: pd.Index) -> np.ndarray:
-    """segments x codes boolean matrix of one coder (rows = `units`, columns = `codes`)."""
-    import numpy as np
-
-    rows = units.get_indexer(df["segment_id"])
-    cols = codes.get_indexer(df["code_id"])
-    keep = (rows >= 0) & (cols >= 0)
-    matrix = np.zeros((len(units), len(codes)), dtype=bool)
-    matrix[rows[keep], cols[keep]] = True
-    return matrix
-
-
 def _band(alpha: np.ndarray) -> np.ndarray:
     import numpy as np
 
@@ -553,7 +612,7 @@ class AgreementPart:
 
     `sets` are the distinct code sets of the range (bit-packed, `stats.pack_rows`) and `unit_sets`
     each unit's set for coder A and B (indexes into `sets`): set-valued alpha needs no more. The
-    disagreements are the rows where the coders differ (their ids and both coders' rows)."""
+    disagreements are the rows where the coders differ (their units and both coders' rows)."""
 
     units: int
     counts: np.ndarray  # 4 x codes: both, only_a, only_b, neither
@@ -562,35 +621,36 @@ class AgreementPart:
     identical: int
     sets: np.ndarray
     unit_sets: np.ndarray
-    differ_ids: list[str]
+    differ: np.ndarray  # the units where the coders differ (0-based within the range)
     differ_a: np.ndarray
     differ_b: np.ndarray
 
 
 def agreement_partition(
-    a: pd.DataFrame,
-    b: pd.DataFrame,
+    cells_a: tuple[np.ndarray, np.ndarray],
+    cells_b: tuple[np.ndarray, np.ndarray],
     units: Any,
-    code_ids: list[str],
+    n_codes: int,
     theme_columns: list[list[int]],
     construct_columns: list[list[int]],
 ) -> AgreementPart:
     """Per-code (and per theme and construct) 2x2 counts for one range of double-coded segments.
 
-    `a` and `b` are both coders' codings rows (segment_id, code_id, stripped) for the segments in
-    `units` (the range, in order); rows of other segments are ignored. Pure: the local path calls
-    it range by range, and a Dask worker calls it on its partition (codings partitioned by segment
-    range, so no shuffle is needed).
+    `cells_a` and `cells_b` are both coders' codings in the range as numbers: (each row's unit,
+    0-based within the range, and its code column, 0-based among the `n_codes` codes); `units`
+    are the range's segment ids, in order. Pure: the local path calls it range by range, and a
+    Dask worker calls it on its partition (codings partitioned by segment range, so no shuffle is
+    needed).
     """
     import numpy as np
-    import pandas as pd
 
     from qualcode.agreement.stats import binary_counts, distinct_rows, pack_rows
 
-    units = pd.Index(units)
-    codes = pd.Index(code_ids)
-    ma = _code_matrix(a, units, codes)
-    mb = _code_matrix(b, units, codes)
+    n_units = len(units)
+    ma = np.zeros((n_units, n_codes), dtype=bool)
+    ma[cells_a[0], cells_a[1]] = True
+    mb = np.zeros((n_units, n_codes), dtype=bool)
+    mb[cells_b[0], cells_b[1]] = True
 
     def counts(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.array(binary_counts(x, y), dtype=np.int64).reshape(4, x.shape[1])
@@ -603,37 +663,43 @@ def agreement_partition(
     sets, inverse = distinct_rows(words)
     differ = (ma != mb).any(axis=1)
     return AgreementPart(
-        units=len(units),
+        units=n_units,
         counts=counts(ma, mb),
         theme_counts=rolled(theme_columns),
         construct_counts=rolled(construct_columns),
-        identical=int(len(units) - differ.sum()),
+        identical=int(n_units - differ.sum()),
         sets=sets,
-        unit_sets=inverse.reshape(2, len(units)).T.copy(),
-        differ_ids=units[differ].tolist(),
+        unit_sets=inverse.reshape(2, n_units).T.copy(),
+        differ=differ.nonzero()[0],
         differ_a=ma[differ],
         differ_b=mb[differ],
     )
 
 
 def unit_ranges(
-    a: pd.DataFrame, b: pd.DataFrame, units: pd.Index, size: int
-) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.Index]]:
-    """Both coders' rows split by consecutive ranges of `size` units (rows of other segments
-    dropped): the partitions `agreement_partition` takes."""
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    units: np.ndarray,
+    size: int,
+) -> list[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]]:
+    """Both coders' cells (each row's unit among `units`, -1 for a segment not double-coded, and
+    its code column, -1 for a code not compared) split by consecutive ranges of `size` units,
+    units counted from the range's start: the partitions `agreement_partition` takes."""
     import numpy as np
 
     out = []
-    pos = [units.get_indexer(df["segment_id"]) for df in (a, b)]
-    order = [np.argsort(p, kind="stable") for p in pos]
-    sorted_pos = [p[o] for p, o in zip(pos, order, strict=True)]
-    cols = ["segment_id", "code_id"]
+    coders = []
+    for rows, cols in (a, b):
+        keep = (rows >= 0) & (cols >= 0)
+        rows, cols = rows[keep], cols[keep]
+        order = np.argsort(rows, kind="stable")
+        coders.append((rows[order], cols[order]))
     for lo in range(0, max(len(units), 1), size):
         hi = lo + size
         parts = []
-        for df, o, sp in zip((a, b), order, sorted_pos, strict=True):
-            i, j = np.searchsorted(sp, [lo, hi])
-            parts.append(df[cols].iloc[o[i:j]])
+        for rows, cols in coders:
+            i, j = np.searchsorted(rows, [lo, hi])
+            parts.append((rows[i:j] - lo, cols[i:j]))
         out.append((parts[0], parts[1], units[lo:hi]))
     return out
 
@@ -646,10 +712,12 @@ def _combine_parts(parts: list[AgreementPart]) -> dict[str, Any]:
 
     sets = np.concatenate([p.sets for p in parts])
     distinct, inverse = distinct_rows(sets)
-    unit_sets, at = [], 0
+    unit_sets, differ, at, first = [], [], 0, 0
     for p in parts:
         unit_sets.append(inverse[at : at + len(p.sets)][p.unit_sets])
+        differ.append(p.differ + first)
         at += len(p.sets)
+        first += p.units
     return {
         "units": sum(p.units for p in parts),
         "counts": sum(p.counts for p in parts),
@@ -658,7 +726,7 @@ def _combine_parts(parts: list[AgreementPart]) -> dict[str, Any]:
         "identical": sum(p.identical for p in parts),
         "sets": distinct,
         "unit_sets": np.concatenate(unit_sets),
-        "differ_ids": [i for p in parts for i in p.differ_ids],
+        "differ": np.concatenate(differ).astype(np.intp),
         "differ_a": np.concatenate([p.differ_a for p in parts]),
         "differ_b": np.concatenate([p.differ_b for p in parts]),
     }
@@ -713,9 +781,20 @@ def compare_codings(
     for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
         _check_columns(df, path, label)
         _check_not_empty(df, path, label)
-    a = a.assign(segment_id=_stripped(a["segment_id"]), code_id=_stripped(a["code_id"]))
-    b = b.assign(segment_id=_stripped(b["segment_id"]), code_id=_stripped(b["code_id"]))
     a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    # Ids numbered once for both coders: every later step works on the numbers (hashing millions
+    # of id strings again and again was what grew faster than the study).
+    seg_codes, seg_ids = _joint_codes(a["segment_id"], b["segment_id"])
+    code_codes, code_values = _joint_codes(a["code_id"], b["code_id"])
+    n_a = len(a)
+    a = a.assign(
+        segment_id=_column(seg_ids, seg_codes[:n_a], a.index),
+        code_id=_column(code_values, code_codes[:n_a], a.index),
+    )
+    b = b.assign(
+        segment_id=_column(seg_ids, seg_codes[n_a:], b.index),
+        code_id=_column(code_values, code_codes[n_a:], b.index),
+    )
     coder_a = _coder_name(a, a_path, "coder A")
     coder_b = _coder_name(b, b_path, "coder B")
     if coder_a == coder_b:
@@ -730,8 +809,7 @@ def compare_codings(
         for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
             _check_codes(df, codebook, path, label)
     elif code_ids is None:
-        seen = pd.concat([a["code_id"], b["code_id"]])
-        code_ids = sorted(set(seen[seen != ""].tolist()))
+        code_ids = sorted(c for c in code_values.tolist() if c != "")
 
     seg_file = str(segments_path) if segments_path is not None else None
     if segments is not None:
@@ -743,8 +821,11 @@ def compare_codings(
         raise ContractError(
             f"reviewed must be one of {', '.join(REVIEWED_RULES)}, got {reviewed!r}"
         )
+    empty = (code_values == "").nonzero()[0]
     no_empty = tuple(
-        name for name, df in ((coder_a, a), (coder_b, b)) if not (df["code_id"] == "").any()
+        name
+        for name, cc in ((coder_a, code_codes[:n_a]), (coder_b, code_codes[n_a:]))
+        if not (len(empty) and (cc == empty[0]).any())
     )
     if reviewed != REVIEWED_CODINGS:
         if segments is None:
@@ -754,29 +835,39 @@ def compare_codings(
             )
         a = _with_reviewed_rows(a, segments, reviewed, include_facilitator)
         b = _with_reviewed_rows(b, segments, reviewed, include_facilitator)
+        n_a = len(a)  # the added rows' ids are the segments file's, as they stand
+        seg_codes, seg_ids = _joint_codes(a["segment_id"], b["segment_id"], strip=False)
+        code_codes, code_values = _joint_codes(a["code_id"], b["code_id"], strip=False)
 
-    reviewed_a = pd.Index(a["segment_id"].unique())
-    reviewed_b = pd.Index(b["segment_id"].unique())
-    in_both = reviewed_a.isin(reviewed_b)
-    if not in_both.any():
+    # seg_ids is the union of both reviewed sets: A's in A's order, then B's others in B's order.
+    rows_a, rows_b = seg_codes[:n_a], seg_codes[n_a:]
+    reviewed_by_a = np.zeros(len(seg_ids), dtype=bool)
+    reviewed_by_a[rows_a] = True
+    reviewed_by_b = np.zeros(len(seg_ids), dtype=bool)
+    reviewed_by_b[rows_b] = True
+    n_reviewed_a, n_reviewed_b = int(reviewed_by_a.sum()), int(reviewed_by_b.sum())
+    if not (reviewed_by_a & reviewed_by_b).any():
         raise OverlapError(
             "no segment was reviewed by both coders: there is nothing to compare",
             file=_name(b_path, "coder B"),
             hint=(
-                f"{coder_a} reviewed {len(reviewed_a)} segment(s) (e.g. {reviewed_a[0]}), "
-                f"{coder_b} reviewed {len(reviewed_b)} (e.g. {reviewed_b[0] if len(reviewed_b) else '-'})"
+                f"{coder_a} reviewed {n_reviewed_a} segment(s) (e.g. {seg_ids[rows_a[0]]}), "
+                f"{coder_b} reviewed {n_reviewed_b} (e.g. {seg_ids[rows_b[0]] if len(rows_b) else '-'})"
             ),
         )
-    either = reviewed_a.union(reviewed_b, sort=False)
     if segments is not None:
         order = np.asarray(segments["segment_id"].astype(str).unique(), dtype=object)
+        at = pd.Index(seg_ids).get_indexer(order)  # -1: a segment neither coder reviewed
+        order_in_a = (at >= 0) & reviewed_by_a[at]
+        order_in_b = (at >= 0) & reviewed_by_b[at]
     else:
-        order = np.asarray(_natural_order(either.tolist()), dtype=object)
-    in_a = reviewed_a.get_indexer(order) >= 0
-    in_b = reviewed_b.get_indexer(order) >= 0
-    units = pd.Index(order[in_a & in_b])
-    single_a = tuple(order[in_a & ~in_b].tolist())
-    single_b = tuple(order[in_b & ~in_a].tolist())
+        at = natural_order_positions(seg_ids)
+        order = seg_ids[at]
+        order_in_a, order_in_b = reviewed_by_a[at], reviewed_by_b[at]
+    unit_numbers = at[order_in_a & order_in_b]  # the double-coded segments, in order
+    units = seg_ids[unit_numbers]
+    single_a = tuple(order[order_in_a & ~order_in_b].tolist())
+    single_b = tuple(order[order_in_b & ~order_in_a].tolist())
 
     code_arr = np.asarray(code_ids, dtype=object)
     step = progress or (lambda n=1: None)
@@ -795,9 +886,18 @@ def compare_codings(
             constructs.append("")
     theme_groups, construct_groups, theme_constructs = code_groups(codebook, code_ids)
 
+    # Each row's unit (its place among the double-coded segments) and code column, as numbers.
+    unit_of = np.full(len(seg_ids), -1, dtype=np.intp)
+    unit_of[unit_numbers] = np.arange(len(unit_numbers))
+    column_of = pd.Index(code_ids).get_indexer(code_values)
     partitions = [
-        (pa, pb, pu, list(code_ids), [g[2] for g in theme_groups], [g[2] for g in construct_groups])
-        for pa, pb, pu in unit_ranges(a, b, units, max(int(chunk_units), 1))
+        (ca, cb, pu, len(code_ids), [g[2] for g in theme_groups], [g[2] for g in construct_groups])
+        for ca, cb, pu in unit_ranges(
+            (unit_of[rows_a], column_of[code_codes[:n_a]]),
+            (unit_of[rows_b], column_of[code_codes[n_a:]]),
+            units,
+            max(int(chunk_units), 1),
+        )
     ]
     run = map_partitions or local_map
     total = _combine_parts(list(run(agreement_partition, partitions)))
@@ -817,24 +917,26 @@ def compare_codings(
     overall = _overall(total, len(code_ids), per_code)
     step(1)
     disagreements = _disagreements(
-        total["differ_a"], total["differ_b"], pd.Index(total["differ_ids"]), code_arr, segments
+        total["differ_a"], total["differ_b"], pd.Index(units[total["differ"]]), code_arr, segments
     )
     step(1)
 
     from qualcode.project import study_relative
 
     n_total = int(segments["segment_id"].nunique()) if segments is not None else None
-    share = double_coded_share(units, either, segments, include_facilitator=include_facilitator)
+    share = double_coded_share(
+        units, seg_ids, segments, include_facilitator=include_facilitator, distinct=True
+    )
     return Comparison(
         coder_a=coder_a,
         coder_b=coder_b,
         # Reports are shared: never an absolute path from the researcher's machine (15.14).
         file_a=study_relative(a_path) if a_path is not None else None,
         file_b=study_relative(b_path) if b_path is not None else None,
-        reviewed_a=len(reviewed_a),
-        reviewed_b=len(reviewed_b),
+        reviewed_a=n_reviewed_a,
+        reviewed_b=n_reviewed_b,
         double_coded=len(units),
-        reviewed_either=len(either),
+        reviewed_either=len(seg_ids),
         segments_total=n_total,
         double_coded_share=share.share,
         share_of=share.of,
