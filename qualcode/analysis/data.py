@@ -118,7 +118,9 @@ def map_speakers(segments: pd.DataFrame, roster: pd.DataFrame | None) -> pd.Data
     A participant-role speaker without any participant_id (no roster) is counted as a participant
     local to its transcript: `<transcript_id>/<speaker>`.
     """
-    seg = segments.copy()
+    # A shallow copy: the columns replaced below are new arrays; the others (the text of every
+    # turn among them) stay shared with the caller's frame (pandas copy-on-write), not copied.
+    seg = segments.copy(deep=False)
     for col in ("participant_id", "role"):
         if col not in seg.columns:
             seg[col] = ""
@@ -186,7 +188,7 @@ def load_study(
     import numpy as np
 
     seg = map_speakers(segments, roster)
-    cod = codings.copy()
+    cod = codings.copy(deep=False)  # columns are added and replaced, never written in place
     cod["_row"] = range(len(cod))  # 0-based row of the codings file, for messages (row_location)
 
     coders = list(dict.fromkeys(c for c in cod["coder"].tolist() if c))
@@ -206,7 +208,7 @@ def load_study(
     else:
         coder = coders[0] if coders else ""
 
-    known_segments = set(seg["segment_id"])
+    known_segments = set(seg["segment_id"].tolist())
     unknown = ~cod["segment_id"].isin(known_segments)
     if unknown.any():
         row = cod[unknown].iloc[0]
@@ -238,7 +240,14 @@ def load_study(
 
     from qualcode.spans import coding_excerpts
 
-    texts = dict(zip(seg["segment_id"], seg["text"].fillna("").astype(str), strict=True))
+    # Plain lists: iterating pandas string columns goes through __getitem__ per element.
+    texts = dict(
+        zip(
+            seg["segment_id"].tolist(),
+            seg["text"].fillna("").astype(str).tolist(),
+            strict=True,
+        )
+    )
     excerpts = coding_excerpts(cod, texts, codings_path=codings_path, rows=cod["_row"])
     memo = cod["memo"].fillna("").astype(str) if "memo" in cod.columns else None
     if memo is not None:

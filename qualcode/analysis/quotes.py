@@ -50,6 +50,23 @@ QUOTE_EXCERPT_RULE = (
     "whole turn (\u2026 marks text of the turn left out), and the length rule counts the "
     "excerpt's words; an auto-coding's span only marks its keyword, so its quote is the turn."
 )
+# The columns of an idea's candidate excerpts that the rule reads (`exemplar_quotes`).
+_CANDIDATE_COLUMNS = (
+    "segment_id",
+    "code_id",
+    "transcript_id",
+    "turn",
+    "speaker",
+    "participant_id",
+    "role",
+    "assent",
+    "start_char",
+    "end_char",
+    "whole",
+    "excerpt",
+    "words",
+    "flagged",
+)
 QUOTE_COLUMNS = (
     "idea_id",
     "rank",
@@ -146,6 +163,8 @@ def _excerpts(data: StudyData) -> pd.DataFrame:
         cols.append("flagged")
         drop.append("flagged")
     ex = ex[cols]
+    # The turn's text is not carried over: a candidate's text is its excerpt.
+    drop.append("text")
     applied = applied.drop(columns=[c for c in drop if c in applied.columns])
     return applied.merge(ex, on=["segment_id", "code_id"], how="inner")
 
@@ -158,6 +177,7 @@ def exemplar_quotes(
     label_template: str = DEFAULT_LABEL,
 ) -> pd.DataFrame:
     """Up to `n` quotes per idea by QUOTE_RULE, ideas in the given (codebook) order."""
+    import numpy as np
     import pandas as pd
 
     if n <= 0 or data.applied.empty:
@@ -169,100 +189,122 @@ def exemplar_quotes(
     codes_per_segment = applied.groupby("segment_id")["code_id"].nunique().to_dict()
     patterns = _keyword_patterns(data)
     people = _attributes(data)
-    by_code = dict(tuple(_excerpts(data).groupby("code_id", sort=False)))
+    ex = _excerpts(data)
+    # Plain lists of the columns (iterating pandas string columns, or itertuples, goes through
+    # __getitem__ per element: most of this function's time at a million turns, issue 19).
+    col = {c: ex[c].tolist() for c in _CANDIDATE_COLUMNS if c in ex.columns}
+    segment_id, transcript_id = col["segment_id"], col["transcript_id"]
+    participant_id, speaker, excerpt = col["participant_id"], col["speaker"], col["excerpt"]
+    turn = [int(t) for t in col["turn"]]
+    start_char = [int(s) for s in col["start_char"]]
+    end_char, whole, words = col["end_char"], col["whole"], col["words"]
+    flagged = [bool(f) for f in col["flagged"]] if "flagged" in col else [False] * len(ex)
+    assent = [bool(a) for a in col["assent"]] if "assent" in col else [False] * len(ex)
+    # The static part of the rule's key (rules 1 and 4-8) per excerpt; rules 2 and 3 depend on
+    # the quotes chosen so far and are looked at while choosing.
+    static = np.array(
+        [
+            [not flagged[i] for i in range(len(ex))],
+            [r != ROLE_PARTICIPANT for r in col["role"]],
+            assent,
+            [int(codes_per_segment.get(s, 1)) - 1 for s in segment_id],
+            [_band_distance(int(w)) for w in words],
+            [rank_of.get(t, len(rank_of)) for t in transcript_id],
+            turn,
+            start_char,
+        ],
+        dtype=np.int64,
+    ).reshape(8, len(ex))
+    by_code: dict[str, list[int]] = {}
+    for i, code in enumerate(col["code_id"]):
+        by_code.setdefault(code, []).append(i)
     # segment_id -> (start, end, idea) of the excerpts quoted so far: an excerpt sharing text with
     # one of them is a reuse (for a whole-turn excerpt: any quote from that turn).
     used: dict[str, list[tuple[int, int, str]]] = {}
 
-    def reused(c: Any) -> str:
-        for s, e, idea in used.get(c.segment_id, ()):
-            if s < c.end_char and c.start_char < e:
+    def reused(i: int) -> str:
+        for s, e, idea in used.get(segment_id[i], ()):
+            if s < end_char[i] and start_char[i] < e:
                 return idea
         return ""
 
     rows: list[dict[str, Any]] = []
     for idea in idea_ids:
-        sub = by_code.get(idea)
-        if sub is None:
+        positions = by_code.get(idea)
+        if positions is None:
             continue
         pattern = patterns.get(idea)
-        candidates = []
-        for c in sub.itertuples(index=False):
-            text = "" if c.excerpt is None else str(c.excerpt)
-            hits = len(pattern.findall(text)) if pattern is not None and text else 0
-            candidates.append(
-                {
-                    "row": c,
-                    "flagged": bool(getattr(c, "flagged", False)),
-                    "unknown": c.role != ROLE_PARTICIPANT,
-                    "assent": bool(getattr(c, "assent", False)),
-                    "others": int(codes_per_segment.get(c.segment_id, 1)) - 1,
-                    "hits": hits,
-                    "band": _band_distance(int(c.words)),
-                    "order": rank_of.get(c.transcript_id, len(rank_of)),
-                }
-            )
+        hits = np.zeros(len(positions), dtype=np.int64)
+        if pattern is not None:
+            for k, i in enumerate(positions):
+                text = "" if excerpt[i] is None else str(excerpt[i])
+                if text:
+                    hits[k] = len(pattern.findall(text))
+        idx = np.asarray(positions, dtype=np.int64)
+        s = static[:, idx]
+        # The candidates sorted by the whole key but rules 2 and 3 (ties: first in the table).
+        ranked = np.lexsort((idx, s[7], s[6], s[5], s[4], -hits, s[3], s[2], s[1], s[0]))
+        alive = idx[ranked].tolist()
+        not_flagged = static[0]
         seen_people: set[str] = set()
         seen_groups: set[str] = set()
         for rank in range(1, n + 1):
-            if not candidates:
+            if not alive:
                 break
-
-            def key(x: dict[str, Any], groups=seen_groups, people=seen_people) -> tuple:
-                r = x["row"]
-                return (
-                    not x["flagged"],
-                    bool(reused(r)),
-                    r.transcript_id in groups,
-                    bool(r.participant_id) and r.participant_id in people,
-                    x["unknown"],
-                    x["assent"],
-                    x["others"],
-                    -x["hits"],
-                    x["band"],
-                    x["order"],
-                    int(r.turn),
-                    int(r.start_char),
+            # The first candidate (in key order) with the least (reused, group seen, person seen)
+            # among those of the first one's flag: the least key of QUOTE_RULE.
+            first_flag = not_flagged[alive[0]]
+            best, best_dynamic = 0, None
+            for j, i in enumerate(alive):
+                if not_flagged[i] != first_flag:
+                    break
+                pid = participant_id[i]
+                dynamic = (
+                    bool(reused(i)),
+                    transcript_id[i] in seen_groups,
+                    bool(pid) and pid in seen_people,
                 )
-
-            best = min(range(len(candidates)), key=lambda i: key(candidates[i]))
-            chosen = candidates.pop(best)
-            c = chosen["row"]
+                if best_dynamic is None or dynamic < best_dynamic:
+                    best, best_dynamic = j, dynamic
+                    if dynamic == (False, False, False):
+                        break
+            i = alive.pop(best)
             # A flagged turn is the researcher's choice even when it serves two ideas; still marked.
-            also = reused(c)
-            used.setdefault(c.segment_id, []).append(
-                (int(c.start_char), int(c.end_char), also or idea)
+            also = reused(i)
+            used.setdefault(segment_id[i], []).append(
+                (start_char[i], int(end_char[i]), also or idea)
             )
-            if c.participant_id:
-                seen_people.add(c.participant_id)
-            seen_groups.add(c.transcript_id)
+            pid = participant_id[i]
+            if pid:
+                seen_people.add(pid)
+            seen_groups.add(transcript_id[i])
             fields = {
-                **people.get(str(c.participant_id), {}),
-                "participant_id": c.participant_id or c.speaker or "unknown speaker",
-                "transcript_id": c.transcript_id,
-                "speaker": c.speaker,
-                "turn": int(c.turn),
-                "segment_id": c.segment_id,
+                **people.get(str(pid), {}),
+                "participant_id": pid or speaker[i] or "unknown speaker",
+                "transcript_id": transcript_id[i],
+                "speaker": speaker[i],
+                "turn": turn[i],
+                "segment_id": segment_id[i],
             }
             label = label_template.format_map(_Blank(fields))
-            who = c.participant_id or c.speaker or "unknown speaker"
+            who = pid or speaker[i] or "unknown speaker"
             rows.append(
                 {
                     "idea_id": idea,
                     "rank": rank,
-                    "segment_id": c.segment_id,
-                    "transcript_id": c.transcript_id,
-                    "participant_id": c.participant_id,
-                    "speaker": c.speaker,
-                    "turn": int(c.turn),
-                    "words": int(c.words),
+                    "segment_id": segment_id[i],
+                    "transcript_id": transcript_id[i],
+                    "participant_id": pid,
+                    "speaker": speaker[i],
+                    "turn": turn[i],
+                    "words": int(words[i]),
                     "label": label,
-                    "reference": f"{c.transcript_id}, {who}, turn {int(c.turn)}",
-                    "flagged": chosen["flagged"],
+                    "reference": f"{transcript_id[i]}, {who}, turn {turn[i]}",
+                    "flagged": flagged[i],
                     "also_quoted_for": also,
-                    "start_char": "" if c.whole else int(c.start_char),
-                    "end_char": "" if c.whole else int(c.end_char),
-                    "text": c.excerpt,
+                    "start_char": "" if whole[i] else start_char[i],
+                    "end_char": "" if whole[i] else int(end_char[i]),
+                    "text": excerpt[i],
                 }
             )
     return pd.DataFrame(rows, columns=list(QUOTE_COLUMNS))

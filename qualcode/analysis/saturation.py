@@ -272,7 +272,9 @@ def _leftover_ideas(data: StudyData, voicing: pd.DataFrame) -> set[str]:
     return {c for c in data.code_ids if int(people.get(c, 0)) < MIN_PARTICIPANTS}
 
 
-ORDER_BLOCK_CELLS = 1 << 22  # cells of positions looked at per block of orders (32 MB of int64)
+# Cells of positions looked at per block of orders (8 MB of int64; the gather, its minima and
+# their partition are each up to this size: 4x as many cells held 100 MB at 250k segments).
+ORDER_BLOCK_CELLS = 1 << 20
 
 
 def first_new_positions(events: list[list[np.ndarray]], pos: np.ndarray, new: str) -> np.ndarray:
