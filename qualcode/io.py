@@ -928,6 +928,33 @@ def read_table(
         return read_xlsx_table(
             path, what=what, columns=columns, required=required, synonyms=synonyms
         )
+    source, encoding, delimiter = _csv_source(path, what, columns, required, synonyms)
+    try:
+        df = pd.read_csv(
+            source,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=encoding,
+            sep=delimiter,
+        )
+    except pd.errors.ParserError as exc:
+        message, line = _parse_problem(str(exc))
+        raise ContractError(f"cannot read {what} CSV: {message}", file=path, line=line) from exc
+    df.columns = _canonical_columns([str(c).strip() for c in df.columns], columns, synonyms)
+    df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
+    return df
+
+
+def _csv_source(
+    path: Path,
+    what: str,
+    columns: Sequence[str],
+    required: Sequence[str],
+    synonyms: dict[str, str] | None,
+) -> tuple[Path | io.StringIO, str | None, str]:
+    """(what the CSV parser reads, its encoding, the delimiter) of an existing CSV file, after
+    the checks `read_table` makes before parsing: readable, not binary, not empty."""
     try:
         utf8, head, blank = _scan_utf8(path)
     except OSError as exc:
@@ -954,22 +981,7 @@ def read_table(
     if blank:
         raise ContractError(f"{what} file is empty", file=path, hint="expected a header row")
     header = header.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    delimiter = _sniff_delimiter(header, required, columns, synonyms)
-    try:
-        df = pd.read_csv(
-            source,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            encoding=encoding,
-            sep=delimiter,
-        )
-    except pd.errors.ParserError as exc:
-        message, line = _parse_problem(str(exc))
-        raise ContractError(f"cannot read {what} CSV: {message}", file=path, line=line) from exc
-    df.columns = _canonical_columns([str(c).strip() for c in df.columns], columns, synonyms)
-    df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
-    return df
+    return source, encoding, _sniff_delimiter(header, required, columns, synonyms)
 
 
 read_csv_table = read_table  # the older name (every table reader accepts .xlsx as well)
@@ -1189,6 +1201,96 @@ def read_segments(path: str | Path) -> pd.DataFrame:
 
 
 SEGMENT_REQUIRED = ("segment_id", "transcript_id", "turn", "speaker", "text")
+
+
+def iter_segments(
+    path: str | Path,
+    chunk_rows: int,
+    *,
+    read_share: Callable[[float], None] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """`read_segments` in pieces of `chunk_rows` rows, for callers that never need the whole
+    table (code --auto on millions of segments): the same checks and messages, with the file's
+    own row numbers, and a segment_id already seen in an earlier piece is refused as a duplicate
+    too. A workbook is read whole (one piece). `read_share(f)` is called after each piece with
+    the share of the file read so far (0..1), for a progress bar."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() in XLSX_SUFFIXES:
+        yield read_segments(path)
+        return
+    what = "segments"
+    source, encoding, delimiter = _csv_source(path, what, SEGMENT_COLUMNS, SEGMENT_REQUIRED, None)
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, Path):
+            fh = stack.enter_context(source.open("rb"))
+            size = max(path.stat().st_size, 1)
+        else:  # cp1252 text, decoded whole by _csv_source
+            fh, size = source, max(len(source.getvalue()), 1)
+        reader = stack.enter_context(
+            pd.read_csv(
+                fh,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=encoding,
+                sep=delimiter,
+                chunksize=max(int(chunk_rows), 1),
+            )
+        )
+        seen: set[str] = set()
+        offset = 0
+        empty = True
+        while True:
+            try:
+                df = next(reader)
+            except StopIteration:
+                break
+            except pd.errors.ParserError as exc:
+                message, line = _parse_problem(str(exc))
+                raise ContractError(
+                    f"cannot read {what} CSV: {message}", file=path, line=line
+                ) from exc
+            empty = False
+            piece = _checked_piece(df, path, offset, seen)
+            offset += len(df)
+            if read_share is not None:
+                read_share(min(fh.tell() / size, 1.0))
+            yield piece
+        if empty:  # a header without rows: one empty piece with its columns, checked
+            header = pd.read_csv(
+                path if isinstance(source, Path) else io.StringIO(source.getvalue()),
+                dtype=str,
+                encoding=encoding,
+                sep=delimiter,
+                nrows=0,
+            )
+            yield _checked_piece(header, path, 0, seen)
+
+
+def _checked_piece(df: pd.DataFrame, path: Path, offset: int, seen: set[str]) -> pd.DataFrame:
+    """One piece of `iter_segments` (data rows `offset`... of the file), checked like the whole
+    table; `seen` holds the segment ids of the pieces before it and gets this piece's."""
+    import numpy as np
+
+    df.columns = _canonical_columns([str(c).strip() for c in df.columns], SEGMENT_COLUMNS, None)
+    df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1 + offset, "letters": {}}
+    require_columns(df, SEGMENT_REQUIRED, path, "segments")
+    ids = df["segment_id"].tolist()
+    if seen:
+        # The first repeat in file order, whether of an earlier piece or of this one.
+        dup = df["segment_id"].duplicated().to_numpy() | np.fromiter(
+            (s in seen for s in ids), dtype=bool, count=len(ids)
+        )
+        if dup.any():
+            i = int(dup.nonzero()[0][0])
+            raise ContractError(
+                f"duplicate segment_id {ids[i]!r}", **row_location(df, path, i, "segment_id")
+            )
+    checked = checked_segments(df, path)
+    seen.update(ids)
+    return checked
 
 
 def checked_segments(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:

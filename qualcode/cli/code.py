@@ -92,6 +92,14 @@ def code(
             "partition, landed together when every partition succeeded.",
         ),
     ] = False,
+    chunk_segments: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-segments",
+            min=1,
+            hidden=True,  # for tests: the chunked read on a few rows (coding.autocode.CHUNK_SEGMENTS)
+        ),
+    ] = None,
 ) -> None:
     """Code transcripts (files, folders or a segments.csv) with the codebook; write the codings.
 
@@ -207,6 +215,7 @@ def code(
             include_facilitator,
             pattern_timeout,
             output_parts=output_parts,
+            chunk_segments=chunk_segments,
         )
         return
     ctx.fail(  # a usage problem: exit 2
@@ -224,77 +233,93 @@ def _code_auto(
     pattern_timeout: float,
     *,
     output_parts: bool = False,
+    chunk_segments: int | None = None,
 ) -> None:
     from contextlib import nullcontext
 
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
-    from qualcode.coding.autocode import (
-        CHUNK_SEGMENTS,
-        autocode_partition,
-        combine_summaries,
-        summary_part,
-    )
-    from qualcode.io import write_codings_folder, write_codings_parts
-    from qualcode.provenance import stamp
+    from qualcode.coding.autocode import CHUNK_SEGMENTS, combine_summaries, summary_noun
+    from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
+    from qualcode.ingest import is_segments_csv
+    from qualcode.io import write_codings_folder, write_codings_parts, written_together
 
+    chunk_segments = chunk_segments or CHUNK_SEGMENTS
     warnings = []
     codebook = load_codebook(codebook_path, warnings=warnings)
     for finding in warnings:
         typer.echo(f"warning: {finding}", err=True)
     summaries = []
     write = write_codings_folder if output_parts else write_codings_parts
-    from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
+    settings = (codebook, coder, include_facilitator, pattern_timeout)
 
-    if len(sources) == 1 and roster is None and is_parts_folder(sources[0]):
-        # A folder of segments part files: one part in memory at a time, through the task a Dask
-        # worker runs (the bounded-memory path for corpora of millions of segments).
-        files = part_files(sources[0])
-
-        def part_rows(advance):
-            for f in files:
-                rows, summary = autocode_task(
-                    str(f), codebook, coder, include_facilitator, pattern_timeout
-                )
-                summaries.append(summary)
-                yield rows
-                advance(1)
-
-        with progress_bar("Auto-coding part files", len(files)) as advance:
-            write(part_rows(advance), output)
-        from qualcode.coding.autocode import summary_noun
-
-        summary, totals = combine_summaries(summaries, codebook)
-        _print_summary(summary, totals, output, include_facilitator, summary_noun(summaries))
-        return
-    segments = load_segments(sources, roster)
-    big = len(segments) >= PROGRESS_SEGMENTS
-
-    def parts(advance):
+    def coded(chunks, advance=None):
         # The partition function Dask workers run, here chunk by chunk: the codings are written
         # as they are made, never held whole.
-        for lo in range(0, max(len(segments), 1), CHUNK_SEGMENTS):
-            chunk = segments.iloc[lo : lo + CHUNK_SEGMENTS]
-            rows = autocode_partition(
-                chunk,
-                codebook,
-                coder=coder,
-                include_facilitator=include_facilitator,
-                pattern_timeout=pattern_timeout,
-            )
-            summaries.append(summary_part(rows, chunk))
-            yield stamp(rows, chunk, codebook)
+        for chunk in chunks:
+            rows, summary = autocode_task(chunk, *settings)
+            summaries.append(summary)
+            yield rows
             if advance is not None:
-                advance(len(chunk))
+                advance(1 if isinstance(chunk, Path) else len(chunk))
 
-    with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
-        write(parts(advance), output)
+    source = sources[0] if len(sources) == 1 else None
+    if source is not None and roster is None and is_parts_folder(source):
+        # A folder of segments part files: one part in memory at a time, through the task a Dask
+        # worker runs (the bounded-memory path for corpora of millions of segments).
+        files = part_files(source)
+        with progress_bar("Auto-coding part files", len(files)) as advance:
+            write(coded(files, advance), output)
+        noun = summary_noun(summaries)
+    elif source is not None and roster is None and source.is_file() and is_segments_csv(source):
+        # One segments.csv, read and coded `chunk_segments` rows at a time: memory holds a chunk,
+        # the segment ids (to refuse a repeated one) and the summary's parts, never the table.
+        with written_together():  # a bad row in a later chunk: no folder made for -o stays
+            write(coded(_with_bar(source, chunk_segments)), output)
+        noun = summary_noun(summaries)
+    else:
+        from qualcode.model import study_source_nouns
+
+        segments = load_segments(sources, roster)
+        big = len(segments) >= PROGRESS_SEGMENTS
+        chunks = (
+            segments.iloc[lo : lo + chunk_segments]
+            for lo in range(0, max(len(segments), 1), chunk_segments)
+        )
+        with progress_bar("Auto-coding", len(segments)) if big else nullcontext() as advance:
+            write(coded(chunks, advance), output)
+        noun = study_source_nouns(segments)[1]
     summary, totals = combine_summaries(summaries, codebook)
-    from qualcode.model import study_source_nouns
-
-    noun = study_source_nouns(segments)[1]
     _print_summary(summary, totals, output, include_facilitator, noun)
+
+
+def _with_bar(source: Path, chunk_segments: int):
+    """The pieces of `io.iter_segments`, with a progress bar from PROGRESS_SEGMENTS segments on.
+    The number of segments is known only at the end, so it is estimated from the share of the
+    file read and the bar shown once the estimate reaches PROGRESS_SEGMENTS."""
+    from contextlib import ExitStack
+
+    from qualcode.cli.render import progress_bar
+    from qualcode.io import iter_segments
+
+    share = [0.0]
+
+    def read_share(fraction: float) -> None:
+        share[0] = fraction
+
+    done = 0
+    with ExitStack() as stack:
+        advance = None
+        for chunk in iter_segments(source, chunk_segments, read_share=read_share):
+            yield chunk
+            done += len(chunk)
+            total = max(done, round(done / share[0])) if share[0] else done
+            if advance is not None:
+                advance(len(chunk), total=total)
+            elif total >= PROGRESS_SEGMENTS:
+                advance = stack.enter_context(progress_bar("Auto-coding", total))
+                advance(done)
 
 
 def _print_summary(
