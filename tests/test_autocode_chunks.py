@@ -194,3 +194,34 @@ def test_cp1252_file_is_read_in_chunks_too(cli, tmp_path):
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert b"g1:4,RI1,auto,auto,,5,13," in outs[0]
+
+
+def test_codings_parts_are_the_bytes_of_write_codings(tmp_path):
+    """write_codings_parts joins plain cells itself and leaves cells that need quotes (or are
+    missing) to pandas' to_csv: either way the bytes of write_codings of the whole."""
+    import pandas as pd
+
+    from qualcode.io import write_codings, write_codings_parts
+
+    plain = pd.DataFrame(
+        {
+            "segment_id": ["g1:1", "g1:2"],
+            "code_id": ["RI1", ""],
+            "coder": "auto",
+            "origin": "auto",
+            "memo": "",
+            "start_char": [3, ""],
+            "end_char": [9, ""],
+            "text_hash": ["9d75d137", "4371ac30"],
+            "codebook": "Chunks #e70e44b7",
+        }
+    )
+    quoted = plain.assign(segment_id=["g,1:1", 'say "hi":2'], memo=["two\nlines", "a\rb"])
+    missing = plain.assign(memo=[None, float("nan")])
+    for parts in ([plain], [quoted], [plain, quoted, missing], [missing, plain], [plain.iloc[:0]]):
+        whole = pd.concat(parts, ignore_index=True)
+        write_codings(whole, tmp_path / "whole.csv", backup=False)
+        write_codings_parts(parts, tmp_path / "parts.csv", backup=False)
+        assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+        if parts[0] is quoted:
+            assert b'"g,1:1"' in (tmp_path / "parts.csv").read_bytes()

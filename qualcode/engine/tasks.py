@@ -83,15 +83,14 @@ def autocode_task(
     pattern_timeout: float,
 ) -> tuple[pd.DataFrame, Any]:
     """Auto-code one partition: its stamped codings rows and its `summary_part`."""
-    from qualcode.coding.autocode import autocode_partition, summary_part
-    from qualcode.provenance import stamp
+    from qualcode.coding.autocode import autocode_partition_stamped, summary_part
 
     segments = read_part(part)
-    rows = autocode_partition(
+    rows = autocode_partition_stamped(
         segments,
         codebook,
         coder=coder,
         include_facilitator=include_facilitator,
         pattern_timeout=pattern_timeout,
     )
-    return stamp(rows, segments, codebook), summary_part(rows, segments)
+    return rows, summary_part(rows, segments)
