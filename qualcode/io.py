@@ -1228,22 +1228,24 @@ def iter_segments(
             size = max(path.stat().st_size, 1)
         else:  # cp1252 text, decoded whole by _csv_source
             fh, size = source, max(len(source.getvalue()), 1)
-        reader = stack.enter_context(
-            pd.read_csv(
-                fh,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding=encoding,
-                sep=delimiter,
-                chunksize=max(int(chunk_rows), 1),
-            )
-        )
         seen: set[str] = set()
         offset = 0
         empty = True
+        reader = None
         while True:
-            try:
+            try:  # the parser reads the header (and may fail on it) when it is made
+                if reader is None:
+                    reader = stack.enter_context(
+                        pd.read_csv(
+                            fh,
+                            dtype=str,
+                            keep_default_na=False,
+                            na_filter=False,
+                            encoding=encoding,
+                            sep=delimiter,
+                            chunksize=max(int(chunk_rows), 1),
+                        )
+                    )
                 df = next(reader)
             except StopIteration:
                 break
