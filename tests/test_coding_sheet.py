@@ -437,3 +437,30 @@ def test_from_sheet_with_sources_checks_the_segments(cli, study):
     assert result.stderr.splitlines()[0] == (
         f"error: {study / 'coding.xlsx'}:Coding!A9: segment 'g2:3' is not in the segments"
     )
+
+
+def test_xlsx_sheet_over_excels_row_limit_is_refused_before_writing(cli, study, monkeypatch):
+    # The tiny study has 7 segments; the hidden qualcode sheet needs 8 rows more than that.
+    import qualcode.coding.sheet as sheet_module
+
+    (study / "coding.xlsx").write_bytes(b"old sheet")
+    monkeypatch.setattr(sheet_module, "XLSX_MAX_ROWS", 14)
+    result = write_sheet(cli, study)
+    assert result.exit_code == 1
+    assert (
+        "an xlsx coding sheet of 7 segments would need 15 rows, more than the 14 rows a sheet "
+        "can have in Excel" in result.output
+    )
+    assert "write a .csv sheet (no row limit), or one sheet per group of at most 6" in result.output
+    assert "Traceback" not in result.output
+    assert (study / "coding.xlsx").read_bytes() == b"old sheet"  # untouched, no backup made
+    assert sorted(p.name for p in study.iterdir()) == [
+        "codebook.yaml",
+        "coding.xlsx",
+        "segments.csv",
+    ]
+    # At the limit it is written; a csv sheet has no limit.
+    monkeypatch.setattr(sheet_module, "XLSX_MAX_ROWS", 15)
+    assert write_sheet(cli, study).exit_code == 0
+    monkeypatch.setattr(sheet_module, "XLSX_MAX_ROWS", 1)
+    assert write_sheet(cli, study, "coding.csv").exit_code == 0

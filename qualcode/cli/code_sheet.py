@@ -30,7 +30,7 @@ def write_sheet(
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
     from qualcode.codebook import load_codebook
-    from qualcode.coding.sheet import write_coding_sheet
+    from qualcode.coding.sheet import check_sheet_size, write_coding_sheet
     from qualcode.errors import QualcodeError
     from qualcode.io import backup_existing, read_codings
 
@@ -39,6 +39,7 @@ def write_sheet(
     book = load_codebook(codebook_path, warnings=warnings)
     _print_warnings(warnings)
     segments = load_segments(sources, roster)
+    check_sheet_size(sheet, len(segments))  # before the backup: nothing written when too long
     existing = read_codings(codings) if codings.exists() else None
     if existing is not None:
         from qualcode.cli.checks import check_text

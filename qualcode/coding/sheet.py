@@ -123,6 +123,10 @@ _THEME_FILLS = ("DDEBF7", "E2EFDA")
 # plausible, but the csv module stops at 128 KB a cell. While a sheet is read the limit is 16 MB
 # (then restored); a cell over that is an error naming its row.
 SHEET_CSV_FIELD_LIMIT = 16 * 1024 * 1024
+# Excel opens no sheet of more than 1,048,576 rows (openpyxl writes them, Excel refuses the file).
+# The hidden qualcode sheet is the longest: 8 rows before one row per segment id.
+XLSX_MAX_ROWS = 1_048_576
+_META_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,20 @@ def _code_header(code_id: str, label: str, *, csv_style: bool) -> str:
     return f"{code_id}: {label}" if csv_style else f"{code_id}\n{label}"
 
 
+def check_sheet_size(path: str | Path, rows: int) -> None:
+    """Refuse an xlsx sheet of more rows than Excel opens, before anything is written."""
+    path = Path(path)
+    if _is_csv(path) or rows + _META_ROWS <= XLSX_MAX_ROWS:
+        return
+    raise ContractError(
+        f"an xlsx coding sheet of {rows:,} segments would need {rows + _META_ROWS:,} rows, "
+        f"more than the {XLSX_MAX_ROWS:,} rows a sheet can have in Excel",
+        file=path,
+        hint=f"write a .csv sheet (no row limit), or one sheet per group of at most "
+        f"{XLSX_MAX_ROWS - _META_ROWS:,} segments (fewer transcripts at a time)",
+    )
+
+
 def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> list[dict]:
     cols = ["segment_id", "transcript_id", "turn", "speaker", "role", "text"]
     seg = segments.reindex(columns=cols).fillna("")
@@ -297,6 +315,7 @@ def write_coding_sheet(
             "the codebook has no codes to put in the sheet's columns", file=codebook.source
         )
     rows = _segment_rows(segments, include_facilitator_context)
+    check_sheet_size(path, len(rows))
     marks, memos, _ = _prefill(existing, codebook)
     if csv_style:
         payload = _csv_bytes(rows, codebook, coder, marks, memos)
