@@ -56,8 +56,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -690,13 +691,30 @@ def _meta_sheet(ws, codebook: Codebook, coder: str, rows: list[dict]) -> None:
 # --- reading ------------------------------------------------------------------------------------
 @dataclass
 class _Grid:
-    """The cells of the coding sheet as strings, with a function naming a cell for messages."""
+    """The cells of the coding sheet as strings, read row by row (a 250,000-row sheet held as
+    lists of strings took 1.2 KB a row), with a function naming a cell for messages."""
 
-    rows: list[list[str]]
+    head: list[list[str]]  # the first rows, where the header is looked for
+    each_row: Callable[[], Iterator[list[str]]]  # every row, from the first
     ref: Callable[[int, int], str]  # (0-based row, 0-based column) -> "file:Coding!F12"
     file: str
     meta: dict[str, list[str]] | None = None
     meta_segments: list[str] | None = None
+    close: Callable[[], None] = lambda: None
+
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+        """Every row from the first, read again at each call; `progress(n)` every 1,000 rows."""
+        count = 0
+        for row in self.each_row():
+            yield row
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(1000)
+        if progress is not None and count % 1000:
+            progress(count % 1000)
+
+
+_HEAD_ROWS = 10
 
 
 def _cell_text(value: object) -> str:
@@ -738,14 +756,18 @@ def _read_xlsx(path: Path, progress: Callable[[int], None] | None = None) -> _Gr
             hint="read back the sheet qualcode wrote (do not rename its Coding sheet)",
         )
     ws = wb[CODING_SHEET]
-    rows = []
-    for row in ws.iter_rows(values_only=True):
-        rows.append([_cell_text(v) for v in row])
-        if progress is not None and len(rows) % 1000 == 0:
-            progress(1000)
-    if progress is not None and len(rows) % 1000:
-        progress(len(rows) % 1000)
-    grid = _Grid(rows, lambda r, c: f"{path}:{CODING_SHEET}!{_col_letter(c)}{r + 1}", str(path))
+
+    def each_row() -> Iterator[list[str]]:
+        for row in ws.iter_rows(values_only=True):
+            yield [_cell_text(v) for v in row]
+
+    grid = _Grid(
+        list(itertools.islice(each_row(), _HEAD_ROWS)),
+        each_row,
+        lambda r, c: f"{path}:{CODING_SHEET}!{_col_letter(c)}{r + 1}",
+        str(path),
+        close=wb.close,  # read-only workbooks keep the file open until closed
+    )
     if META_SHEET in wb.sheetnames:
         meta: dict[str, list[str]] = {}
         segs: list[str] = []
@@ -761,34 +783,62 @@ def _read_xlsx(path: Path, progress: Callable[[int], None] | None = None) -> _Gr
             else:
                 meta[cells[0]] = [c for c in cells[1:] if c != ""]
         grid.meta, grid.meta_segments = meta, segs
-    wb.close()  # read-only workbooks keep the file open until closed
     return grid
 
 
 def _read_csv(path: Path) -> _Grid:
+    import codecs
+
     if not path.exists():
         raise ContractError("coding sheet not found", file=path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV (Comma delimited)"
-    first = text.split("\n", 1)[0]
+    # Read as a stream, twice: once to check the encoding, then row by row (the whole sheet held
+    # as bytes, text, a StringIO and lists of strings took about 2 KB a row). UTF-8 first; a
+    # sheet saved back by Excel as "CSV (Comma delimited)" is cp1252.
+    encoding, errors = "utf-8-sig", "strict"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    first = ""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                encoding, errors = "cp1252", "replace"
+                break
+            if "\n" not in first:
+                first += text
+            if not chunk:
+                break
+    if encoding != "utf-8-sig":
+        with path.open(encoding=encoding, errors=errors, newline="") as fh:
+            first = ""
+            while "\n" not in first and (chunk := fh.read(65536)):
+                first += chunk
+    first = first.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous = csv.field_size_limit(SHEET_CSV_FIELD_LIMIT)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ContractError(
-            f"cannot read this CSV row: {exc}",
-            file=path,
-            line=reader.line_num,
-            hint=f"a cell of a coding sheet must fit in {SHEET_CSV_FIELD_LIMIT // 2**20} MB",
-        ) from exc
-    finally:
-        csv.field_size_limit(previous)
-    return _Grid(rows, lambda r, c: f"{path}:{_col_letter(c)}{r + 1}", str(path))
+
+    def each_row() -> Iterator[list[str]]:
+        with path.open(encoding=encoding, errors=errors, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            previous = csv.field_size_limit(SHEET_CSV_FIELD_LIMIT)
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise ContractError(
+                    f"cannot read this CSV row: {exc}",
+                    file=path,
+                    line=reader.line_num,
+                    hint=f"a cell of a coding sheet must fit in {SHEET_CSV_FIELD_LIMIT // 2**20} MB",
+                ) from exc
+            finally:
+                csv.field_size_limit(previous)
+
+    return _Grid(
+        list(itertools.islice(each_row(), _HEAD_ROWS)),
+        each_row,
+        lambda r, c: f"{path}:{_col_letter(c)}{r + 1}",
+        str(path),
+    )
 
 
 def _parse_code_header(header: str, known: list[str] | None) -> str:
@@ -853,12 +903,28 @@ def read_coding_sheet(
     carries (a csv sheet without a codebook takes its code columns as they are). With `segments`,
     segment ids and texts are checked against them too. Raises `FindingsError` listing every
     problem with its cell reference; warnings go to `warnings` when a list is given. `progress(n)`
-    is called as the rows of an xlsx sheet are read (n rows at a time; a csv sheet is read at once).
+    is called as the rows of the sheet are read (n rows at a time).
     """
+    path = Path(path)
+    grid = _read_csv(path) if _is_csv(path) else _read_xlsx(path)
+    try:
+        return _read_grid(grid, path, coder, codebook, segments, warnings, progress)
+    finally:
+        grid.close()
+
+
+def _read_grid(
+    grid: _Grid,
+    path: Path,
+    coder: str,
+    codebook: Codebook | None,
+    segments: pd.DataFrame | None,
+    warnings: list[Finding] | None,
+    progress: Callable[[int], None] | None,
+) -> pd.DataFrame:
+    """`read_coding_sheet` on the sheet's rows."""
     import pandas as pd
 
-    path = Path(path)
-    grid = _read_csv(path) if _is_csv(path) else _read_xlsx(path, progress)
     found: list[Finding] = []
     notes: list[Finding] = []
 
@@ -866,7 +932,7 @@ def read_coding_sheet(
         found.append(Finding(kind, message, file=grid.ref(r, c)))
 
     header_at = next(
-        (i for i, row in enumerate(grid.rows[:10]) if "segment_id" in [c.strip() for c in row]),
+        (i for i, row in enumerate(grid.head) if "segment_id" in [c.strip() for c in row]),
         None,
     )
     if header_at is None:
@@ -875,7 +941,7 @@ def read_coding_sheet(
             file=path,
             hint="read back a sheet written by qualcode code --sheet",
         )
-    header = [c.strip() for c in grid.rows[header_at]]
+    header = [c.strip() for c in grid.head[header_at]]
     meta_codes = grid.meta.get("codes") if grid.meta else None
     known = codebook.code_ids() if codebook is not None else meta_codes
     columns: dict[str, int] = {}
@@ -921,7 +987,9 @@ def read_coding_sheet(
                 error(header_at, ci, "duplicate-column", f"code {code_id!r} has two columns")
             else:
                 code_cols.append((ci, code_id))
-        elif any(ci < len(row) and row[ci].strip() for row in grid.rows[header_at + 1 :]):
+        elif any(
+            r > header_at and ci < len(row) and row[ci].strip() for r, row in enumerate(grid.rows())
+        ):
             error(header_at, ci, "no-header", "a column without a header holds values")
     for name in REQUIRED_COLUMNS:
         if name not in columns:
@@ -971,9 +1039,8 @@ def read_coding_sheet(
     untouched = {False: 0, True: 0}  # rows nobody marked: participant rows, context rows
     seen: dict[int, int] = {}
     total: int | None = None
-    for r in range(header_at + 1, len(grid.rows)):
-        row = grid.rows[r]
-        if not any(v.strip() for v in row):
+    for r, row in enumerate(grid.rows(progress)):
+        if r <= header_at or not any(v.strip() for v in row):
             continue
         sid = _unneutralise(get(row, "segment_id").strip())
         check = _CHECK.match(get(row, "check").strip())
