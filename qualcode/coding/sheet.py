@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import ContractError, Finding, FindingsError
-from qualcode.io import FORMULA_PREFIXES, atomic_write_bytes, neutralise_formula
+from qualcode.io import FORMULA_PREFIXES, atomic_open, neutralise_formula
 from qualcode.model import CODING_COLUMNS, ROLE_FACILITATOR, Codebook
 from qualcode.sentences import (
     SelectionError,
@@ -246,13 +246,42 @@ def check_sheet_size(path: str | Path, rows: int) -> None:
     )
 
 
-def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> list[dict]:
-    cols = ["segment_id", "transcript_id", "turn", "speaker", "role", "text"]
-    seg = segments.reindex(columns=cols).fillna("")
-    rows = seg.astype({c: str for c in cols if c != "turn"}).to_dict("records")
-    if not include_facilitator_context:
-        rows = [r for r in rows if r["role"] != ROLE_FACILITATOR]
-    return rows
+class _Rows:
+    """The sheet's rows, one dict per segment made as it is read (a list of 250,000 dicts took
+    70 MB): segment_id, transcript_id, turn, speaker, role, text."""
+
+    COLUMNS = ("segment_id", "transcript_id", "turn", "speaker", "role", "text")
+
+    def __init__(self, segments: pd.DataFrame, include_facilitator_context: bool) -> None:
+        seg = segments.reindex(columns=list(self.COLUMNS)).fillna("")
+        seg = seg.astype({c: str for c in self.COLUMNS if c != "turn"})
+        self._columns = [seg[c].tolist() for c in self.COLUMNS]  # the frame's own strings
+        roles = self._columns[4]
+        self._keep: list[int] | None = (
+            None
+            if include_facilitator_context
+            else [i for i, role in enumerate(roles) if role != ROLE_FACILITATOR]
+        )
+
+    def __len__(self) -> int:
+        return len(self._columns[0]) if self._keep is None else len(self._keep)
+
+    def chars(self) -> int:
+        """The characters of every cell (all rows: a bound for what is written)."""
+        return sum(len(str(v)) for column in self._columns for v in column)
+
+    def __iter__(self) -> Iterator[dict]:
+        names = self.COLUMNS
+        rows = zip(*self._columns, strict=True)
+        if self._keep is not None:
+            keep = set(self._keep)
+            rows = (row for i, row in enumerate(rows) if i in keep)
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
+
+
+def _segment_rows(segments: pd.DataFrame, include_facilitator_context: bool) -> _Rows:
+    return _Rows(segments, include_facilitator_context)
 
 
 def _prefill(
@@ -318,11 +347,14 @@ def write_coding_sheet(
     rows = _segment_rows(segments, include_facilitator_context)
     check_sheet_size(path, len(rows))
     marks, memos, _ = _prefill(existing, codebook)
+    # Written as the rows are made, straight into the temp file (the whole sheet built in
+    # memory first took 2-6 KB a segment).
     if csv_style:
-        payload = _csv_bytes(rows, codebook, coder, marks, memos)
+        with atomic_open(path, "w", encoding="utf-8-sig", backup=backup) as fh:  # with a BOM
+            _write_csv(fh, rows, codebook, coder, marks, memos)
     else:
-        payload = _xlsx_bytes(rows, codebook, coder, marks, memos, progress)
-    atomic_write_bytes(path, payload, backup=backup)
+        with atomic_open(path, "wb", encoding=None, backup=backup) as fh:
+            _write_xlsx(fh, rows, codebook, coder, marks, memos, progress)
     ids = {r["segment_id"] for r in rows}
     return SheetWritten(
         path=path,
@@ -370,20 +402,18 @@ def _row_values(row: dict, n: int, total: int, codebook: Codebook, marks, memos)
     ]
 
 
-def _csv_bytes(rows: list[dict], codebook: Codebook, coder: str, marks, memos) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")  # what Excel writes and expects
+def _write_csv(fh, rows: _Rows, codebook: Codebook, coder: str, marks, memos) -> None:
+    writer = csv.writer(fh, lineterminator="\r\n")  # what Excel writes and expects
     headers = [_code_header(c.id, c.label, csv_style=True) for c in codebook.codes()]
     writer.writerow([neutralise_formula(h) for h in (*FIXED_COLUMNS, *headers, MEMO, NONE)])
     for n, row in enumerate(rows, start=1):
         values = _row_values(row, n, len(rows), codebook, marks, memos)
         writer.writerow([neutralise_formula(v) for v in values])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_bytes(
-    rows: list[dict], codebook: Codebook, coder: str, marks, memos, progress=None
-) -> bytes:
+def _write_xlsx(
+    fh, rows: _Rows, codebook: Codebook, coder: str, marks, memos, progress=None
+) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.comments import Comment
@@ -521,7 +551,12 @@ def _xlsx_bytes(
     buffer = io.BytesIO()
     wb.save(buffer)
     last = f"{get_column_letter(skip_col)}{header_row + len(rows)}"
-    return _splice_rows(buffer.getvalue(), rows_xml, f"A1:{last}")
+    # Each cell's XML is under 100 bytes beside its text and an excerpt's "c12-40, "; a character
+    # takes at most 6 (&quot;), twice over with the sentence numbers ("[2] ").
+    chars = rows.chars() + sum(len(m) for m in memos.values())
+    excerpts = sum(len(e) for applied in marks.values() for e in applied.values())
+    most_bytes = len(rows) * skip_col * 100 + 12 * chars + 40 * excerpts
+    _splice_rows(fh, buffer.getvalue(), rows_xml, f"A1:{last}", most_bytes)
 
 
 # Text cells longer than this are cut, as openpyxl cuts them (Excel's limit).
@@ -538,13 +573,14 @@ def _rows_xml(
     column_styles: dict[bool, list[int]],
     is_mark: list[bool],
     progress: Callable[[int], None] | None = None,
-) -> bytes:
+) -> Iterator[bytes]:
     """The <row> elements of the coding rows, as openpyxl would write them, but written directly.
 
     openpyxl spends ~20 us per cell building and serialising cell objects (a 160,000-row sheet took
     two minutes, in write-only mode as well); strings are ~20x faster. The cells are the same:
     inline strings (never formulas), the turn as a number, empty mark cells left out on participant
     rows (they take the column's style), every cell of a facilitator (context) row written greyed.
+    Made as they are written, 1,000 rows at a time.
     """
     from xml.sax.saxutils import escape
 
@@ -585,22 +621,28 @@ def _rows_xml(
                 cells.append(f'<c {ref} t="inlineStr"><is><t>{escape(text)}</t></is></c>')
         cells.append("</row>")
         out.append("".join(cells))
-        if progress is not None and n % 1000 == 0:
-            progress(1000)
+        if n % 1000 == 0:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+            if progress is not None:
+                progress(1000)
+    yield "".join(out).encode("utf-8")
     if progress is not None and total % 1000:
         progress(total % 1000)
-    return "".join(out).encode("utf-8")
 
 
-def _splice_rows(workbook: bytes, rows_xml: bytes, dimension: str) -> bytes:
-    """Put the coding rows into the Coding sheet (the first) after its two header rows."""
+def _splice_rows(
+    fh, workbook: bytes, rows_xml: Iterator[bytes], dimension: str, most_bytes: int
+) -> None:
+    """Write the workbook to `fh` with the coding rows in the Coding sheet (the first) after its
+    two header rows. `most_bytes` bounds the rows' XML: past 2 GB the entry needs ZIP64, which
+    a zip entry written as a stream must announce before its first byte."""
     import zipfile
 
     target = "xl/worksheets/sheet1.xml"
-    out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(workbook)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+        zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,
     ):
         for info in src.infolist():
             payload = src.read(info)
@@ -616,9 +658,14 @@ def _splice_rows(workbook: bytes, rows_xml: bytes, dimension: str) -> bytes:
                     head,
                     count=1,
                 )
-                payload = head + rows_xml + sep + tail
+                info.file_size = len(head) + most_bytes + len(sep + tail)
+                with dst.open(info, "w") as entry:
+                    entry.write(head)
+                    for chunk in rows_xml:
+                        entry.write(chunk)
+                    entry.write(sep + tail)
+                continue
             dst.writestr(info, payload)
-    return out.getvalue()
 
 
 def _string(value: object) -> str:
