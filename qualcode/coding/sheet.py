@@ -131,6 +131,21 @@ _META_ROWS = 8
 
 
 @dataclass(frozen=True)
+class SheetPrefill:
+    """What a coder's existing codings put into a sheet (`sheet_prefill`): marks and memos."""
+
+    marks: dict[str, dict[str, list[tuple[int, int]]]]
+    memos: dict[str, str]
+
+
+def sheet_prefill(existing: pd.DataFrame, codebook: Codebook) -> SheetPrefill:
+    """The marks and memos `existing` codings pre-fill a sheet with, to give `write_coding_sheet`
+    (so the codings table need not be held while the sheet is written)."""
+    marks, memos, _ = _prefill(existing, codebook)
+    return SheetPrefill(marks, memos)
+
+
+@dataclass(frozen=True)
 class SheetWritten:
     """What `write_coding_sheet` wrote: rows, context rows among them, codes, pre-filled marks."""
 
@@ -246,11 +261,14 @@ def check_sheet_size(path: str | Path, rows: int) -> None:
     )
 
 
+SHEET_SEGMENT_COLUMNS = ("segment_id", "transcript_id", "turn", "speaker", "role", "text")
+
+
 class _Rows:
     """The sheet's rows, one dict per segment made as it is read (a list of 250,000 dicts took
     70 MB): segment_id, transcript_id, turn, speaker, role, text."""
 
-    COLUMNS = ("segment_id", "transcript_id", "turn", "speaker", "role", "text")
+    COLUMNS = SHEET_SEGMENT_COLUMNS
 
     def __init__(self, segments: pd.DataFrame, include_facilitator_context: bool) -> None:
         seg = segments.reindex(columns=list(self.COLUMNS)).fillna("")
@@ -328,13 +346,14 @@ def write_coding_sheet(
     path: str | Path,
     *,
     include_facilitator_context: bool = True,
-    existing: pd.DataFrame | None = None,
+    existing: pd.DataFrame | SheetPrefill | None = None,
     backup: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> SheetWritten:
     """Write a coding sheet (xlsx or csv, by the extension) for `coder`; atomic, with backup.
 
-    `existing` codings (a coder resuming) pre-fill the marks and memos. `progress(n)` is called
+    `existing` codings (a coder resuming; or their `sheet_prefill`) pre-fill the marks and memos.
+    Only the columns in `SHEET_SEGMENT_COLUMNS` of `segments` are read. `progress(n)` is called
     as rows are written (xlsx; a csv sheet is written at once).
     """
     path = Path(path)
@@ -346,7 +365,10 @@ def write_coding_sheet(
         )
     rows = _segment_rows(segments, include_facilitator_context)
     check_sheet_size(path, len(rows))
-    marks, memos, _ = _prefill(existing, codebook)
+    if isinstance(existing, SheetPrefill):
+        marks, memos = existing.marks, existing.memos
+    else:
+        marks, memos, _ = _prefill(existing, codebook)
     # Written as the rows are made, straight into the temp file (the whole sheet built in
     # memory first took 2-6 KB a segment).
     if csv_style:
