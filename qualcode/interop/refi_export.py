@@ -49,7 +49,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -509,6 +509,7 @@ class QdpxExport:
             self.frames.append(
                 {"cols": cols, "coder": coder, "pos": pos, "code": cidx, "s": s, "e": e}
             )
+            del frame  # before the next one is read (codings may read each file as it is taken)
         self.users = list(users)  # the coders; the Users also hold the analytic memos' authors
         authors = dict.fromkeys(n["author"] for n in self.analytic)
         self.all_users = self.users + [a for a in authors if a not in users]
@@ -1091,6 +1092,26 @@ def export_qdc(codebook_path: str | Path, output: str | Path) -> int:
     return len(codebook.codes()) + len(codebook.all_themes()) + len(codebook.constructs)
 
 
+class _CodingsFiles(Mapping):
+    """Codings files by name, each read when it is taken (and dropped after): one in memory."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = paths
+
+    def __getitem__(self, label: str) -> pd.DataFrame:
+        from qualcode.io import read_codings
+
+        if label not in self._paths:
+            raise KeyError(label)
+        return read_codings(label)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 def export_qdpx(
     segments_path: str | Path,
     codings_paths: list[str | Path],
@@ -1132,11 +1153,13 @@ def export_qdpx(
         f"export qdpx of {human_size(segments_bytes + codings_bytes)} of segments and codings",
     )
     segments = read_segments(segments_path)
-    codings = {str(p): read_codings(p) for p in codings_paths}
     from qualcode.provenance import check_text
 
-    for label, frame in codings.items():  # turns moved since coding: the selections would lie
-        check_text(frame, segments, codings_file=label, segments_file=segments_path)
+    # One codings table in memory at a time (each is read again as the export takes it in): a
+    # study's every table held at once went past 1.5 KB a segment (issue 19).
+    for label in map(str, codings_paths):  # turns moved since coding: the selections would lie
+        check_text(read_codings(label), segments, codings_file=label, segments_file=segments_path)
+    codings = _CodingsFiles([str(p) for p in codings_paths])
     codebook = load_codebook(codebook_path)
     roster = read_roster(roster_path) if roster_path is not None else None
     date = export_date(inputs)
