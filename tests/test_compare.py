@@ -32,6 +32,7 @@ from qualcode.agreement.compare import (
     UnknownCodeError,
     UnknownSegmentError,
     compare_codings,
+    comparison_json,
     comparison_to_dict,
 )
 from qualcode.agreement.stats import jaccard_distance, masi_distance
@@ -230,6 +231,27 @@ def test_json_structure_has_the_stable_keys(comparison):
     assert data["disagreements"][0]["codes_a"] == ["X", "Y"]
     assert data["reviewed"] == {"a": 7, "b": 7, "both": 6, "either": 8, "segments_total": 8}
     assert "rare" in data["rare_rule"]
+
+
+def dumped(c) -> str:
+    import json
+
+    return json.dumps(comparison_to_dict(c), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def test_json_text_is_what_json_dumps_writes(comparison):
+    # comparison_json lays the disagreements out itself (no dict per row): the same text as the
+    # json encoder, also for values it hands back to json.dumps (float, dict, a missing turn).
+    from dataclasses import replace
+
+    assert "".join(comparison_json(comparison)) == dumped(comparison)
+    odd = comparison.disagreements.copy()
+    odd["text"] = ['say "\\n" \n\t\u00e9\u2028 \U0001f600', None, float("nan")][: len(odd)]
+    odd["speaker"] = [{"a": [1, 2.5]}, True, 3][: len(odd)]
+    odd["turn"] = pd.array([1, None, 3][: len(odd)], dtype="Int64")
+    odd["codes_b"] = [(), ("X", 2), ("Y",)][: len(odd)]
+    for c in (replace(comparison, disagreements=odd), replace(comparison, disagreements=odd[:0])):
+        assert "".join(comparison_json(c)) == dumped(c)
 
 
 def test_three_thousand_segments_by_two_hundred_codes_is_fast():

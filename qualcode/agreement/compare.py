@@ -10,7 +10,7 @@ any of the theme's repeating ideas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1005,6 +1005,12 @@ def _plain(value: Any) -> Any:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-safe dicts, converted column by column (tens of thousands of disagreements)."""
+    names, columns = _json_columns(df)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_columns(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """The column names and each column's values as JSON-safe Python values."""
     columns = []
     for name in df.columns:
         series = df[name]
@@ -1018,8 +1024,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
                 for v in series.astype(object).tolist()
             ]
         columns.append(values)
-    names = [str(c) for c in df.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [str(c) for c in df.columns], columns
 
 
 def comparison_to_dict(c: Comparison) -> dict[str, Any]:
@@ -1061,5 +1066,84 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
         "per_theme": _records(c.per_theme),
         "per_construct": _records(c.per_construct),
         "overall": _plain(c.overall),
-        "disagreements": _records(c.disagreements),
+        "disagreements": _records(c.disagreements),  # last: comparison_json relies on it
     }
+
+
+def comparison_json(c: Comparison) -> Iterator[str]:
+    """`json.dumps(comparison_to_dict(c), indent=2, ensure_ascii=False, allow_nan=False)`, the
+    same text in pieces. Everything but the disagreements goes through that encoder; the
+    disagreements (a row per segment where the coders differ: hundreds of thousands in a large
+    study) are formatted row by row from their columns as the encoder would lay them out (the
+    pure-Python encoder, which `indent` always uses, spent seconds in a generator per value, and
+    a dict and four lists per row were held for it)."""
+    import json
+
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    data = comparison_to_dict(_without_disagreements(c))
+    data.pop("disagreements")
+    held: list[str] = []
+    for piece in encoder.iterencode(data):  # ends with the pieces "\n" and "}"
+        held.append(piece)
+        if len(held) > 2:
+            yield held.pop(0)
+    yield ',\n  "disagreements": '
+    yield from _json_rows(c.disagreements, level=2)
+    yield "\n}"
+
+
+def _without_disagreements(c: Comparison) -> Comparison:
+    from dataclasses import replace
+
+    return replace(c, disagreements=c.disagreements.iloc[:0])
+
+
+_JSON_ROWS_PER_PIECE = 2_000
+
+
+def _json_rows(df: pd.DataFrame, level: int) -> Iterator[str]:
+    """The rows of `df` as the JSON encoder (indent 2) writes a list of one dict per row whose
+    `[` stands at nesting `level - 1` (the disagreements: 2). Strings, ints, None, booleans and
+    lists of strings are laid out here; any other value through `json.dumps`, re-indented (its
+    strings hold no raw newline, so each line only moves right)."""
+    import json
+    from json.encoder import encode_basestring
+
+    if not len(df):
+        yield "[]"
+        return
+    names, columns = _json_columns(df)
+    row_open = "\n" + "  " * level
+    key_indent = "\n" + "  " * (level + 1)
+    item_indent = "\n" + "  " * (level + 2)
+    keys = [encode_basestring(n) + ": " for n in names]
+    literals = {None: "null", True: "true", False: "false"}
+
+    def value(v: Any) -> str:
+        kind = type(v)
+        if kind is str:
+            return encode_basestring(v)
+        if kind is int:
+            return int.__repr__(v)
+        if kind is list and all(type(x) is str for x in v):
+            if not v:
+                return "[]"
+            inner = ("," + item_indent).join(map(encode_basestring, v))
+            return "[" + item_indent + inner + key_indent + "]"
+        if v is None or kind is bool:
+            return literals[v]
+        text = json.dumps(v, indent=2, ensure_ascii=False, allow_nan=False)
+        return text.replace("\n", key_indent)
+
+    rows = zip(*columns, strict=True)
+    pieces = ["["]
+    separator = row_open
+    for row in rows:
+        fields = ("," + key_indent).join(k + value(v) for k, v in zip(keys, row, strict=True))
+        pieces.append(separator + "{" + key_indent + fields + row_open + "}")
+        separator = "," + row_open
+        if len(pieces) >= _JSON_ROWS_PER_PIECE:
+            yield "".join(pieces)
+            pieces.clear()
+    pieces.append("\n" + "  " * (level - 1) + "]")
+    yield "".join(pieces)

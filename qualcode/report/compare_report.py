@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from qualcode.agreement.compare import (
     ALPHA_TENTATIVE,
     STAT_KEYS,
     USUAL_DOUBLE_CODED_SHARE,
-    comparison_to_dict,
+    comparison_json,
 )
 from qualcode.io import DERIVED_KEEP, atomic_open, atomic_write_text, neutralise_formula
 
@@ -579,7 +580,7 @@ def xlsx_sheets(c: Comparison) -> dict[str, pd.DataFrame]:
 
 # --- dispatch -----------------------------------------------------------------------------------
 def to_json_text(c: Comparison) -> str:
-    return json.dumps(comparison_to_dict(c), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return "".join(comparison_json(c)) + "\n"
 
 
 def render_text(c: Comparison, fmt: str) -> str:
@@ -609,7 +610,7 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
         # Streamed: the same text as to_json_text, without holding it whole (and the pure-Python
         # encoder's millions of pieces) beside the comparison: 13 MB at 250k segments.
         with atomic_open(path, "w", keep=DERIVED_KEEP) as fh:
-            _write_json(comparison_to_dict(c), fh)
+            _write_pieces(comparison_json(c), fh)
         return Path(path)
     return atomic_write_text(path, render_text(c, fmt), keep=DERIVED_KEEP)
 
@@ -617,12 +618,11 @@ def write_comparison(c: Comparison, fmt: str, path: str | Path) -> Path:
 _JSON_PIECES = 1 << 16  # encoder pieces joined per write
 
 
-def _write_json(value: Any, fh) -> None:
-    """`json.dumps(value, indent=2, ...) + "\n"` written piece by piece (dumps joins the same
-    pieces of the same encoder: with `indent` CPython always uses its pure-Python encoder)."""
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+def _write_pieces(text: Iterable[str], fh) -> None:
+    """`"".join(text) + "\n"` written a batch of pieces at a time (`comparison_json`: the same
+    text as json.dumps(comparison_to_dict(c), indent=2, ...), not held whole)."""
     pieces: list[str] = []
-    for piece in encoder.iterencode(value):
+    for piece in text:
         pieces.append(piece)
         if len(pieces) >= _JSON_PIECES:
             fh.write("".join(pieces))
