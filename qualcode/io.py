@@ -1395,8 +1395,8 @@ def read_codings(path: str | Path) -> pd.DataFrame:
     note = None
     if "coder" not in df.columns:
         note = "has no coder column"
-    elif len(df) and not df["coder"].str.strip().any():
-        note = "has an empty coder column"
+    elif len(df) and not any(isinstance(v, str) and v.strip() for v in df["coder"].unique()):
+        note = "has an empty coder column"  # (each distinct name stripped once)
     for col in CODING_COLUMNS:
         if col not in df.columns:
             df[col] = ""
@@ -1412,8 +1412,10 @@ def read_codings(path: str | Path) -> pd.DataFrame:
             raise ContractError("segment_id is empty", **row_location(df, path, i, "segment_id"))
         if stripped != uniques:
             df[col] = _take(stripped, codes)
+    spans_given = False
     for col in ("start_char", "end_char"):
         codes, uniques, stripped = _distinct_stripped(df[col])
+        spans_given = spans_given or any(stripped)
         # str.isdecimal() is exactly re's \d+ on a non-empty str (Unicode category Nd)
         bad = [k for k, v in enumerate(stripped) if v != "" and not v.isdecimal()]
         if bad:
@@ -1422,7 +1424,8 @@ def read_codings(path: str | Path) -> pd.DataFrame:
                 f"{col} must be empty or a whole number, got {df[col].iat[i]!r}",
                 **row_location(df, path, i, col),
             )
-    _check_span_pairs(df, path)
+    if spans_given:  # whole-turn codings only (the common case): no pair to check
+        _check_span_pairs(df, path)
     extra = [c for c in df.columns if c not in CODING_COLUMNS]
     return df[list(CODING_COLUMNS) + extra]
 
