@@ -358,3 +358,33 @@ def test_progress_is_reported_in_steps():
     calls: list[int] = []
     compare_codings(codings(A_ROWS, "ana"), codings(B_ROWS, "ben"), progress=calls.append)
     assert sum(calls) == COMPARE_STEPS
+
+
+def test_natural_order_is_the_tuple_sort_of_transcript_and_turn():
+    # natural_order_positions sorts integer keys; it must order every id as sorting the
+    # (transcript, turn) tuples does, stable for G1:2 and G1:02, with ids that have no turn and
+    # turn numbers past int64.
+    import random
+
+    from qualcode.agreement.compare import _turn_key, natural_order_positions
+
+    rng = random.Random(7)
+    for _ in range(300):
+        ids = []
+        for _ in range(rng.randint(0, 40)):
+            t = rng.choice(["G1", "G2", "g10", "G1:x", "", "a:b"])
+            ids.append(
+                rng.choice(
+                    [
+                        f"{t}:{rng.randint(0, 30)}",
+                        f"{t}:0{rng.randint(0, 30)}",
+                        t,
+                        f"{t}:{rng.choice(['x', '', '-1', '1a'])}",
+                        f"{t}:{rng.randint(0, 10**17)}",
+                    ]
+                )
+            )
+        if rng.random() < 0.1:
+            ids.append(f"G1:{10**30}")
+        expected = sorted(range(len(ids)), key=lambda i: _turn_key(ids[i]))
+        assert natural_order_positions(ids).tolist() == expected

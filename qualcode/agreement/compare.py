@@ -324,29 +324,36 @@ def natural_order_positions(ids: Sequence[str]) -> np.ndarray:
     its transcript among the distinct transcripts (sorted as strings) and its turn. Sorting a
     million (transcript, turn) tuples costs n log n string comparisons; this sorts the few
     thousand transcripts as strings and the ids as integers."""
-    import numpy as np
-    import pandas as pd
+    from array import array
 
-    transcripts: list[str] = []
-    turns: list[int] = []
-    for segment_id in ids:
-        transcript, sep, turn = segment_id.rpartition(":")
-        if sep and turn.isdigit():
-            transcripts.append(transcript)
-            turns.append(int(turn))
-        else:
-            transcripts.append(segment_id)
-            turns.append(-1)
+    import numpy as np
+
+    # Transcripts numbered as met, turns as integers: arrays of machine integers, not a list of
+    # a million transcript strings and Python ints beside the ids.
+    number: dict[str, int] = {}
+    transcripts = array("q")
+    turns = array("q")
+    try:
+        for segment_id in ids:
+            transcript, sep, turn = segment_id.rpartition(":")
+            if sep and turn.isdigit():
+                transcripts.append(number.setdefault(transcript, len(number)))
+                turns.append(int(turn))
+            else:
+                transcripts.append(number.setdefault(segment_id, len(number)))
+                turns.append(-1)
+    except OverflowError:  # a turn number past int64: sort the tuples
+        return np.asarray(sorted(range(len(ids)), key=lambda i: _turn_key(ids[i])), dtype=np.intp)
     if not turns:
         return np.zeros(0, dtype=np.intp)
-    top = max(turns)
-    codes, distinct = pd.factorize(np.asarray(transcripts, dtype=object))
-    if (top + 2) * (len(distinct) + 1) >= _INT64_KEY_LIMIT:  # absurd turn numbers: sort tuples
-        keys = list(zip(transcripts, turns, strict=True))
-        return np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
+    turn = np.frombuffer(turns, dtype=np.int64)
+    top = int(turn.max())
+    if (top + 2) * (len(number) + 1) >= _INT64_KEY_LIMIT:  # absurd turn numbers: sort tuples
+        return np.asarray(sorted(range(len(ids)), key=lambda i: _turn_key(ids[i])), dtype=np.intp)
+    distinct = list(number)
     rank = np.empty(len(distinct), dtype=np.int64)
     rank[sorted(range(len(distinct)), key=distinct.__getitem__)] = np.arange(len(distinct))
-    key = rank[codes] * (top + 2) + (np.asarray(turns, dtype=np.int64) + 1)
+    key = rank[np.frombuffer(transcripts, dtype=np.int64)] * (top + 2) + (turn + 1)
     return np.argsort(key, kind="stable")
 
 
@@ -899,6 +906,8 @@ def compare_codings(
             max(int(chunk_units), 1),
         )
     ]
+    # The rows as numbers are in the partitions now: let go of the per-row arrays and columns.
+    del a, b, seg_codes, code_codes, rows_a, rows_b, unit_of
     run = map_partitions or local_map
     total = _combine_parts(list(run(agreement_partition, partitions)))
     del partitions
@@ -1112,11 +1121,10 @@ def _json_rows(df: pd.DataFrame, level: int) -> Iterator[str]:
     if not len(df):
         yield "[]"
         return
-    names, columns = _json_columns(df)
     row_open = "\n" + "  " * level
     key_indent = "\n" + "  " * (level + 1)
     item_indent = "\n" + "  " * (level + 2)
-    keys = [encode_basestring(n) + ": " for n in names]
+    keys = [encode_basestring(str(n)) + ": " for n in df.columns]
     literals = {None: "null", True: "true", False: "false"}
 
     def value(v: Any) -> str:
@@ -1135,15 +1143,14 @@ def _json_rows(df: pd.DataFrame, level: int) -> Iterator[str]:
         text = json.dumps(v, indent=2, ensure_ascii=False, allow_nan=False)
         return text.replace("\n", key_indent)
 
-    rows = zip(*columns, strict=True)
-    pieces = ["["]
     separator = row_open
-    for row in rows:
-        fields = ("," + key_indent).join(k + value(v) for k, v in zip(keys, row, strict=True))
-        pieces.append(separator + "{" + key_indent + fields + row_open + "}")
-        separator = "," + row_open
-        if len(pieces) >= _JSON_ROWS_PER_PIECE:
-            yield "".join(pieces)
-            pieces.clear()
-    pieces.append("\n" + "  " * (level - 1) + "]")
-    yield "".join(pieces)
+    pieces = ["["]
+    for lo in range(0, len(df), _JSON_ROWS_PER_PIECE):  # converted a batch at a time
+        _, columns = _json_columns(df.iloc[lo : lo + _JSON_ROWS_PER_PIECE])
+        for row in zip(*columns, strict=True):
+            fields = ("," + key_indent).join(k + value(v) for k, v in zip(keys, row, strict=True))
+            pieces.append(separator + "{" + key_indent + fields + row_open + "}")
+            separator = "," + row_open
+        yield "".join(pieces)
+        pieces.clear()
+    yield "\n" + "  " * (level - 1) + "]"

@@ -240,6 +240,8 @@ def compare(
             comparison = compare_by_unit(a, b, progress=advance, **kwargs)
     else:
         comparison = compare_by_unit(a, b, **kwargs)
+    # The comparison holds what the outputs need: free the rows before writing them.
+    del a, b, df, segs, kwargs
     for line in reviewed_warnings(comparison):
         typer.echo(f"warning: {line}", err=True)
 
