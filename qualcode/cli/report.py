@@ -16,9 +16,7 @@ import typer
 
 from qualcode.cli.options import (
     MemosOption,
-    OptionalCodebookOption,
     OutputOption,
-    RosterOption,
     protect_inputs,
 )
 from qualcode.cli.report_options import (
@@ -27,11 +25,8 @@ from qualcode.cli.report_options import (
     BaseOption,
     CoderAFile,
     CoderBFile,
-    CoderPick,
-    CodingsOption,
     DecisionsOption,
     DenominatorOption,
-    FacilitatorOption,
     FormatOption,
     MinWordsOption,
     NewOption,
@@ -43,11 +38,11 @@ from qualcode.cli.report_options import (
     ReviewedOption,
     RunOption,
     SeedOption,
-    SegmentsOption,
-    SourcesOption,
+    StudyFiles,
     TableOption,
     ThresholdOption,
     UnitOption,
+    with_study_options,
 )
 from qualcode.errors import QualcodeError
 
@@ -132,13 +127,7 @@ def _order(order: str | None) -> list[str] | None:
 
 
 def _study(
-    sources: list[Path] | None,
-    segments: Path | None,
-    codings: Path | None,
-    codebook: Path | None,
-    roster: Path | None,
-    coder: str | None,
-    include_facilitator: bool,
+    study: StudyFiles,
     order: list[str] | None = None,
     min_words: int | None = None,
     progress: Callable[..., None] | None = None,
@@ -146,6 +135,8 @@ def _study(
     """Read the study files and join them once (qualcode.analysis.data.load_study); `progress`
     is called after reading the segments, after reading the codings and after the join."""
     tick = progress or (lambda n=1: None)
+    sources, segments, codings, codebook, roster = study.inputs()
+    coder, include_facilitator = study.coder, study.include_facilitator
     from qualcode.analysis.data import EventOrderError, MultipleCodersError, load_study
     from qualcode.io import read_codings, read_segments
     from qualcode.roster import read_roster
@@ -370,14 +361,9 @@ def _threshold(value: str) -> float:
 
 
 @report_app.command("hierarchy")
+@with_study_options
 def hierarchy(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     quotes: Annotated[int, typer.Option("--quotes", help="Exemplar quotes per idea.")] = 3,
     quote_label: QuoteLabelOption = DEFAULT_QUOTE_LABEL,
     min_words: MinWordsOption = DEFAULT_MIN_WORDS,
@@ -400,28 +386,20 @@ def hierarchy(
     from qualcode.analysis.hierarchy import hierarchy_report
 
     chosen = _format(fmt, output)
-    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
-    if codebook is None:
+    protect_inputs(output, *study.inputs(), what="the report")
+    if study.codebook is None:
         raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
-    with _report_progress("report hierarchy", segments, codings) as advance:
-        data = _study(
-            sources, segments, codings, codebook, roster, coder, include_facilitator,
-            min_words=min_words, progress=advance,
-        )  # fmt: skip
+    with _report_progress("report hierarchy", study.segments, study.codings) as advance:
+        data = _study(study, min_words=min_words, progress=advance)
         notes = _memos(memos, data.codebook)
         result = hierarchy_report(data, quotes=quotes, quote_label=quote_label, memos=notes)
     _emit(result, chosen, output, table)
 
 
 @report_app.command("saturation")
+@with_study_options
 def saturation(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     base: Annotated[
         int | None, typer.Option("--base", min=1, help="Base size b (events) [default: 4].")
     ] = None,
@@ -463,14 +441,11 @@ def saturation(
     from qualcode.analysis.saturation import saturation_report
 
     chosen = _format(fmt, output)
-    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
+    protect_inputs(output, *study.inputs(), what="the report")
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
-    with _report_progress("report saturation", segments, codings) as advance:
-        data = _study(
-            sources, segments, codings, codebook, roster, coder, include_facilitator, events,
-            min_words=min_words, progress=advance,
-        )  # fmt: skip
+    with _report_progress("report saturation", study.segments, study.codings) as advance:
+        data = _study(study, events, min_words=min_words, progress=advance)
         sat = _saturation_options(base, run, share, denominator, new, data.codebook)
         try:
             result = saturation_report(
@@ -552,15 +527,10 @@ def demographics(
 
 
 @report_app.command("crosstab")
+@with_study_options
 def crosstab(
     by: Annotated[str, typer.Option("--by", help="Roster attribute (or transcript_id) to cross.")],
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     count: Annotated[
         str, typer.Option("--count", help="participants, segments or transcripts.")
     ] = "participants",
@@ -597,7 +567,7 @@ def crosstab(
     from qualcode.analysis.crosstab import COUNT_UNITS, ROW_LEVELS, crosstab_report
 
     chosen = _format(fmt, output)
-    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
+    protect_inputs(output, *study.inputs(), what="the report")
     if count not in COUNT_UNITS:
         raise typer.BadParameter(f"choose {', '.join(COUNT_UNITS)}", param_hint="'--count'")
     if rows not in ROW_LEVELS:
@@ -606,20 +576,15 @@ def crosstab(
         raise typer.BadParameter(
             "--by-code-attribute sets the rows: leave out --rows", param_hint="'--rows'"
         )
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    data = _study(study)
     result = crosstab_report(data, by, count=count, rows=rows, code_attribute=by_code_attribute)
     _emit(result, chosen, output, table)
 
 
 @report_app.command("cooccurrence")
+@with_study_options
 def cooccurrence(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     fmt: FormatOption = None,
     output: OutputOption = None,
     table: TableOption = None,
@@ -632,8 +597,8 @@ def cooccurrence(
     from qualcode.analysis.cooccurrence import cooccurrence_report
 
     chosen = _format(fmt, output)
-    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
-    data = _study(sources, segments, codings, codebook, roster, coder, include_facilitator)
+    protect_inputs(output, *study.inputs(), what="the report")
+    data = _study(study)
     _emit(cooccurrence_report(data), chosen, output, table)
 
 
@@ -731,14 +696,9 @@ def _agreement_left_out(codings: Path | None, decisions: Path | None) -> str:
 
 
 @report_app.command("narrative")
+@with_study_options
 def narrative(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     quotes: QuotesOption = 3,
     quote_label: QuoteLabelOption = DEFAULT_QUOTE_LABEL,
     min_words: MinWordsOption = DEFAULT_MIN_WORDS,
@@ -756,25 +716,17 @@ def narrative(
     from qualcode.analysis.narrative import narrative_report
 
     chosen = _format(fmt, output)
-    protect_inputs(output, sources, segments, codings, codebook, roster, what="the report")
-    if codebook is None:
+    protect_inputs(output, *study.inputs(), what="the report")
+    if study.codebook is None:
         raise typer.BadParameter("the narrative needs --codebook", param_hint="'--codebook'")
-    data = _study(
-        sources, segments, codings, codebook, roster, coder, include_facilitator,
-        min_words=min_words,
-    )  # fmt: skip
+    data = _study(study, min_words=min_words)
     _emit(narrative_report(data, quotes=quotes, quote_label=quote_label), chosen, output, table)
 
 
 @report_app.command("methods")
+@with_study_options
 def methods(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     coder_a: CoderAFile = None,
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
@@ -807,26 +759,12 @@ def methods(
     from qualcode.analysis.methods import methods_report
 
     chosen = _format(fmt, output)
-    protect_inputs(
-        output,
-        sources,
-        segments,
-        codings,
-        codebook,
-        roster,
-        coder_a,
-        coder_b,
-        decisions,
-        what="the report",
-    )
+    protect_inputs(output, *study.inputs(), coder_a, coder_b, decisions, what="the report")
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
-    data = _study(
-        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
-        min_words=min_words,
-    )  # fmt: skip
+    data = _study(study, events, min_words=min_words)
     sat = _saturation_options(base, run, share, denominator, new, data.codebook)
-    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, study.codings, study.coder)
     result = methods_report(
         data,
         saturation_options=sat,
@@ -840,14 +778,9 @@ def methods(
 
 
 @report_app.command("all")
+@with_study_options
 def all_reports(
-    sources: SourcesOption = None,
-    segments: SegmentsOption = None,
-    codings: CodingsOption = None,
-    codebook: OptionalCodebookOption = None,
-    roster: RosterOption = None,
-    coder: CoderPick = None,
-    include_facilitator: FacilitatorOption = False,
+    study: StudyFiles,
     coder_a: CoderAFile = None,
     coder_b: CoderBFile = None,
     decisions: DecisionsOption = None,
@@ -884,32 +817,18 @@ def all_reports(
     from qualcode.report.study_export import STUDY_FORMATS, render_study, write_study
 
     chosen = "html" if fmt is None and output is None else _format(fmt, output)
-    protect_inputs(
-        output,
-        sources,
-        segments,
-        codings,
-        codebook,
-        roster,
-        coder_a,
-        coder_b,
-        decisions,
-        what="the report",
-    )
+    protect_inputs(output, *study.inputs(), coder_a, coder_b, decisions, what="the report")
     if chosen not in STUDY_FORMATS:
         raise typer.BadParameter(
             f"report all writes {', '.join(STUDY_FORMATS)}, not {chosen}", param_hint="'--format'"
         )
-    if codebook is None:
+    if study.codebook is None:
         raise typer.BadParameter("report all needs --codebook", param_hint="'--codebook'")
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
-    data = _study(
-        sources, segments, codings, codebook, roster, coder, include_facilitator, events,
-        min_words=min_words,
-    )  # fmt: skip
+    data = _study(study, events, min_words=min_words)
     sat = _saturation_options(base, run, share, denominator, new, data.codebook)
-    agreement = _agreement_inputs(coder_a, coder_b, decisions, codings, coder)
+    agreement = _agreement_inputs(coder_a, coder_b, decisions, study.codings, study.coder)
     notes = _memos(memos, data.codebook)
     with progress_bar("report all", STUDY_STEPS) as advance:
         result = study_report(
@@ -927,7 +846,7 @@ def all_reports(
     for warning in result.warnings:
         typer.echo(f"note: {warning}", err=True)
     if coder_a is None:
-        typer.echo(f"note: {_agreement_left_out(codings, decisions)}", err=True)
+        typer.echo(f"note: {_agreement_left_out(study.codings, decisions)}", err=True)
     if output is None:
         typer.echo(render_study(result, chosen), nl=False)
         return

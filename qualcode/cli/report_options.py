@@ -6,11 +6,17 @@ Options of one command only stay beside it in `qualcode/cli/report.py`.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from qualcode.cli.options import OptionalCodebookOption, RosterOption
 
 DEFAULT_QUOTE_LABEL = "{participant_id}, {transcript_id}"
 DEFAULT_MIN_WORDS = 6
@@ -89,6 +95,65 @@ OrderOption = Annotated[
         help="Data-collection order of the transcripts, e.g. G1,G2,G3 (overrides the roster).",
     ),
 ]
+
+
+# --- the study every joined report reads: one group of options --------------------------------
+@dataclass(frozen=True)
+class StudyFiles:
+    """The study options of every report that joins codings to segments (`with_study_options`)."""
+
+    sources: list[Path] | None
+    segments: Path | None
+    codings: Path | None
+    codebook: Path | None
+    roster: Path | None
+    coder: str | None
+    include_facilitator: bool
+
+    def inputs(self) -> tuple[Path | list[Path] | None, ...]:
+        """The files read, for `protect_inputs`."""
+        return (self.sources, self.segments, self.codings, self.codebook, self.roster)
+
+
+def _study_parameters() -> list[inspect.Parameter]:
+    options = [
+        ("sources", SourcesOption, None),
+        ("segments", SegmentsOption, None),
+        ("codings", CodingsOption, None),
+        ("codebook", OptionalCodebookOption, None),
+        ("roster", RosterOption, None),
+        ("coder", CoderPick, None),
+        ("include_facilitator", FacilitatorOption, False),
+    ]
+    return [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, kind, default in options
+    ]
+
+
+def with_study_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a report command the study's options where its `study: StudyFiles` parameter stands.
+
+    typer reads a command's options from its signature: this one has the seven options in the
+    place of `study` (so `--help` lists them there), and the command gets them as one StudyFiles."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "study":
+            parameters.extend(_study_parameters())
+        else:  # keyword-only: an option without a default may follow the study's
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+    names = [f.name for f in fields(StudyFiles)]
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        study = StudyFiles(**{name: options.pop(name) for name in names})
+        return command(study=study, **options)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    run.__annotations__["return"] = signature.return_annotation
+    return run
 
 
 # --- narrative, methods, all: quotes, agreement, saturation -------------------------------------
