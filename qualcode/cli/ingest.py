@@ -16,6 +16,7 @@ from qualcode.cli.options import (
 
 PROGRESS_FILES = 20  # show a progress bar from this many files on
 PROGRESS_TABLE_BYTES = 20_000_000  # ... or for a segments table this large (~80,000 turns, seconds)
+TABLE_ROWS = 20  # transcripts listed in the summary table; beyond, a count and the totals
 
 
 def ingest(
@@ -257,7 +258,9 @@ def _render(result, output: Path, out, err) -> None:
         ("warnings", "right"),
     ):
         table.add_column(name, justify=justify)
-    for s in result.summaries:
+    summaries = result.summaries
+    shown = summaries if len(summaries) <= TABLE_ROWS + 1 else summaries[:TABLE_ROWS]
+    for s in shown:
         table.add_row(
             s.transcript_id,
             s.format,
@@ -267,6 +270,19 @@ def _render(result, output: Path, out, err) -> None:
             str(len(s.warnings)) if s.warnings else "",
         )
     out.print(table)
+    if len(shown) < len(summaries):
+        # A study of thousands of transcripts: the first rows, then the totals over all of them.
+        warned = sum(len(s.warnings) for s in summaries)
+        out.print(
+            f"... and {len(summaries) - len(shown):,} more transcripts; all "
+            f"{len(summaries):,}: {sum(s.turns for s in summaries):,} turns, "
+            f"{sum(s.speakers for s in summaries):,} speakers, "
+            f"{sum(s.participants_mapped for s in summaries):,} participants mapped, "
+            f"{warned:,} warnings",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for s in result.summaries:
         if s.layout and s.layout.startswith("inferred"):
             err.print(
