@@ -7,7 +7,7 @@ One command, several coding modes; each mode is one branch below (`--auto` now; 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,9 @@ from qualcode.cli.options import (
     engine_settings,
     protect_inputs,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.cli.code_auto import AutoCoding
 
 PROGRESS_SEGMENTS = 20_000  # show a progress bar from this many segments on
 
@@ -188,25 +191,10 @@ def code(
 
         run_interactive(sources, codebook, name, target, roster, include_facilitator)
         return
-    if auto and cluster is not None:
-        from qualcode.cli.code_dask import code_auto_dask
-
-        summary, totals, noun = code_auto_dask(
-            sources,
-            codebook,
-            name,
-            target,
-            roster,
-            include_facilitator,
-            pattern_timeout,
-            cluster=cluster,
-            partition_size=partition_size,
-            output_parts=output_parts,
-        )
-        _print_summary(summary, totals, target, include_facilitator, noun)
-        return
     if auto:
-        _code_auto(
+        from qualcode.cli.code_auto import AutoCoding
+
+        job = AutoCoding(
             sources,
             codebook,
             name,
@@ -215,44 +203,39 @@ def code(
             include_facilitator,
             pattern_timeout,
             output_parts=output_parts,
-            chunk_segments=chunk_segments,
         )
+        if cluster is not None:
+            from qualcode.cli.code_dask import code_auto_dask
+
+            summary, totals, noun = code_auto_dask(
+                job, cluster=cluster, partition_size=partition_size
+            )
+            _print_summary(summary, totals, target, include_facilitator, noun)
+        else:
+            _code_auto(job, chunk_segments=chunk_segments)
         return
     ctx.fail(  # a usage problem: exit 2
         "choose a coding mode: --auto, --sheet FILE, --from-sheet FILE or --interactive"
     )
 
 
-def _code_auto(
-    sources: list[Path],
-    codebook_path: Path,
-    coder: str,
-    output: Path,
-    roster: Path | None,
-    include_facilitator: bool,
-    pattern_timeout: float,
-    *,
-    output_parts: bool = False,
-    chunk_segments: int | None = None,
-) -> None:
+def _code_auto(job: AutoCoding, *, chunk_segments: int | None = None) -> None:
+    """code --auto on this machine."""
     from contextlib import nullcontext
 
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
-    from qualcode.codebook import load_codebook
     from qualcode.coding.autocode import CHUNK_SEGMENTS, combine_summaries, summary_noun
     from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
     from qualcode.ingest import is_segments_csv
     from qualcode.io import write_codings_folder, write_codings_parts, written_together
 
+    sources, output, roster = job.sources, job.output, job.roster
     chunk_segments = chunk_segments or CHUNK_SEGMENTS
-    warnings = []
-    codebook = load_codebook(codebook_path, warnings=warnings)
-    for finding in warnings:
-        typer.echo(f"warning: {finding}", err=True)
+    codebook = job.load_codebook()
     summaries = []
-    write = write_codings_folder if output_parts else write_codings_parts
-    settings = (codebook, coder, include_facilitator, pattern_timeout)
+    write = write_codings_folder if job.output_parts else write_codings_parts
+    settings = job.task_settings(codebook)
 
     def coded(chunks, advance=None):
         # The partition function Dask workers run, here chunk by chunk: the codings are written
@@ -291,7 +274,7 @@ def _code_auto(
             write(coded(chunks, advance), output)
         noun = study_source_nouns(segments)[1]
     summary, totals = combine_summaries(summaries, codebook)
-    _print_summary(summary, totals, output, include_facilitator, noun)
+    _print_summary(summary, totals, output, job.include_facilitator, noun)
 
 
 def _with_bar(source: Path, chunk_segments: int):

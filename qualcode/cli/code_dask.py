@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:  # pragma: no cover
+    from qualcode.cli.code_auto import AutoCoding
 
 
-def code_auto_dask(
-    sources: list[Path],
-    codebook_path: Path,
-    coder: str,
-    output: Path,
-    roster: Path | None,
-    include_facilitator: bool,
-    pattern_timeout: float,
-    *,
-    cluster: tuple[str | None, int | None],
-    partition_size: int,
-    output_parts: bool,
-):
+def code_auto_dask(job: AutoCoding, *, cluster: tuple[str | None, int | None], partition_size: int):
     """Partitions: the part files of a folder (read by the workers), else the segments read
     here and split into `partition_size` rows. Results come back in order and are written as
     they come, atomically, only when every partition succeeded. Returns the summary and totals
     (`coding.autocode.combine_summaries`) and the noun of its groups column, for the command to print."""
     from qualcode.cli.render import progress_bar
     from qualcode.cli.sources import load_segments
-    from qualcode.codebook import load_codebook
     from qualcode.coding.autocode import combine_summaries
     from qualcode.engine import require_extra
     from qualcode.engine.tasks import autocode_task, is_parts_folder, part_files
@@ -35,11 +23,9 @@ def code_auto_dask(
     require_extra()  # before reading anything: the user learns the install command first
     from qualcode.engine.dask import connect, map_partitions
 
-    warnings = []
-    codebook = load_codebook(codebook_path, warnings=warnings)
-    for finding in warnings:
-        typer.echo(f"warning: {finding}", err=True)
-    settings = (codebook, coder, include_facilitator, pattern_timeout)
+    codebook = job.load_codebook()
+    settings = job.task_settings(codebook)
+    sources, roster = job.sources, job.roster
     if len(sources) == 1 and roster is None and is_parts_folder(sources[0]):
         files = part_files(sources[0])
         partitions = [(str(f.resolve()), *settings) for f in files]
@@ -61,13 +47,13 @@ def code_auto_dask(
             yield rows
 
     scheduler, workers = cluster
-    write = write_codings_folder if output_parts else write_codings_parts
+    write = write_codings_folder if job.output_parts else write_codings_parts
     with (
         connect(scheduler, workers) as client,
         progress_bar("Auto-coding on the cluster", len(partitions)) as advance,
     ):
         results = map_partitions(client, autocode_task, partitions, labels=labels, progress=advance)
-        write(codings(results), output)
+        write(codings(results), job.output)
     from qualcode.coding.autocode import summary_noun
 
     return (*combine_summaries(summaries, codebook), summary_noun(summaries))
