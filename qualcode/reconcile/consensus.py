@@ -24,16 +24,16 @@ from qualcode.reconcile.decisions import (
 )
 from qualcode.reconcile.pair import (
     CodingPair,
-    _cells,
-    _first_seen,
+    _cell_keys,
+    _in_sorted,
     _order,
-    _pairs_in,
     prepare_pair,
 )
 from qualcode.reconcile.summary import ReconcileSummary, summarise
 from qualcode.spans import overlaps
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from qualcode.model import Codebook
@@ -70,6 +70,27 @@ EXCERPT_RULES = {
 }
 
 
+def _excerpt_spans(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the rows of `df` where `rows` is true: whether each marks an excerpt (a start and an
+    end, and not an auto-coding: `union_excerpt_rows`), and its start and end as stripped text."""
+    import numpy as np
+
+    from qualcode.spans import ORIGIN_AUTO
+
+    start = df["start_char"].to_numpy(object)[rows]
+    end = df["end_char"].to_numpy(object)[rows]
+    spanned = (start != "") & (end != "")
+    if spanned.any():  # strip only the cells that have something to strip
+        at = spanned.nonzero()[0]
+        start, end = start.copy(), end.copy()
+        start[at] = [str(v).strip() for v in start[at].tolist()]
+        end[at] = [str(v).strip() for v in end[at].tolist()]
+        origin = df["origin"].to_numpy(object)[rows][at]
+        auto = np.array([str(o).strip() == ORIGIN_AUTO for o in origin.tolist()], dtype=bool)
+        spanned[at] = (start[at] != "") & (end[at] != "") & ~auto
+    return spanned, start, end
+
+
 def build_consensus(
     pair: CodingPair, decisions: pd.DataFrame, *, excerpts: str = "union"
 ) -> pd.DataFrame:
@@ -79,63 +100,104 @@ def build_consensus(
     coders applied keeps; excerpts of one code in a turn that share a character merge into one, and
     an auto-coding's span (a keyword position, not an excerpt: `qualcode.spans`) becomes its whole
     turn, since the consensus's origin no longer says it was auto."""
+    import numpy as np
     import pandas as pd
 
-    from qualcode.spans import union_excerpt_rows
+    from qualcode.spans import merge_ranges
 
-    a, b = pair.a, pair.b
-    both = set(pair.both)
-    kept = decisions.loc[decisions["decision"] == KEPT, ["segment_id", "code_id"]]
-    added = decisions.loc[decisions["decision"] == ADDED, ["segment_id", "code_id"]]
-
-    in_both_a = a[a["segment_id"].isin(both) & (a["code_id"] != "")]
-    in_both_b = b[b["segment_id"].isin(both) & (b["code_id"] != "")]
-    shared_a = _pairs_in(in_both_a, in_both_b)  # cells both applied, A's rows
-    shared_b = _pairs_in(in_both_b, in_both_a)
-    kept_a, kept_b = _pairs_in(in_both_a, kept), _pairs_in(in_both_b, kept)
-    rows_a = in_both_a[kept_a | (shared_a if excerpts in ("a", "union") else False)]
-    rows_b = in_both_b[kept_b | (shared_b if excerpts in ("b", "union") else False)]
-
-    added_rows = added.assign(start_char="", end_char="")
-    carried = pd.concat(
-        [a[a["segment_id"].isin(set(pair.only_a))], b[b["segment_id"].isin(set(pair.only_b))]]
-    )
-    coded_rows = pd.concat(
-        [rows_a, rows_b, carried[carried["code_id"] != ""], added_rows], ignore_index=True
-    )
-    coded = union_excerpt_rows(coded_rows.fillna(""))
-    coded_ids = set(coded["segment_id"])
-    empty_segs = [s for s in pair.both if s not in coded_ids]
-    empty_segs += [s for s in _first_seen(carried["segment_id"]) if s not in coded_ids]
-    empty_rows = pd.DataFrame({"segment_id": empty_segs, "code_id": ""})
-    out = pd.concat([coded, empty_rows], ignore_index=True)
-    for col in CODING_COLUMNS:
-        if col not in out.columns:
-            out[col] = ""
-    out = out[list(CODING_COLUMNS)].fillna("")
-    out["coder"] = CONSENSUS
-    out["origin"] = CONSENSUS
-    out["memo"] = ""  # set below, every memo with its author
-    out = out.drop_duplicates(ignore_index=True)
-    # Empty-code rows sort first within a segment: the rank of "" is -1; a code's excerpts in
-    # text order.
-    rank = {"": -1, **pair.code_rank}
-    out = _order(out, pair.segment_rank, rank)
-    out["memo"] = _consensus_memos(out, ((pair.coder_a, a), (pair.coder_b, b)))
+    keys = pair.keys
+    both = keys.both
+    decision = decisions["decision"].to_numpy(object)
+    decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
+    kept = np.sort(decided[decision == KEPT])
+    added = np.unique(decided[decision == ADDED])
+    none = np.full(len(added), "", dtype=object)
+    # Each coder's rows the consensus keeps: on segments both reviewed, the codes kept by a
+    # decision and (but for the other coder's excerpts under prefer-a/b) the codes both applied;
+    # on segments only this coder reviewed, every code, as coded. Then the codes added.
+    parts = [(added, np.zeros(len(added), dtype=bool), none, none)]
+    for row_keys, df, other, theirs in (
+        (keys.a, pair.a, _cell_keys(keys, keys.b, both), "b"),
+        (keys.b, pair.b, _cell_keys(keys, keys.a, both), "a"),
+    ):
+        chosen = _in_sorted(row_keys, kept)
+        if excerpts != theirs:
+            chosen |= _in_sorted(row_keys, other)
+        on_both = both[row_keys // keys.width]
+        rows = (row_keys % keys.width != 0) & np.where(on_both, chosen, True)
+        parts.insert(-1, (row_keys[rows], *_excerpt_spans(df, rows)))
+    row_keys, spanned, starts, ends = (np.concatenate(p) for p in zip(*parts, strict=True))
+    # union_excerpt_rows on keys: a cell with a whole-turn row is the whole turn; the excerpts of
+    # a cell with none merge where they share a character. Only those cells run in Python.
+    cells, inverse = np.unique(row_keys, return_inverse=True)
+    whole = np.bincount(inverse, weights=~spanned, minlength=len(cells)) > 0
+    n_whole = int(whole.sum())
+    out_keys = [cells[whole]]
+    out_start = [np.full(n_whole, "", dtype=object)]
+    out_end = [out_start[0]]
+    if n_whole < len(cells):
+        cut = ~whole[inverse]
+        ranges: dict[int, list[tuple[int, int]]] = {}
+        for key, s, e in zip(
+            row_keys[cut].tolist(), starts[cut].tolist(), ends[cut].tolist(), strict=True
+        ):
+            ranges.setdefault(key, []).append((int(s), int(e)))
+        merged = [(k, s, e) for k, spans in ranges.items() for s, e in merge_ranges(spans)]
+        out_keys.append(np.array([m[0] for m in merged], dtype="int64"))
+        out_start.append(np.array([str(m[1]) for m in merged], dtype=object))
+        out_end.append(np.array([str(m[2]) for m in merged], dtype=object))
+    # A reviewed segment with no code in the consensus keeps a "reviewed, no code" row (code
+    # key 0: first in its segment).
+    has_code = np.zeros(len(keys.segments), dtype=bool)
+    has_code[cells // keys.width] = True
+    empty = ((keys.reviewed_a | keys.reviewed_b) & ~has_code).nonzero()[0]
+    out_keys.append(empty * keys.width)
+    out_start.append(np.full(len(empty), "", dtype=object))
+    out_end.append(out_start[-1])
+    all_keys = np.concatenate(out_keys)
+    order = np.argsort(all_keys, kind="stable")  # a cell's excerpts stay in text order
+    all_keys = all_keys[order]
+    n = len(all_keys)
+    out = pd.DataFrame(
+        {
+            "segment_id": pd.array(keys.segment_of(all_keys), dtype="str"),
+            "code_id": pd.array(keys.code_of(all_keys), dtype="str"),
+            "coder": pd.array(np.full(n, CONSENSUS, dtype=object), dtype="str"),
+            "origin": pd.array(np.full(n, CONSENSUS, dtype=object), dtype="str"),
+            "memo": pd.array(np.full(n, "", dtype=object), dtype="str"),
+            "start_char": pd.array(np.concatenate(out_start)[order], dtype="str"),
+            "end_char": pd.array(np.concatenate(out_end)[order], dtype="str"),
+        }
+    )[list(CODING_COLUMNS)]
+    out["memo"] = _consensus_memos(out, ((pair.coder_a, pair.a), (pair.coder_b, pair.b)))
     return out
 
 
 def excerpt_differences(pair: CodingPair) -> int:
     """Cells (segment, code) both coders applied on which their excerpts differ (after merging
     each coder's overlapping excerpts; a whole-turn coding is the whole turn)."""
+    import numpy as np
+
     from qualcode.spans import union_excerpt_rows
 
-    both = set(pair.both)
-    a = pair.a[pair.a["segment_id"].isin(both) & (pair.a["code_id"] != "")]
-    b = pair.b[pair.b["segment_id"].isin(both) & (pair.b["code_id"] != "")]
-    if not len(a) or not len(b):
+    keys = pair.keys
+    both = keys.both
+    shared = np.intersect1d(
+        _cell_keys(keys, keys.a, both), _cell_keys(keys, keys.b, both), assume_unique=True
+    )
+    if not len(shared):
         return 0
-    a, b = a[_pairs_in(a, b)], b[_pairs_in(b, a)]
+    # Only a cell where either coder marked an excerpt can differ (whole turn on both sides
+    # is the same): the rest never goes through union_excerpt_rows.
+    spanned = []
+    for row_keys, df in ((keys.a, pair.a), (keys.b, pair.b)):
+        rows = _in_sorted(row_keys, shared)
+        spanned.append(row_keys[rows][_excerpt_spans(df, rows)[0]])
+    candidates = np.unique(np.concatenate(spanned))
+    if not len(candidates):
+        return 0
+    a = pair.a[_in_sorted(keys.a, candidates)]
+    b = pair.b[_in_sorted(keys.b, candidates)]
 
     def spans(df: pd.DataFrame) -> dict[tuple[str, str], set[tuple[str, str]]]:
         out: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -220,10 +282,16 @@ def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences."""
     import numpy as np
 
-    out = decisions.copy()
-    out["coder_a"] = np.where(_pairs_in(decisions, _cells(pair.a)), "1", "0")
-    out["coder_b"] = np.where(_pairs_in(decisions, _cells(pair.b)), "1", "0")
-    return _order(out[list(DECISION_COLUMNS)], pair.segment_rank, pair.code_rank)
+    keys = pair.keys
+    decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
+    out = decisions.copy(deep=False)
+    for column, row_keys in (("coder_a", keys.a), ("coder_b", keys.b)):
+        applied = np.unique(row_keys[row_keys % keys.width != 0])
+        out[column] = np.where(_in_sorted(decided, applied), "1", "0")
+    out = out[list(DECISION_COLUMNS)]
+    if (decided < 0).any():  # pragma: no cover - checked decisions name ranked cells
+        return _order(out, pair.segment_rank, pair.code_rank)
+    return out.iloc[np.argsort(decided, kind="stable")].reset_index(drop=True)
 
 
 def _decided_rows(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -305,6 +373,7 @@ def reconcile_pair(
 ) -> ReconcileResult:
     """`reconcile` on an already prepared pair (see there); `progress(1)` after each of its
     RECONCILE_STEPS steps (decisions, consensus, summary)."""
+    import numpy as np
     import pandas as pd
 
     step = progress or (lambda n=1: None)
@@ -325,7 +394,12 @@ def reconcile_pair(
     else:
         replayed = pd.DataFrame(columns=list(DECISION_COLUMNS))
     diffs = pair.differences
-    rest = diffs[~_pairs_in(diffs, replayed)]
+    if len(replayed):
+        keys = pair.keys
+        replayed_keys = np.sort(keys.lookup(replayed["segment_id"], replayed["code_id"]))
+        rest = diffs[~_in_sorted(keys.lookup(diffs["segment_id"], diffs["code_id"]), replayed_keys)]
+    else:
+        rest = diffs
     if len(rest):
         if strategy not in AUTOMATIC_STRATEGIES:
             raise _missing_error(pair, rest, dfile)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,128 @@ def _coder_name(df: pd.DataFrame, fallback: str) -> str:
 
 
 @dataclass
+class PairKeys:
+    """A pair's rows as integers: each (segment, code) cell is one int64 key, `segment rank *
+    width + code rank + 1` (code "" is 0), so sorting keys orders cells as every output is ordered
+    (segment order, then code order). Each id column is hashed once, here; the rest of reconcile
+    works on these keys with numpy (string hash tables that outgrow the CPU caches and sorts of
+    strings made it grow faster than its input)."""
+
+    width: int
+    segments: np.ndarray  # object: the segment id of each segment rank ("" where unused)
+    codes: np.ndarray  # object: the code id of each code rank + 1 (codes[0] = "")
+    a: np.ndarray  # int64 cell key of each row of A
+    b: np.ndarray
+    reviewed_a: np.ndarray  # bool per segment rank: A reviewed it
+    reviewed_b: np.ndarray
+    _index: pd.Index | None = field(default=None, repr=False)
+
+    @property
+    def both(self) -> np.ndarray:
+        return self.reviewed_a & self.reviewed_b
+
+    def segment_of(self, keys: np.ndarray) -> np.ndarray:
+        return self.segments[keys // self.width]
+
+    def code_of(self, keys: np.ndarray) -> np.ndarray:
+        return self.codes[keys % self.width]
+
+    def lookup(self, segment_ids: pd.Series, code_ids: pd.Series) -> np.ndarray:
+        """Cell keys of other rows (a decisions log, a consensus); -1 where the segment or the code
+        has no rank."""
+        import numpy as np
+        import pandas as pd
+
+        if self._index is None:
+            self._index = pd.Index(self.segments)
+        seg = self._index.get_indexer(np.asarray(segment_ids, dtype=object))
+        code = pd.Index(self.codes).get_indexer(np.asarray(code_ids, dtype=object))
+        keys = seg.astype("int64") * self.width + code
+        keys[(seg < 0) | (code < 0)] = -1
+        return keys
+
+
+def _rank_of(uniques: np.ndarray, rank: dict[str, int]) -> np.ndarray:
+    """The rank of each value; values without one after all others, in natural order (`_ranks`)."""
+    import numpy as np
+
+    out = np.fromiter(
+        (rank.get(v, -1) for v in uniques.tolist()), dtype="int64", count=len(uniques)
+    )
+    missing = (out < 0).nonzero()[0]
+    if len(missing):
+        extra = sorted(uniques[missing].tolist(), key=_natural_key)
+        where = {v: len(rank) + i for i, v in enumerate(extra)}
+        out[missing] = [where[v] for v in uniques[missing].tolist()]
+    return out
+
+
+def _factorized(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """One column of A then B as integer codes and its distinct values in first-seen order."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(
+        np.concatenate([a[column].to_numpy(object), b[column].to_numpy(object)])
+    )
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _pair_keys(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    segment_rank: dict[str, int],
+    code_rank: dict[str, int],
+    factorized: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> PairKeys:
+    import numpy as np
+
+    na = len(a)
+    (seg_codes, seg_uniques), (code_codes, code_uniques) = factorized or (
+        _factorized(a, b, "segment_id"),
+        _factorized(a, b, "code_id"),
+    )
+    seg_rank = _rank_of(seg_uniques, segment_rank)
+    # "" (reviewed, no code) ranks before every code: rank + 1, with "" at 0
+    code_rank1 = np.where(code_uniques == "", -1, _rank_of(code_uniques, code_rank)) + 1
+    code_rank1 = code_rank1.astype("int64")
+    width = int(max(len(code_rank), code_rank1.max(initial=0))) + 1
+    n_segments = int(max(len(segment_rank), seg_rank.max(initial=-1) + 1))
+    segments = np.full(n_segments, "", dtype=object)
+    segments[list(segment_rank.values())] = list(segment_rank)
+    segments[seg_rank] = seg_uniques
+    codes = np.full(width, "", dtype=object)
+    codes[[r + 1 for r in code_rank.values()]] = list(code_rank)
+    codes[code_rank1] = code_uniques
+    row_seg = seg_rank[seg_codes]
+    keys = row_seg * width + code_rank1[code_codes]
+    reviewed_a = np.zeros(n_segments, dtype=bool)
+    reviewed_b = np.zeros(n_segments, dtype=bool)
+    reviewed_a[row_seg[:na]] = True
+    reviewed_b[row_seg[na:]] = True
+    return PairKeys(width, segments, codes, keys[:na], keys[na:], reviewed_a, reviewed_b)
+
+
+def _cell_keys(keys: PairKeys, row_keys: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """The distinct coded cells (code not "") among `row_keys` on the segment ranks where
+    `segments` (bool per rank) is true, sorted."""
+    import numpy as np
+
+    ok = (row_keys % keys.width != 0) & segments[row_keys // keys.width]
+    return np.unique(row_keys[ok])
+
+
+def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """For each value: is it in `sorted_keys` (a sorted int array)? A binary search on ints."""
+    import numpy as np
+
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_keys, values).clip(max=len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+@dataclass
 class CodingPair:
     """Two coders' codings, checked against each other, with segment and code orders fixed."""
 
@@ -61,6 +183,14 @@ class CodingPair:
     codebook: Codebook | None = None
     file_a: str | None = None
     file_b: str | None = None
+    _keys: PairKeys | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def keys(self) -> PairKeys:
+        """The pair's rows as integer cell keys (built once, on first use)."""
+        if self._keys is None:
+            self._keys = _pair_keys(self.a, self.b, self.segment_rank, self.code_rank)
+        return self._keys
 
     @property
     def reviewed(self) -> set[str]:
@@ -106,13 +236,14 @@ def prepare_pair(
     segments_file: str | Path | None = None,
 ) -> CodingPair:
     """Check that A and B code the same study and find where they differ."""
-    import pandas as pd
 
     file_a = str(file_a) if file_a is not None else None
     file_b = str(file_b) if file_b is not None else None
     segments_file = str(segments_file) if segments_file is not None else None
-    a = a.copy()
-    b = b.copy()
+    # Shallow copies: a column is replaced, never changed in place (copy-on-write), so the
+    # caller's frames keep theirs and no column is held twice.
+    a = a.copy(deep=False)
+    b = b.copy(deep=False)
     for df in (a, b):
         for col in CODING_COLUMNS:
             if col not in df.columns:
@@ -127,27 +258,14 @@ def prepare_pair(
         known = list(dict.fromkeys(segments["segment_id"]))
         _check_against_segments(a, known, file_a, segments_file)
         _check_against_segments(b, known, file_b, segments_file)
+    seg_factors = _factorized(a, b, "segment_id")
+    code_factors = _factorized(a, b, "code_id")
+    if segments is not None:
         seg_order = list(segments["segment_id"])
-    else:
-        seg_order = _first_seen(a["segment_id"], b["segment_id"])
+    else:  # first seen in A then B
+        seg_order = [s for s in seg_factors[1].tolist() if s != ""]
     segment_rank = {s: i for i, s in enumerate(seg_order)}
-
-    reviewed_a = pd.unique(a["segment_id"])
-    reviewed_b = pd.unique(b["segment_id"])
-    set_b = set(reviewed_b.tolist())
-    set_a = set(reviewed_a.tolist())
-    both = sorted(set_a & set_b, key=segment_rank.__getitem__)
-    if not both and len(a) and len(b):
-        raise QualcodeError(
-            "the two codings share no segment: they look like codings of different studies",
-            file=file_b,
-            hint=f"{file_a or 'A'} and {file_b or 'B'} must code the same segments.csv "
-            "(same transcripts, same ingest)",
-        )
-    only_a = sorted(set_a - set_b, key=segment_rank.__getitem__)
-    only_b = sorted(set_b - set_a, key=segment_rank.__getitem__)
-
-    observed = _first_seen(a["code_id"], b["code_id"])
+    observed = [c for c in code_factors[1].tolist() if c != ""]
     if codebook is not None:
         book_ids = codebook.code_ids()
         in_book = set(book_ids)
@@ -158,11 +276,23 @@ def prepare_pair(
         known_codes = set(observed)
     code_rank = {c: i for i, c in enumerate(code_order)}
 
+    keys = _pair_keys(a, b, segment_rank, code_rank, (seg_factors, code_factors))
+    both = keys.segments[keys.both].tolist()
+    if not both and len(a) and len(b):
+        raise QualcodeError(
+            "the two codings share no segment: they look like codings of different studies",
+            file=file_b,
+            hint=f"{file_a or 'A'} and {file_b or 'B'} must code the same segments.csv "
+            "(same transcripts, same ingest)",
+        )
+    only_a = keys.segments[keys.reviewed_a & ~keys.reviewed_b].tolist()
+    only_b = keys.segments[keys.reviewed_b & ~keys.reviewed_a].tolist()
+
     coder_a = _coder_name(a, Path(file_a).stem if file_a else "A")
     coder_b = _coder_name(b, Path(file_b).stem if file_b else "B")
     if coder_a == coder_b:
         coder_a, coder_b = f"{coder_a} (A)", f"{coder_b} (B)"
-    diffs = find_differences(a, b, segment_rank=segment_rank, code_rank=code_rank)
+    diffs = _differences(keys)
     return CodingPair(
         a=a,
         b=b,
@@ -178,6 +308,7 @@ def prepare_pair(
         codebook=codebook,
         file_a=file_a,
         file_b=file_b,
+        _keys=keys,
     )
 
 
@@ -231,19 +362,36 @@ def find_differences(
     Columns: segment_id, code_id, in_a, in_b (bool). Ordered by segment then code (first appearance
     in A then B, unless ranks are given).
     """
-    import pandas as pd
-
-    both = pd.Index(pd.unique(a["segment_id"])).intersection(pd.unique(b["segment_id"]))
-    ca = _cells(a)
-    cb = _cells(b)
-    ca = ca[ca["segment_id"].isin(both)]
-    cb = cb[cb["segment_id"].isin(both)]
-    merged = ca.merge(cb, on=["segment_id", "code_id"], how="outer", indicator=True)
-    merged["in_a"] = merged["_merge"] != "right_only"
-    merged["in_b"] = merged["_merge"] != "left_only"
-    diff = merged.loc[merged["in_a"] != merged["in_b"], ["segment_id", "code_id", "in_a", "in_b"]]
     if segment_rank is None:
         segment_rank = {s: i for i, s in enumerate(_first_seen(a["segment_id"], b["segment_id"]))}
     if code_rank is None:
         code_rank = {c: i for i, c in enumerate(_first_seen(a["code_id"], b["code_id"]))}
-    return _order(diff, segment_rank, code_rank)
+    return _differences(_pair_keys(a, b, segment_rank, code_rank))
+
+
+def _differences(keys: PairKeys) -> pd.DataFrame:
+    """`find_differences` on a pair's keys: the cells in exactly one coder's distinct coded cells
+    on the segments both reviewed, in key order (segment order, then code order)."""
+    import numpy as np
+    import pandas as pd
+
+    both = keys.both
+    cells_a = _cell_keys(keys, keys.a, both)
+    cells_b = _cell_keys(keys, keys.b, both)
+    cells = np.concatenate([cells_a, cells_b])
+    order = np.argsort(cells, kind="stable")
+    cells = cells[order]
+    once = np.ones(len(cells), dtype=bool)
+    same = cells[1:] == cells[:-1]
+    once[1:] &= ~same
+    once[:-1] &= ~same
+    diff = cells[once]
+    in_a = order[once] < len(cells_a)
+    return pd.DataFrame(
+        {
+            "segment_id": pd.array(keys.segment_of(diff), dtype="str"),
+            "code_id": pd.array(keys.code_of(diff), dtype="str"),
+            "in_a": in_a,
+            "in_b": ~in_a,
+        }
+    )
