@@ -25,6 +25,7 @@ from qualcode.reconcile.decisions import (
 from qualcode.reconcile.pair import (
     CodingPair,
     _cell_keys,
+    _distinct,
     _in_sorted,
     _order,
     prepare_pair,
@@ -100,6 +101,13 @@ def build_consensus(
     coders applied keeps; excerpts of one code in a turn that share a character merge into one, and
     an auto-coding's span (a keyword position, not an excerpt: `qualcode.spans`) becomes its whole
     turn, since the consensus's origin no longer says it was auto."""
+    return _build_consensus(pair, decisions, excerpts=excerpts)[0]
+
+
+def _build_consensus(
+    pair: CodingPair, decisions: pd.DataFrame, *, excerpts: str = "union"
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """`build_consensus`, with the consensus rows' cell keys."""
     import numpy as np
     import pandas as pd
 
@@ -110,7 +118,7 @@ def build_consensus(
     decision = decisions["decision"].to_numpy(object)
     decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
     kept = np.sort(decided[decision == KEPT])
-    added = np.unique(decided[decision == ADDED])
+    added = _distinct(decided[decision == ADDED])
     none = np.full(len(added), "", dtype=object)
     # Each coder's rows the consensus keeps: on segments both reviewed, the codes kept by a
     # decision and (but for the other coder's excerpts under prefer-a/b) the codes both applied;
@@ -129,7 +137,12 @@ def build_consensus(
     row_keys, spanned, starts, ends = (np.concatenate(p) for p in zip(*parts, strict=True))
     # union_excerpt_rows on keys: a cell with a whole-turn row is the whole turn; the excerpts of
     # a cell with none merge where they share a character. Only those cells run in Python.
-    cells, inverse = np.unique(row_keys, return_inverse=True)
+    order = np.argsort(row_keys, kind="stable")
+    ordered = row_keys[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if len(ordered) else ordered > 0
+    cells = ordered[first]
+    inverse = np.empty(len(row_keys), dtype="int64")
+    inverse[order] = np.cumsum(first) - 1
     whole = np.bincount(inverse, weights=~spanned, minlength=len(cells)) > 0
     n_whole = int(whole.sum())
     out_keys = [cells[whole]]
@@ -170,7 +183,7 @@ def build_consensus(
         }
     )[list(CODING_COLUMNS)]
     out["memo"] = _consensus_memos(out, ((pair.coder_a, pair.a), (pair.coder_b, pair.b)))
-    return out
+    return out, all_keys
 
 
 def excerpt_differences(pair: CodingPair) -> int:
@@ -182,9 +195,9 @@ def excerpt_differences(pair: CodingPair) -> int:
 
     keys = pair.keys
     both = keys.both
-    shared = np.intersect1d(
-        _cell_keys(keys, keys.a, both), _cell_keys(keys, keys.b, both), assume_unique=True
-    )
+    cells_b = _cell_keys(keys, keys.b, both)
+    cells_a = _cell_keys(keys, keys.a, both)
+    shared = cells_a[_in_sorted(cells_a, cells_b)]
     if not len(shared):
         return 0
     # Only a cell where either coder marked an excerpt can differ (whole turn on both sides
@@ -193,7 +206,7 @@ def excerpt_differences(pair: CodingPair) -> int:
     for row_keys, df in ((keys.a, pair.a), (keys.b, pair.b)):
         rows = _in_sorted(row_keys, shared)
         spanned.append(row_keys[rows][_excerpt_spans(df, rows)[0]])
-    candidates = np.unique(np.concatenate(spanned))
+    candidates = _distinct(np.concatenate(spanned))
     if not len(candidates):
         return 0
     a = pair.a[_in_sorted(keys.a, candidates)]
@@ -286,7 +299,7 @@ def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
     out = decisions.copy(deep=False)
     for column, row_keys in (("coder_a", keys.a), ("coder_b", keys.b)):
-        applied = np.unique(row_keys[row_keys % keys.width != 0])
+        applied = _distinct(row_keys[row_keys % keys.width != 0])
         out[column] = np.where(_in_sorted(decided, applied), "1", "0")
     out = out[list(DECISION_COLUMNS)]
     if (decided < 0).any():  # pragma: no cover - checked decisions name ranked cells
@@ -421,9 +434,9 @@ def reconcile_pair(
     log = _with_flags(pair, log.fillna(""))
     step(1)
     excerpts = EXCERPTS_OF.get(strategy or "", "union")
-    consensus = build_consensus(pair, log, excerpts=excerpts)
+    consensus, consensus_keys = _build_consensus(pair, log, excerpts=excerpts)
     step(1)
-    summary = summarise(pair, consensus, log, strategy)
+    summary = summarise(pair, consensus, log, strategy, consensus_keys=consensus_keys)
     summary.excerpt_cells = excerpt_differences(pair)
     summary.excerpts = EXCERPT_RULES[excerpts]
     step(1)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from qualcode.errors import ContractError
 from qualcode.model import DECISION_COLUMNS, DECISIONS
-from qualcode.reconcile.pair import CodingPair, _cells, _pairs_in
+from qualcode.reconcile.pair import CodingPair, _cells, _distinct, _in_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -40,7 +40,10 @@ def is_mechanical(decisions: pd.DataFrame) -> pd.Series:
 def mechanical_rules(decisions: pd.DataFrame) -> list[str]:
     """The rules (union, ...) that decided rows of a decisions log, in first-use order."""
     rules = []
-    for by, strategy in zip(decisions["decided_by"], decisions["strategy"], strict=True):
+    # a rule depends on the row's (decided_by, strategy) only: one pass over the distinct pairs,
+    # in first-use order, gives the same first-use order of the rules
+    distinct = decisions[["decided_by", "strategy"]].drop_duplicates()
+    for by, strategy in zip(distinct["decided_by"], distinct["strategy"], strict=True):
         by, strategy = str(by or ""), str(strategy or "")
         if by.startswith(RULE_PREFIX):
             rules.append(by[len(RULE_PREFIX) :])
@@ -68,7 +71,8 @@ def timestamp(now: datetime | None = None) -> str:
 
 def _stripped(values: pd.Series) -> list[str]:
     """The cells as stripped strings (str.strip, as pandas' .str.strip(), at list speed)."""
-    return [v.strip() for v in values.fillna("").astype(str)]
+    # over a plain list: iterating a pandas string column goes through __getitem__ per value
+    return [v.strip() for v in values.fillna("").astype(str).tolist()]
 
 
 def read_decisions(path: str | Path) -> pd.DataFrame:
@@ -133,30 +137,39 @@ def check_decisions(
     if df.empty:
         return df
 
-    reviewed = pair.reviewed
-    both = set(pair.both)
-    cells_a_df, cells_b_df = _cells(pair.a), _cells(pair.b)
-    observed = set(cells_a_df["code_id"]) | set(cells_b_df["code_id"])
-    known = pair.known_codes | (observed if pair.codebook is None else set())
+    keys = pair.keys
+    seg_col, code_col = df["segment_id"], df["code_id"]
+    seg = keys.segment_ranks(seg_col)
+    code = keys.code_ranks(code_col)
+    decided = np.where((seg >= 0) & (code >= 0), seg * keys.width + code, -1)
+    applied = [_distinct(k[k % keys.width != 0]) for k in (keys.a, keys.b)]
+    has_a, has_b = (_in_sorted(decided, cells) & (decided >= 0) for cells in applied)
+    known = pair.known_codes
+    if pair.codebook is None:  # every code either coder applied
+        used = _distinct(np.concatenate(applied) % keys.width)
+        known = known | set(keys.codes[used].tolist())
     names = {"a": pair.coder_a, "b": pair.coder_b}
 
     # Vectorised: which rows pass every check of the row loop below. The loop then runs only from
     # the first row that does not (it raises there, with the message and line it always gave).
-    seg_col, code_col = df["segment_id"], df["code_id"]
     words = df["decision"].str.lower().map(_DECISION_WORDS)
-    has_a = _pairs_in(df, cells_a_df)
-    has_b = _pairs_in(df, cells_b_df)
+    on = np.where(seg >= 0, seg, 0)
+    reviewed_row = (seg >= 0) & (keys.reviewed_a | keys.reviewed_b)[on]
+    both_row = (seg >= 0) & keys.both[on]
     ok = (seg_col != "").to_numpy() & (code_col != "").to_numpy() & words.notna().to_numpy()
-    ok &= seg_col.isin(reviewed).to_numpy() & code_col.isin(known).to_numpy()
+    ok &= reviewed_row & code_col.isin(known).to_numpy()
     for column, actual in (("coder_a", has_a), ("coder_b", has_b)):
         flag_text = df[column].str.lower()
         true, false = flag_text.isin(_TRUE).to_numpy(), flag_text.isin(_FALSE).to_numpy()
         ok &= (flag_text == "").to_numpy() | (true & actual) | (false & ~actual)
     added = (words == ADDED).to_numpy()
-    ok &= np.where(added, ~has_a & ~has_b, seg_col.isin(both).to_numpy() & (has_a != has_b))
+    ok &= np.where(added, ~has_a & ~has_b, both_row & (has_a != has_b))
     out_decision: list[str] = words.where(ok, "").tolist()
     first_bad = int(np.argmin(ok)) if not ok.all() else len(df)
     if first_bad < len(df):
+        reviewed = pair.reviewed
+        both = set(pair.both)
+        cells_a_df, cells_b_df = _cells(pair.a), _cells(pair.b)
         cells_a = set(map(tuple, cells_a_df.to_numpy()))
         cells_b = set(map(tuple, cells_b_df.to_numpy()))
     for i, row in enumerate(df.iloc[first_bad:].itertuples(index=False), start=first_bad):
@@ -244,12 +257,21 @@ def check_decisions(
         out_decision[i] = word
     df["decision"] = out_decision
 
-    dup = df.duplicated(["segment_id", "code_id"], keep=False)
+    # every row now names a ranked cell: its key stands for (segment_id, code_id); rows of one
+    # cell sit together once the keys are sorted (a stable sort keeps them in file order)
+    order = np.argsort(decided, kind="stable")
+    ordered = decided[order]
+    same = ordered[1:] == ordered[:-1]
+    dup = np.zeros(len(df), dtype=bool)
+    dup[order[1:][same]] = True
+    dup[order[:-1][same]] = True
     if dup.any():
         if repeats == "last":
-            df = df.drop_duplicates(["segment_id", "code_id"], keep="last")
+            last = np.ones(len(df), dtype=bool)
+            last[order[:-1][same]] = False  # a later row decides the same cell
+            df = df[last]
         else:
-            first = int(dup.to_numpy().nonzero()[0][0])
+            first = int(dup.nonzero()[0][0])
             key = (df["segment_id"].iat[first], df["code_id"].iat[first])
             same = (df["segment_id"] == key[0]) & (df["code_id"] == key[1])
             rows = [str(int(positions[i]) + 2) for i in same.to_numpy().nonzero()[0]]

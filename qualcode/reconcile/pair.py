@@ -58,7 +58,7 @@ class PairKeys:
     b: np.ndarray
     reviewed_a: np.ndarray  # bool per segment rank: A reviewed it
     reviewed_b: np.ndarray
-    _index: pd.Index | None = field(default=None, repr=False)
+    _index: tuple[pd.Index, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def both(self) -> np.ndarray:
@@ -70,19 +70,33 @@ class PairKeys:
     def code_of(self, keys: np.ndarray) -> np.ndarray:
         return self.codes[keys % self.width]
 
+    def segment_ranks(self, segment_ids: pd.Series) -> np.ndarray:
+        """The rank of each segment id; -1 for an id without one."""
+        import numpy as np
+        import pandas as pd
+
+        if self._index is None:  # ranks no segment holds (a repeated id in segments.csv) hold ""
+            used = (self.segments != "").nonzero()[0]
+            self._index = (pd.Index(self.segments[used]), used)
+        index, used = self._index
+        at = index.get_indexer(np.asarray(segment_ids, dtype=object))
+        return np.where(at >= 0, used[at], -1).astype("int64")
+
+    def code_ranks(self, code_ids: pd.Series) -> np.ndarray:
+        """The key part (rank + 1) of each code id; -1 for an id without one, 0 for ""."""
+        import numpy as np
+        import pandas as pd
+
+        return pd.Index(self.codes).get_indexer(np.asarray(code_ids, dtype=object)).astype("int64")
+
     def lookup(self, segment_ids: pd.Series, code_ids: pd.Series) -> np.ndarray:
         """Cell keys of other rows (a decisions log, a consensus); -1 where the segment or the code
         has no rank."""
         import numpy as np
-        import pandas as pd
 
-        if self._index is None:
-            self._index = pd.Index(self.segments)
-        seg = self._index.get_indexer(np.asarray(segment_ids, dtype=object))
-        code = pd.Index(self.codes).get_indexer(np.asarray(code_ids, dtype=object))
-        keys = seg.astype("int64") * self.width + code
-        keys[(seg < 0) | (code < 0)] = -1
-        return keys
+        seg = self.segment_ranks(segment_ids)
+        code = self.code_ranks(code_ids)
+        return np.where((seg >= 0) & (code >= 0), seg * self.width + code, -1)
 
 
 def _rank_of(uniques: np.ndarray, rank: dict[str, int]) -> np.ndarray:
@@ -149,10 +163,20 @@ def _pair_keys(
 def _cell_keys(keys: PairKeys, row_keys: np.ndarray, segments: np.ndarray) -> np.ndarray:
     """The distinct coded cells (code not "") among `row_keys` on the segment ranks where
     `segments` (bool per rank) is true, sorted."""
-    import numpy as np
 
     ok = (row_keys % keys.width != 0) & segments[row_keys // keys.width]
-    return np.unique(row_keys[ok])
+    return _distinct(row_keys[ok])
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an int array, by a sort (np.unique hashes ints in numpy 2,
+    and its hash table outgrows the CPU caches: 9x the time for 4x the keys)."""
+    import numpy as np
+
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.concatenate([[True], values[1:] != values[:-1]])]
+    return values
 
 
 def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -9,9 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.model import DECISIONS
 from qualcode.reconcile.decisions import ADDED, DROPPED, KEPT, is_mechanical, mechanical_rules
-from qualcode.reconcile.pair import CodingPair, _cells, _first_seen, _pairs_in
+from qualcode.reconcile.pair import (
+    CodingPair,
+    _cell_keys,
+    _cells,
+    _distinct,
+    _first_seen,
+    _in_sorted,
+    _pairs_in,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 
@@ -36,6 +45,15 @@ def _cells_within(df: pd.DataFrame, segs: set[str], code_set: set[str]) -> pd.Da
 
 def _counts_2x2(cx: pd.DataFrame, cy: pd.DataFrame, cells_total: int) -> dict[str, int]:
     both = int(_pairs_in(cx, cy).sum())
+    only_x = len(cx) - both
+    only_y = len(cy) - both
+    neither = cells_total - both - only_x - only_y
+    return {"both": both, "only_a": only_x, "only_b": only_y, "neither": neither}
+
+
+def _key_counts_2x2(cx: np.ndarray, cy: np.ndarray, cells_total: int) -> dict[str, int]:
+    """`_counts_2x2` on sorted distinct cell keys."""
+    both = int(_in_sorted(cx, cy).sum())
     only_x = len(cx) - both
     only_y = len(cy) - both
     neither = cells_total - both - only_x - only_y
@@ -107,26 +125,50 @@ class ReconcileSummary:
 
 
 def summarise(
-    pair: CodingPair, consensus: pd.DataFrame, decisions: pd.DataFrame, strategy: str | None
+    pair: CodingPair,
+    consensus: pd.DataFrame,
+    decisions: pd.DataFrame,
+    strategy: str | None,
+    *,
+    consensus_keys: np.ndarray | None = None,
 ) -> ReconcileSummary:
+    """The run's summary; `consensus_keys` (the consensus rows' cell keys, `PairKeys`) when the
+    caller has them, else they are looked up."""
+    import numpy as np
+
+    keys = pair.keys
+    if consensus_keys is None:
+        consensus_keys = keys.lookup(consensus["segment_id"], consensus["code_id"])
     codes = list(pair.code_rank) if pair.codebook is None else pair.codebook.code_ids()
     if pair.codebook is not None:
         in_book = set(codes)
         codes += [c for c in pair.code_rank if c not in in_book]
     seen = set(codes)
-    codes += [c for c in _first_seen(consensus["code_id"]) if c not in seen]
-    # pooled_counts for the three pairs, each frame's cells and the lookups built once
-    segs, code_set = set(pair.both), set(codes)
-    cells_a, cells_b, cells_c = (
-        _cells_within(df, segs, code_set) for df in (pair.a, pair.b, consensus)
-    )
+    if (consensus_keys < 0).any():  # pragma: no cover - a consensus of other codings
+        codes += [c for c in _first_seen(consensus["code_id"]) if c not in seen]
+        segs, code_set = set(pair.both), set(codes)
+        cells = [_cells_within(df, segs, code_set) for df in (pair.a, pair.b, consensus)]
+        counts_of = _counts_2x2
+    else:
+        # pooled_counts for the three pairs, on cell keys: the double-coded segments, these codes
+        used = keys.codes[_distinct(consensus_keys % keys.width)].tolist()
+        codes += [c for c in used if c and c not in seen]
+        code_set = set(codes)
+        allowed = np.array([c in code_set for c in keys.codes.tolist()], dtype=bool)
+        cells = []
+        for row_keys in (keys.a, keys.b, consensus_keys):
+            cell = _cell_keys(keys, row_keys, keys.both)
+            cells.append(cell[allowed[cell % keys.width]])
+        counts_of = _key_counts_2x2
+    cells_a, cells_b, cells_c = cells
+    cells_total = len(pair.both) * len(code_set)
     agreement = {}
     for name, x, y in (
         ("before", cells_a, cells_b),
         ("a_vs_consensus", cells_a, cells_c),
         ("b_vs_consensus", cells_b, cells_c),
     ):
-        counts = _counts_2x2(x, y, len(segs) * len(code_set))
+        counts = counts_of(x, y, cells_total)
         agreement[name] = {**counts, **agreement_from_counts(counts)}
     by_strategy: dict[str, dict[str, int]] = {}
     for (strat, decision), n in decisions.groupby(["strategy", "decision"]).size().items():
