@@ -25,9 +25,11 @@ from qualcode.reconcile.decisions import (
 from qualcode.reconcile.pair import (
     CodingPair,
     _cell_keys,
+    _choose,
     _distinct,
     _in_sorted,
     _order,
+    _repeat,
     prepare_pair,
 )
 from qualcode.reconcile.summary import ReconcileSummary, summarise
@@ -43,7 +45,7 @@ RECONCILE_STEPS = 3  # progress() calls made by reconcile_pair
 CONSENSUS = "consensus"
 
 
-def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
+def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> np.ndarray:
     import numpy as np
 
     in_a = diffs["in_a"].to_numpy(dtype=bool)
@@ -54,7 +56,7 @@ def _auto_decisions(diffs: pd.DataFrame, strategy: str) -> list[str]:
         "prefer-a": in_a,
         "prefer-b": in_b,
     }[strategy]
-    return np.where(keep, KEPT, DROPPED).tolist()
+    return _choose(keep, KEPT, DROPPED)
 
 
 # Whose excerpts a consensus code keeps where both coders applied it (the strategy decides only
@@ -119,7 +121,7 @@ def _build_consensus(
     decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
     kept = np.sort(decided[decision == KEPT])
     added = _distinct(decided[decision == ADDED])
-    none = np.full(len(added), "", dtype=object)
+    none = _repeat("", len(added))
     # Each coder's rows the consensus keeps: on segments both reviewed, the codes kept by a
     # decision and (but for the other coder's excerpts under prefer-a/b) the codes both applied;
     # on segments only this coder reviewed, every code, as coded. Then the codes added.
@@ -146,7 +148,7 @@ def _build_consensus(
     whole = np.bincount(inverse, weights=~spanned, minlength=len(cells)) > 0
     n_whole = int(whole.sum())
     out_keys = [cells[whole]]
-    out_start = [np.full(n_whole, "", dtype=object)]
+    out_start = [_repeat("", n_whole)]
     out_end = [out_start[0]]
     if n_whole < len(cells):
         cut = ~whole[inverse]
@@ -165,7 +167,7 @@ def _build_consensus(
     has_code[cells // keys.width] = True
     empty = ((keys.reviewed_a | keys.reviewed_b) & ~has_code).nonzero()[0]
     out_keys.append(empty * keys.width)
-    out_start.append(np.full(len(empty), "", dtype=object))
+    out_start.append(_repeat("", len(empty)))
     out_end.append(out_start[-1])
     all_keys = np.concatenate(out_keys)
     order = np.argsort(all_keys, kind="stable")  # a cell's excerpts stay in text order
@@ -175,9 +177,9 @@ def _build_consensus(
         {
             "segment_id": pd.array(keys.segment_of(all_keys), dtype="str"),
             "code_id": pd.array(keys.code_of(all_keys), dtype="str"),
-            "coder": pd.array(np.full(n, CONSENSUS, dtype=object), dtype="str"),
-            "origin": pd.array(np.full(n, CONSENSUS, dtype=object), dtype="str"),
-            "memo": pd.array(np.full(n, "", dtype=object), dtype="str"),
+            "coder": pd.array(_repeat(CONSENSUS, n), dtype="str"),
+            "origin": pd.array(_repeat(CONSENSUS, n), dtype="str"),
+            "memo": pd.array(_repeat("", n), dtype="str"),
             "start_char": pd.array(np.concatenate(out_start)[order], dtype="str"),
             "end_char": pd.array(np.concatenate(out_end)[order], dtype="str"),
         }
@@ -300,7 +302,7 @@ def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
     out = decisions.copy(deep=False)
     for column, row_keys in (("coder_a", keys.a), ("coder_b", keys.b)):
         applied = _distinct(row_keys[row_keys % keys.width != 0])
-        out[column] = np.where(_in_sorted(decided, applied), "1", "0")
+        out[column] = _choose(_in_sorted(decided, applied), "1", "0")
     out = out[list(DECISION_COLUMNS)]
     if (decided < 0).any():  # pragma: no cover - checked decisions name ranked cells
         return _order(out, pair.segment_rank, pair.code_rank)

@@ -145,10 +145,10 @@ def _pair_keys(
     code_rank1 = code_rank1.astype("int64")
     width = int(max(len(code_rank), code_rank1.max(initial=0))) + 1
     n_segments = int(max(len(segment_rank), seg_rank.max(initial=-1) + 1))
-    segments = np.full(n_segments, "", dtype=object)
+    segments = _repeat("", n_segments)
     segments[list(segment_rank.values())] = list(segment_rank)
     segments[seg_rank] = seg_uniques
-    codes = np.full(width, "", dtype=object)
+    codes = _repeat("", width)
     codes[[r + 1 for r in code_rank.values()]] = list(code_rank)
     codes[code_rank1] = code_uniques
     row_seg = seg_rank[seg_codes]
@@ -177,6 +177,24 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     if len(values) > 1:
         values = values[np.concatenate([[True], values[1:] != values[:-1]])]
     return values
+
+
+def _repeat(value: str, n: int) -> np.ndarray:
+    """An object array holding `value` n times, one object (np.full with a str makes a new str
+    per element: 69 MB for a million "consensus")."""
+    import numpy as np
+
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
+def _choose(mask: np.ndarray, yes: str, no: str) -> np.ndarray:
+    """`np.where(mask, yes, no)` as an object array of two shared strings (np.where makes a
+    fixed-width text array, and a new str per row where pandas reads it back)."""
+    import numpy as np
+
+    return np.array([no, yes], dtype=object)[np.asarray(mask, dtype=np.intp)]
 
 
 def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
