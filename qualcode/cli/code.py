@@ -172,6 +172,14 @@ def code(
             writes=kind,
             force=force,
         )
+    if modes:  # before anything is read: a study that would not fit in memory stops here
+        from qualcode.capacity import check_fits
+
+        reads = None if auto or from_sheet is not None else target  # pre-filled / resumed
+        hint = "or code a folder of segments part files (one part in memory at a time)"
+        check_fits(
+            f"code {modes[0]}", sources=sources, sheet=from_sheet, codings=reads, hint=hint * auto
+        )
     if from_sheet is not None:
         from qualcode.cli.code_sheet import read_sheet
 

@@ -186,6 +186,9 @@ def compare(
         )
         return
     protect_inputs(output, coder_a, coder_b, codebook, segments, what="the comparison")
+    from qualcode.capacity import check_fits
+
+    check_fits("compare", codings=[coder_a, coder_b], segments=segments)  # before reading
 
     cb = None
     if codebook is not None:
@@ -282,6 +285,9 @@ def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="tur
             param_hint="'--reviewed'",
         )
     protect_inputs(output, *paths, codebook, segments, what="the comparison")
+    from qualcode.capacity import check_fits
+
+    check_fits("compare 3+ coders", what="compare", codings=paths, segments=segments)
     cb = None
     if codebook is not None:
         from qualcode.codebook import load_codebook

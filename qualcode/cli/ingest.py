@@ -156,6 +156,10 @@ def ingest(
     protect_inputs(
         output, paths, roster, sources, what="the segments", writes=("segments", None), force=force
     )
+    from qualcode.capacity import check_fits
+
+    # Before reading: a study that would not fit stops here (an existing -o is read, to compare).
+    check_fits("ingest", sources=paths, segments=output)
     count = 0
     table = len(paths) == 1 and paths[0].is_file() and is_segments_csv(paths[0])
     if not table:

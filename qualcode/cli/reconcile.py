@@ -188,7 +188,9 @@ def reconcile(
             file=output,
             hint="pass --log with another path",
         )
+    from qualcode.capacity import check_fits
 
+    check_fits("reconcile", codings=[coder_a, coder_b, decisions], segments=segments)
     a = read_codings(coder_a)
     b = read_codings(coder_b)
     for note in filter(None, (coder_note(a), coder_note(b))):
@@ -286,6 +288,9 @@ def _majority(paths, output: Path, log: Path | None, segments, codebook, force: 
         protect_inputs(
             path, *paths, segments, codebook, what=name, writes=(kind, None), force=force
         )
+    from qualcode.capacity import check_fits
+
+    check_fits("reconcile", codings=paths, segments=segments)
     frames = [read_codings(p) for p in paths]
     for note in filter(None, map(coder_note, frames)):
         typer.echo(f"note: {note}", err=True)
@@ -329,6 +334,9 @@ def _write_sheet(
         sheet, coder_a, coder_b, segments, codebook, what="the disagreements sheet",
         writes=("decisions log", None),
     )  # fmt: skip
+    from qualcode.capacity import check_fits
+
+    check_fits("reconcile", codings=[coder_a, coder_b], segments=segments)
     a = read_codings(coder_a)
     b = read_codings(coder_b)
     for note in filter(None, (coder_note(a), coder_note(b))):

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from qualcode.capacity import check_fits
 from qualcode.cli.options import (
     MemosOption,
     OutputOption,
@@ -387,6 +388,9 @@ def hierarchy(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), what="the report")
+    check_fits(
+        "report hierarchy", sources=study.sources, segments=study.segments, codings=study.codings
+    )
     if study.codebook is None:
         raise typer.BadParameter("the hierarchy needs --codebook", param_hint="'--codebook'")
     with _report_progress("report hierarchy", study.segments, study.codings) as advance:
@@ -442,6 +446,9 @@ def saturation(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), what="the report")
+    check_fits(
+        "report saturation", sources=study.sources, segments=study.segments, codings=study.codings
+    )
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
     with _report_progress("report saturation", study.segments, study.codings) as advance:
@@ -503,6 +510,7 @@ def demographics(
 
     chosen = _format(fmt, output)
     protect_inputs(output, roster, what="the report")
+    check_fits("report demographics", roster=roster)
     attrs = [a.strip() for a in attributes.split(",")] if attributes is not None else None
     parents: dict[str, list[tuple[str, list[str]]]] = {}
     for spec in parent or []:
@@ -568,6 +576,9 @@ def crosstab(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), what="the report")
+    check_fits(
+        "report crosstab", sources=study.sources, segments=study.segments, codings=study.codings
+    )
     if count not in COUNT_UNITS:
         raise typer.BadParameter(f"choose {', '.join(COUNT_UNITS)}", param_hint="'--count'")
     if rows not in ROW_LEVELS:
@@ -598,6 +609,9 @@ def cooccurrence(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), what="the report")
+    check_fits(
+        "report cooccurrence", sources=study.sources, segments=study.segments, codings=study.codings
+    )
     data = _study(study)
     _emit(cooccurrence_report(data), chosen, output, table)
 
@@ -717,6 +731,9 @@ def narrative(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), what="the report")
+    check_fits(
+        "report narrative", sources=study.sources, segments=study.segments, codings=study.codings
+    )
     if study.codebook is None:
         raise typer.BadParameter("the narrative needs --codebook", param_hint="'--codebook'")
     data = _study(study, min_words=min_words)
@@ -760,6 +777,8 @@ def methods(
 
     chosen = _format(fmt, output)
     protect_inputs(output, *study.inputs(), coder_a, coder_b, decisions, what="the report")
+    inputs = [study.codings, coder_a, coder_b, decisions]
+    check_fits("report methods", sources=study.sources, segments=study.segments, codings=inputs)
     share = _check_saturation_options(threshold, denominator, new)
     events = _order(order)
     data = _study(study, events, min_words=min_words)
@@ -818,6 +837,8 @@ def all_reports(
 
     chosen = "html" if fmt is None and output is None else _format(fmt, output)
     protect_inputs(output, *study.inputs(), coder_a, coder_b, decisions, what="the report")
+    inputs = [study.codings, coder_a, coder_b, decisions]
+    check_fits("report all", sources=study.sources, segments=study.segments, codings=inputs)
     if chosen not in STUDY_FORMATS:
         raise typer.BadParameter(
             f"report all writes {', '.join(STUDY_FORMATS)}, not {chosen}", param_hint="'--format'"

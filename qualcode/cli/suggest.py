@@ -201,6 +201,9 @@ def codes(
         force=force,
     )
     require_extra("qualcode suggest codes")
+    from qualcode.capacity import check_fits
+
+    check_fits("suggest codes", sources=sources, codings=[examples, calibrate])  # before reading
 
     from qualcode.codebook import load_codebook
     from qualcode.io import read_codings, write_codings, write_dataframe_csv
@@ -401,6 +404,9 @@ def ideas(
 
     protect_inputs(output, sources, codebook, codings, roster, what="the candidates")
     require_extra("qualcode suggest ideas")
+    from qualcode.capacity import check_fits
+
+    check_fits("suggest ideas", sources=sources, codings=codings)  # before reading
 
     from qualcode.io import atomic_write_text, read_codings
     from qualcode.semantic.candidates import candidates_yaml, find_candidates

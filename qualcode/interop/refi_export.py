@@ -76,14 +76,6 @@ DATA_VERSION = 1
 TURN_SEPARATOR = "\n\n"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DEFAULT_DATE = "1980-01-01T00:00:00Z"  # when the caller gives no date (matches the zip entries)
-# Peak memory of export qdpx, estimated before it reads the study: the interpreter and libraries,
-# plus so many bytes per byte of segments.csv and of the codings files (a codings row is a few short
-# cells, each a Python string). Measured with /usr/bin/time -v on bench/scaling.py's study: 337 MB
-# at 250k segments (59 MB of segments, 18 MB of codings), 1045 MB at 1M (239 MB, 74 MB); the
-# estimate (388 MB, 1259 MB) keeps a margin above both.
-MEMORY_BASE = 100 * 1024**2
-MEMORY_PER_SEGMENTS_BYTE = 3
-MEMORY_PER_CODINGS_BYTE = 6
 _CODING_FIELDS = ("segment_id", "code_id", "coder", "origin", "memo", "start_char", "end_char")
 
 # Tableau 10 (Stone, 2016): ten hues that stay apart on screen and in print. A theme takes the
@@ -1127,12 +1119,11 @@ def export_qdpx(
     returns the summary.
 
     Before it reads them, a study that would need more memory than is available fails (an
-    estimate from the input sizes, `MEMORY_BASE` and the bytes per input byte); before it writes,
-    one whose project
-    would not fit on the disk. The project is written straight into a temp file renamed into
+    estimate from the input sizes: `qualcode.capacity.check_fits`); before it writes, one whose
+    project would not fit on the disk. The project is written straight into a temp file renamed into
     place, so a failure leaves no partial file.
     """
-    from qualcode.capacity import check_disk, check_memory, human_size
+    from qualcode.capacity import check_disk, check_fits
     from qualcode.codebook import load_codebook
     from qualcode.io import DERIVED_KEEP, atomic_open, read_codings, read_segments
     from qualcode.roster import read_roster
@@ -1141,17 +1132,7 @@ def export_qdpx(
     if roster_path is not None:
         inputs.append(roster_path)
 
-    def size(path) -> int:
-        return Path(path).stat().st_size if Path(path).is_file() else 0
-
-    segments_bytes = size(segments_path)
-    codings_bytes = sum(size(p) for p in codings_paths)
-    check_memory(
-        MEMORY_BASE
-        + MEMORY_PER_SEGMENTS_BYTE * segments_bytes
-        + MEMORY_PER_CODINGS_BYTE * codings_bytes,
-        f"export qdpx of {human_size(segments_bytes + codings_bytes)} of segments and codings",
-    )
+    check_fits("export qdpx", segments=segments_path, codings=codings_paths)
     segments = read_segments(segments_path)
     from qualcode.provenance import check_text
 
