@@ -151,7 +151,11 @@ class Footprint:
 # runs (tests/test_capacity.py).
 FOOTPRINTS: dict[str, Footprint] = {
     "ingest": Footprint(segments=3.15, transcripts=6.14),
-    "code --auto": Footprint(fixed=9 * MB, segments=2.67, transcripts=6.14, one_part=True),
+    # One segments.csv is read CHUNK_SEGMENTS rows at a time (qualcode.coding.autocode): `fixed`
+    # is the chunk's, the segments factor the ids kept to refuse a repeated one (estimate()).
+    "code --auto": Footprint(segments=0.59, transcripts=6.14, one_part=True),
+    # ... but read whole with --roster (re-mapped) or --engine dask (sent out from here).
+    "code --auto whole": Footprint(fixed=9 * MB, segments=2.67, transcripts=6.14, one_part=True),
     "code --sheet": Footprint(segments=20.6, transcripts=26.2, codings=18.8),
     "code --from-sheet": Footprint(
         segments=3.15, transcripts=6.14, sheet_csv=12.2, sheet_xlsx=12.2
@@ -169,6 +173,12 @@ FOOTPRINTS: dict[str, Footprint] = {
     "suggest codes": Footprint(fixed=560 * MB, segments=213.0, transcripts=271.0, codings=18.8),
     "suggest ideas": Footprint(fixed=560 * MB, segments=213.0, transcripts=271.0, codings=18.8),
 }
+
+
+# code --auto on one segments.csv, read in chunks (measured at dbbfec8, the chunked read's commit):
+# 178 MB at 250k and 278 MB at 1M, the line 45 MB + 0.59 per byte of segments.csv; the 45 MB is
+# the chunk of 20,000 rows (CHUNK_SEGMENTS) with its codings: 2,355 bytes per chunk row.
+CHUNK_SEGMENT_BYTES = 2_355
 
 
 @dataclass(frozen=True)
@@ -278,8 +288,13 @@ def estimate(step: str, size: StudySize) -> int:
     A step without a footprint of its own takes that of the longest name it begins with
     ('report hierarchy' -> 'report')."""
     f = _footprint(step)
+    fixed = f.fixed
+    if step == "code --auto":
+        from qualcode.coding.autocode import CHUNK_SEGMENTS
+
+        fixed += CHUNK_SEGMENTS * CHUNK_SEGMENT_BYTES
     data = (
-        f.fixed
+        fixed
         + f.segments * size.segments
         + f.codings * size.codings
         + f.transcripts * size.transcripts

@@ -70,6 +70,10 @@ COMMANDS = {
     "code --auto transcripts": [
         "code", "transcripts", *BOOK, "--coder", "x", "--auto", "-o", "out.csv",
     ],
+    "code --auto --roster": [
+        "code", "segments.csv", *BOOK, "--coder", "x", "--auto", "--roster", "roster.csv",
+        "-o", "out.csv",
+    ],
     "code --sheet": [
         "code", "segments.csv", *BOOK, "--coder", "x", "--sheet", "out.csv", "-o", "x.csv",
     ],
@@ -121,6 +125,7 @@ NAMED = {
     "ingest table": ("ingest", "of segments"),
     "code --auto": ("code --auto", "of segments"),
     "code --auto transcripts": ("code --auto", "of transcripts"),
+    "code --auto --roster": ("code --auto", "of segments"),
     "code --sheet": ("code --sheet", "of segments"),
     "code --from-sheet": ("code --from-sheet", "of coding sheet"),
     "code --interactive": ("code --interactive", "of segments"),
@@ -273,7 +278,12 @@ S1M = dict(
 MEASURED = [  # (footprint, the inputs read, sizes, peak MB)
     ("ingest", ("transcripts",), S250, 372), ("ingest", ("transcripts",), S1M, 1196),
     ("ingest", ("segments",), S250, 278),
-    ("code --auto", ("segments",), S250, 260), ("code --auto", ("segments",), S1M, 716),
+    ("code --auto whole", ("segments",), S250, 260),
+    ("code --auto whole", ("segments",), S1M, 716),
+    ("code --auto", ("segments",), S250, 178), ("code --auto", ("segments",), S1M, 278),
+    ("ingest", ("segments", "segments"), S250, 376),  # over an existing segments.csv
+    ("ingest", ("transcripts",), S1M, 1204), ("ingest", ("segments",), S1M, 758),
+    ("compare", ("a", "b"), S1M, 773), ("compare", ("a", "b", "segments"), S1M, 1219),
     ("compare", ("a", "b"), S250, 297), ("compare", ("a", "b"), S1M, 800),
     ("compare", ("a", "b", "segments"), S250, 428),
     ("compare 3+ coders", ("a", "b", "consensus"), S250, 2772),
@@ -296,7 +306,7 @@ def _size(reads: tuple[str, ...], sizes: dict) -> StudySize:
     kinds = {"segments": "segments", "transcripts": "transcripts"}
     out = {"segments": 0, "transcripts": 0, "codings": 0}
     for r in reads:
-        out[kinds.get(r, "codings")] += sizes[r]
+        out[kinds.get(r, "codings")] += sizes[r]  # a kind named twice counts twice
     return StudySize(**out)
 
 

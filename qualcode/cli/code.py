@@ -177,9 +177,12 @@ def code(
 
         reads = None if auto or from_sheet is not None else target  # pre-filled / resumed
         hint = "or code a folder of segments part files (one part in memory at a time)"
+        whole = " whole" * (auto and (roster is not None or cluster is not None))  # not chunked
+        step = f"code {modes[0]}{whole}"
         check_fits(
-            f"code {modes[0]}", sources=sources, sheet=from_sheet, codings=reads, hint=hint * auto
-        )
+            step, what=f"code {modes[0]}", sources=sources, sheet=from_sheet, codings=reads,
+            hint=hint * auto,
+        )  # fmt: skip
     if from_sheet is not None:
         from qualcode.cli.code_sheet import read_sheet
 
