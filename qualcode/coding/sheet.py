@@ -284,10 +284,6 @@ class _Rows:
     def __len__(self) -> int:
         return len(self._columns[0]) if self._keep is None else len(self._keep)
 
-    def chars(self) -> int:
-        """The characters of every cell (all rows: a bound for what is written)."""
-        return sum(len(str(v)) for column in self._columns for v in column)
-
     def __iter__(self) -> Iterator[dict]:
         names = self.COLUMNS
         rows = zip(*self._columns, strict=True)
@@ -573,12 +569,7 @@ def _write_xlsx(
     buffer = io.BytesIO()
     wb.save(buffer)
     last = f"{get_column_letter(skip_col)}{header_row + len(rows)}"
-    # Each cell's XML is under 100 bytes beside its text and an excerpt's "c12-40, "; a character
-    # takes at most 6 (&quot;), twice over with the sentence numbers ("[2] ").
-    chars = rows.chars() + sum(len(m) for m in memos.values())
-    excerpts = sum(len(e) for applied in marks.values() for e in applied.values())
-    most_bytes = len(rows) * skip_col * 100 + 12 * chars + 40 * excerpts
-    _splice_rows(fh, buffer.getvalue(), rows_xml, f"A1:{last}", most_bytes)
+    _splice_rows(fh, buffer.getvalue(), rows_xml, f"A1:{last}")
 
 
 # Text cells longer than this are cut, as openpyxl cuts them (Excel's limit).
@@ -653,12 +644,13 @@ def _rows_xml(
         progress(total % 1000)
 
 
-def _splice_rows(
-    fh, workbook: bytes, rows_xml: Iterator[bytes], dimension: str, most_bytes: int
-) -> None:
+def _splice_rows(fh, workbook: bytes, rows_xml: Iterator[bytes], dimension: str) -> None:
     """Write the workbook to `fh` with the coding rows in the Coding sheet (the first) after its
-    two header rows. `most_bytes` bounds the rows' XML: past 2 GB the entry needs ZIP64, which
-    a zip entry written as a stream must announce before its first byte."""
+    two header rows. The rows go through a temp file first: a zip entry must say before its
+    first byte whether it needs ZIP64 (over 2 GB), which Excel reads strictly, so the entry is
+    written with its exact size, as `writestr` would (not held in memory)."""
+    import shutil
+    import tempfile
     import zipfile
 
     target = "xl/worksheets/sheet1.xml"
@@ -680,12 +672,15 @@ def _splice_rows(
                     head,
                     count=1,
                 )
-                info.file_size = len(head) + most_bytes + len(sep + tail)
-                with dst.open(info, "w") as entry:
-                    entry.write(head)
+                with tempfile.TemporaryFile() as spool:
                     for chunk in rows_xml:
-                        entry.write(chunk)
-                    entry.write(sep + tail)
+                        spool.write(chunk)
+                    info.file_size = len(head) + spool.tell() + len(sep + tail)
+                    spool.seek(0)
+                    with dst.open(info, "w") as entry:
+                        entry.write(head)
+                        shutil.copyfileobj(spool, entry, 1 << 20)
+                        entry.write(sep + tail)
                 continue
             dst.writestr(info, payload)
 
