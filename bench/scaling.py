@@ -327,6 +327,33 @@ class Measure:
     peak_kb: int  # ru_maxrss of the child, in KB on Linux
 
 
+# What make_study and replicate_study write; everything else in a study folder is a step's output.
+GENERATED = {
+    "codebook.yaml",
+    "roster.csv",
+    "transcripts",
+    "segments_in.csv",
+    "codings/coder_a.csv",
+    "codings/coder_b.csv",
+    ".complete",
+}
+
+
+def reset_outputs(folder: Path) -> None:
+    """Remove what earlier runs of the steps left in a kept study (--study-dir), so every size is
+    timed from the same state: a first `ingest` (not a re-ingest, which also reads the old
+    segments.csv to keep turn ids stable), outputs written new rather than replaced (a replaced
+    codings file is read first and backed up)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        rel = path.relative_to(folder).as_posix()
+        if rel in GENERATED or rel.startswith("transcripts/") or rel == "codings":
+            continue
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
+
+
 def run_step(name: str, folder: Path) -> Measure:
     cmd = [sys.executable, "-m", "qualcode", *STEPS[name]]
     with (
@@ -382,7 +409,8 @@ def main() -> None:
         "--study-dir",
         type=Path,
         help="generate each size's study into DIR/<size>-seed<seed> and keep it; a study already "
-        "there is reused (generating 10M segments takes longer than the steps)",
+        "there is reused (generating 10M segments takes longer than the steps); what earlier runs "
+        "of the steps wrote there is removed first, so each run times the same first runs",
     )
     parser.add_argument(
         "--replicate",
@@ -440,6 +468,7 @@ def main() -> None:
                 print(f"  {n:>10,}: reusing the study in {folder}", flush=True)
             if args.generate_only:
                 continue
+            reset_outputs(folder)
             for step in steps:
                 before = load_note()
                 m = measures[step][n] = run_step(step, folder)
