@@ -157,6 +157,10 @@ FOOTPRINTS: dict[str, Footprint] = {
     # ... but read whole with --roster (re-mapped) or --engine dask (sent out from here).
     "code --auto whole": Footprint(fixed=9 * MB, segments=2.67, transcripts=6.14, one_part=True),
     "code --sheet": Footprint(segments=20.6, transcripts=26.2, codings=18.8),
+    # A csv sheet: the lead's bench/scaling.py run at 2717b9b (load 1.0-1.2) measured 333 MB at
+    # 250k and 934 MB at 1M; the xlsx footprint above (be6053f) refused the 4M study's csv sheet
+    # (26.7 GB estimated against 22.8 GB available) though it needs about 3.7 GB.
+    "code --sheet csv": Footprint(segments=3.7, transcripts=4.7, codings=2.0),
     "code --from-sheet": Footprint(
         segments=3.15, transcripts=6.14, sheet_csv=12.2, sheet_xlsx=12.2
     ),

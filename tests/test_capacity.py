@@ -298,6 +298,8 @@ MEASURED = [  # (footprint, the inputs read, sizes, peak MB)
     ("report methods", ("segments", "consensus", "a", "b", "decisions"), S250, 507),
     ("report all", ("segments", "consensus", "a", "b"), S250, 596),
     ("code --sheet", ("segments",), S250, 1266),
+    ("code --sheet csv", ("segments", "a"), S250, 333),
+    ("code --sheet csv", ("segments", "a"), S1M, 934),
     ("export qdpx", ("segments", "a", "b"), S250, 389),
 ]  # fmt: skip
 
@@ -337,3 +339,29 @@ def test_the_10m_study_fits_a_24_gb_machine(step, reads, peak_gb):
     assert needed < 18 * 1024**3
     if peak_gb is not None:
         assert needed > peak_gb * 1000**3
+
+
+def test_a_csv_sheet_of_the_4m_study_is_not_refused():
+    """The 4M study's csv sheet (921.9 MB of segments, 148.2 MB of codings) needs about 3.7 GB;
+    the xlsx footprint estimated 26.7 GB and refused it on a 24 GB machine."""
+    size = StudySize(segments=966_700_000, transcripts=0, codings=155_400_000)
+    assert 3.7 * 1000**3 < estimate("code --sheet csv", size) < 6 * 1024**3
+    assert estimate("code --sheet", size) > 20 * 1024**3  # xlsx: still the measured footprint
+
+
+def test_a_csv_sheet_is_estimated_as_csv(bundled, cli, monkeypatch, tmp_path):
+    """Between the csv and the xlsx estimate of the bundled study, the csv sheet is written and
+    the xlsx one refused."""
+    size = StudySize(segments=(bundled / "segments.csv").stat().st_size, transcripts=0, codings=0)
+    low, high = estimate("code --sheet csv", size), estimate("code --sheet", size)
+    assert low < high
+    monkeypatch.setenv("QUALCODE_MEMORY_LIMIT", str((low + high) // 2))
+    common = ["code", str(bundled / "segments.csv"), "--codebook", str(bundled / "codebook.yaml"),
+              "--coder", "ana", "-o", str(tmp_path / "ana.csv")]  # fmt: skip
+    ok = cli(*common, "--sheet", str(tmp_path / "sheet.csv"))
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "sheet.csv").is_file()
+    refused = cli(*common, "--sheet", str(tmp_path / "sheet.xlsx"))
+    assert refused.exit_code == 1
+    assert "nothing was written" in refused.stderr
+    assert not (tmp_path / "sheet.xlsx").exists()

@@ -179,6 +179,8 @@ def code(
         hint = "or code a folder of segments part files (one part in memory at a time)"
         whole = " whole" * (auto and (roster is not None or cluster is not None))  # not chunked
         step = f"code {modes[0]}{whole}"
+        if sheet is not None and sheet.suffix.lower() == ".csv":
+            step += " csv"  # a csv sheet is written as a stream: far less than an xlsx one
         check_fits(
             step, what=f"code {modes[0]}", sources=sources, sheet=from_sheet, codings=reads,
             hint=hint * auto,
