@@ -1222,6 +1222,7 @@ def iter_segments(
         return
     what = "segments"
     source, encoding, delimiter = _csv_source(path, what, SEGMENT_COLUMNS, SEGMENT_REQUIRED, None)
+    _check_row_lengths(source, path, encoding, delimiter, what)
     with contextlib.ExitStack() as stack:
         if isinstance(source, Path):
             fh = stack.enter_context(source.open("rb"))
@@ -1269,6 +1270,45 @@ def iter_segments(
                 nrows=0,
             )
             yield _checked_piece(header, path, 0, seen)
+
+
+def _check_row_lengths(
+    source: Path | io.StringIO, path: Path, encoding: str | None, delimiter: str, what: str
+) -> None:
+    """Refuse a row with more cells than the header, in one streaming pass before the pieces are
+    parsed: pandas' chunked reader keeps the first cells of such a row and drops the rest without
+    a word when it is the first row of a chunk (pandas 2.1-3.1; the whole-file read refuses it)."""
+    import sys
+
+    csv.field_size_limit(sys.maxsize)  # a long turn is not an error here
+    if isinstance(source, Path):
+        fh = source.open(encoding=encoding or "utf-8", newline="")
+    else:
+        source.seek(0)
+        fh = source
+    try:
+        width = None
+        number = 0  # rows counted as the parser's messages count them (a quoted line break is
+        for row in csv.reader(fh, delimiter=delimiter):  # one row, a blank line none)
+            if not row:
+                continue
+            number += 1
+            if width is None:
+                width = len(row)
+            elif len(row) > width:
+                raise ContractError(
+                    f"cannot read {what} CSV: this row has {len(row)} cells but the header has "
+                    f"{width} (a cell holding the delimiter needs quotes around it)",
+                    file=path,
+                    line=number,
+                )
+    except csv.Error:
+        pass  # the parser names what is wrong with the file (an unclosed quote, ...)
+    finally:
+        if isinstance(source, Path):
+            fh.close()
+        else:
+            source.seek(0)
 
 
 def _checked_piece(df: pd.DataFrame, path: Path, offset: int, seen: set[str]) -> pd.DataFrame:
