@@ -1280,7 +1280,7 @@ def _check_row_lengths(
     a word when it is the first row of a chunk (pandas 2.1-3.1; the whole-file read refuses it)."""
     import sys
 
-    csv.field_size_limit(sys.maxsize)  # a long turn is not an error here
+    previous = csv.field_size_limit(sys.maxsize)  # a long turn is not an error here
     if isinstance(source, Path):
         fh = source.open(encoding=encoding or "utf-8", newline="")
     else:
@@ -1305,6 +1305,7 @@ def _check_row_lengths(
     except csv.Error:
         pass  # the parser names what is wrong with the file (an unclosed quote, ...)
     finally:
+        csv.field_size_limit(previous)  # the limit is process-wide: others' readers keep theirs
         if isinstance(source, Path):
             fh.close()
         else:
