@@ -256,7 +256,7 @@ def codebook_warnings(codebook: Codebook, files: Sequence[tuple[str, pd.DataFram
     ids = codebook.code_ids()
     used: set[str] = set()
     for _label, df in files:
-        used.update(df["code_id"].astype(str))
+        used.update(df["code_id"].astype(str).unique())  # not a str object per row
     unused = [c for c in ids if c not in used]
     if ids and len(unused) * 2 > len(ids):
         where = {1: "are not used in the codings", 2: "appear in neither file"}.get(

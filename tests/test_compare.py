@@ -291,6 +291,19 @@ def test_unknown_code_ids_are_listed_with_the_first_row():
     assert str(err.value) == "coder_b.csv:9: code ids not in the codebook: RI99, RI100"
 
 
+def test_padded_codes_are_checked_against_the_codebook_stripped():
+    """Without --segments the rows are never rebuilt with their stripped ids: the codebook check
+    reads the distinct stripped codes, and only an unknown one rebuilds A's rows to name its row."""
+    padded = codings([(f" {s}", f" {c} " if c else c) for s, c in A_ROWS], "ana")
+    plain = compare_codings(codings(A_ROWS, "ana"), codings(B_ROWS, "ben"), codebook=codebook())
+    same = compare_codings(padded, codings(B_ROWS, "ben"), codebook=codebook())
+    assert comparison_to_dict(same) == comparison_to_dict(plain)
+    padded.loc[6, "code_id"] = " RI99 "
+    with pytest.raises(UnknownCodeError) as err:
+        compare_codings(padded, codings(B_ROWS, "ben"), codebook=codebook(), a_path="a.csv")
+    assert str(err.value) == "a.csv:8: code ids not in the codebook: RI99"
+
+
 def test_unknown_segment_ids():
     a = codings(A_ROWS + [("T9:1", "X")], "ana")
     with pytest.raises(UnknownSegmentError) as err:

@@ -794,14 +794,21 @@ def compare_codings(
     seg_codes, seg_ids = _joint_codes(a["segment_id"], b["segment_id"])
     code_codes, code_values = _joint_codes(a["code_id"], b["code_id"])
     n_a = len(a)
-    a = a.assign(
-        segment_id=_column(seg_ids, seg_codes[:n_a], a.index),
-        code_id=_column(code_values, code_codes[:n_a], a.index),
-    )
-    b = b.assign(
-        segment_id=_column(seg_ids, seg_codes[n_a:], b.index),
-        code_id=_column(code_values, code_codes[n_a:], b.index),
-    )
+    unknown_codes = codebook is not None and not set(code_values.tolist()) <= {
+        "",
+        *codebook.code_ids(),
+    }
+    if segments is not None or reviewed != REVIEWED_CODINGS or unknown_codes:
+        # The rows with their ids as compared, for the checks that name a row and for the
+        # "reviewed, no code" rows added from the segments file (else the numbers are enough).
+        a = a.assign(
+            segment_id=_column(seg_ids, seg_codes[:n_a], a.index),
+            code_id=_column(code_values, code_codes[:n_a], a.index),
+        )
+        b = b.assign(
+            segment_id=_column(seg_ids, seg_codes[n_a:], b.index),
+            code_id=_column(code_values, code_codes[n_a:], b.index),
+        )
     coder_a = _coder_name(a, a_path, "coder A")
     coder_b = _coder_name(b, b_path, "coder B")
     if coder_a == coder_b:
@@ -814,7 +821,8 @@ def compare_codings(
     if codebook is not None:
         code_ids = codebook.code_ids()
         for df, path, label in ((a, a_path, "coder A"), (b, b_path, "coder B")):
-            _check_codes(df, codebook, path, label)
+            if unknown_codes:  # one of them has a code the codebook does not define
+                _check_codes(df, codebook, path, label)
     elif code_ids is None:
         code_ids = sorted(c for c in code_values.tolist() if c != "")
 

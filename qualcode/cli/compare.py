@@ -17,6 +17,7 @@ from qualcode.cli.options import (
     SchedulerOption,
     WorkersOption,
     engine_settings,
+    one_thread_reads,
     protect_inputs,
 )
 
@@ -195,8 +196,9 @@ def compare(
         from qualcode.codebook import load_codebook
 
         cb = load_codebook(codebook)
-    a = read_codings(coder_a)
-    b = read_codings(coder_b)
+    with one_thread_reads():
+        a = read_codings(coder_a)
+        b = read_codings(coder_b)
     for note in filter(None, (coder_note(a), coder_note(b))):
         typer.echo(f"note: {note}", err=True)
     rule = ReviewedRule(reviewed).value
@@ -205,7 +207,8 @@ def compare(
             f"--reviewed {rule} reads the participant turns from --segments segments.csv",
             param_hint="'--reviewed'",
         )
-    segs = read_segments(segments) if segments is not None else None
+    with one_thread_reads():
+        segs = read_segments(segments) if segments is not None else None
     from qualcode.cli.checks import check_text, warn_codebook
 
     for df, path in ((a, coder_a), (b, coder_b)):
@@ -293,10 +296,12 @@ def _compare_many(paths, codebook, segments, chosen, output, reviewed, unit="tur
         from qualcode.codebook import load_codebook
 
         cb = load_codebook(codebook)
-    frames = [read_codings(p) for p in paths]
+    with one_thread_reads():
+        frames = [read_codings(p) for p in paths]
     for note in filter(None, map(coder_note, frames)):
         typer.echo(f"note: {note}", err=True)
-    segs = read_segments(segments) if segments is not None else None
+    with one_thread_reads():
+        segs = read_segments(segments) if segments is not None else None
     result, extra = compare_many_by_unit(
         frames,
         unit=unit,
