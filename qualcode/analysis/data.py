@@ -186,6 +186,7 @@ def load_study(
     not counted toward participants) and `flagged` (the memo carries #quote). Codings whose memo
     carries #negative are negative cases of their idea: kept apart in `negative_cases`."""
     import numpy as np
+    import pandas as pd
 
     seg = map_speakers(segments, roster)
     cod = codings.copy(deep=False)  # columns are added and replaced, never written in place
@@ -208,9 +209,21 @@ def load_study(
     else:
         coder = coders[0] if coders else ""
 
-    known_segments = set(seg["segment_id"].tolist())
-    unknown = ~cod["segment_id"].isin(known_segments)
+    # The join on integers (issue 19): each coding's segment is its row in `seg`, numbered once by
+    # factorising both id columns together (a segment's code is its row when the ids are unique);
+    # cells, duplicates and tags are then sorted and counted as int64, with no hash table over
+    # millions of id strings (one that no longer fits the CPU caches costs a memory read per probe).
+    n = len(seg)
+    codes = _factorize(
+        np.concatenate(
+            [seg["segment_id"].to_numpy(dtype=object), cod["segment_id"].to_numpy(dtype=object)]
+        )
+    )
+    _check_unique_segments(codes[:n], seg, segments_path)
+    position = codes[n:]  # row of each coding's segment in `seg`; -1 or n and above: unknown
+    unknown = (position < 0) | (position >= n)
     if unknown.any():
+        unknown = pd.Series(unknown, index=cod.index)
         row = cod[unknown].iloc[0]
         hint = unknown_segment_hint(
             first_cells(cod, unknown, "segment_id", rows="_row"), dict.fromkeys(seg["segment_id"])
@@ -220,7 +233,9 @@ def load_study(
             **row_location(codings, codings_path, int(row["_row"]), "segment_id"),
             hint=hint or "code the same segments.csv you report on (or re-ingest the transcripts)",
         )
-    cod = cod[cod["code_id"] != ""]
+    coded = (cod["code_id"] != "").to_numpy()
+    cod = cod[coded]
+    position = position[coded]
 
     if codebook is not None:
         code_ids = codebook.code_ids()
@@ -238,17 +253,19 @@ def load_study(
         code_ids = list(dict.fromkeys(cod["code_id"].tolist()))
         labels = {c: c for c in code_ids}
 
-    from qualcode.spans import coding_excerpts
+    excerpts = texts = None
+    if _marks_excerpts(cod):
+        from qualcode.spans import coding_excerpts
 
-    # Plain lists: iterating pandas string columns goes through __getitem__ per element.
-    texts = dict(
-        zip(
-            seg["segment_id"].tolist(),
-            seg["text"].fillna("").astype(str).tolist(),
-            strict=True,
+        # Plain lists: iterating pandas string columns goes through __getitem__ per element.
+        texts = dict(
+            zip(
+                seg["segment_id"].tolist(),
+                seg["text"].fillna("").astype(str).tolist(),
+                strict=True,
+            )
         )
-    )
-    excerpts = coding_excerpts(cod, texts, codings_path=codings_path, rows=cod["_row"])
+        excerpts = coding_excerpts(cod, texts, codings_path=codings_path, rows=cod["_row"])
     memo = cod["memo"].fillna("").astype(str) if "memo" in cod.columns else None
     if memo is not None:
         cod = cod.assign(
@@ -264,13 +281,22 @@ def load_study(
     flag_rows = cod.loc[cod["flagged"], ["segment_id", "code_id", "start_char", "end_char"]]
     if "origin" in cod.columns:
         flag_rows = flag_rows.assign(origin=cod.loc[cod["flagged"], "origin"])
-    cod["flagged"] = cod.groupby(cell)["flagged"].transform("any")
-    cod["negative"] = cod.groupby(cell)["negative"].transform("any")
-    # Sub-turn spans may apply one code twice to one turn: a mention is a coded segment.
-    cod = cod.drop_duplicates(cell)
-    seg_cols = [c for c in APPLIED_COLUMNS if c != "code_id"]
-    applied = cod[[*cell, "memo", "flagged", "negative"]].merge(
-        seg[seg_cols], on="segment_id", how="left"
+    code_codes, code_uniques = pd.factorize(cod["code_id"])  # a few hundred codes at most
+    first, cell_of = _cells(position * max(len(code_uniques), 1) + code_codes)
+    for tag in ("flagged", "negative"):
+        marked = cod[tag].to_numpy(dtype=bool)
+        if marked.any():
+            cod[tag] = (np.bincount(cell_of[marked], minlength=len(first)) > 0)[cell_of]
+    # Sub-turn spans may apply one code twice to one turn: a mention is a coded segment (the first
+    # row of each cell, in file order, as drop_duplicates keeps it).
+    first.sort()
+    seg_cols = [c for c in APPLIED_COLUMNS if c not in cell]
+    applied = pd.concat(
+        [
+            cod[[*cell, "memo", "flagged", "negative"]].take(first).reset_index(drop=True),
+            seg[seg_cols].take(position[first]).reset_index(drop=True),
+        ],
+        axis=1,
     )
     is_fac = applied["role"] == ROLE_FACILITATOR
     excluded = 0 if include_facilitator else int(is_fac.sum())
@@ -285,8 +311,11 @@ def load_study(
     negative = negative[[*APPLIED_COLUMNS, "memo", "words"]].reset_index(drop=True)
     applied = applied[~applied["negative"]]
     applied = applied[[*APPLIED_COLUMNS, "words", "assent", "flagged"]].reset_index(drop=True)
-    excerpts = excerpts.merge(applied[list(cell)], on=cell, how="inner")
-    excerpts = _excerpt_texts(excerpts, applied, texts)
+    if excerpts is None:
+        excerpts = _whole_turn_excerpts(applied)
+    else:
+        excerpts = excerpts.merge(applied[list(cell)], on=cell, how="inner")
+        excerpts = _excerpt_texts(excerpts, applied, texts)
     excerpts["flagged"] = _excerpt_flags(excerpts, flag_rows)
 
     transcripts = list(dict.fromkeys(seg["transcript_id"].tolist()))
@@ -320,6 +349,85 @@ def load_study(
         min_words=min_words,
         excerpts=excerpts,
     )
+
+
+def _factorize(values):
+    """Integer codes of `values` in first-seen order (-1 for missing), as `pd.factorize`."""
+    import pandas as pd
+
+    return pd.factorize(values)[0]
+
+
+def _check_unique_segments(codes, seg: pd.DataFrame, path: str | Path | None) -> None:
+    """The segments' ids, factorised, must each be new (read_segments refuses a repeat too)."""
+    import numpy as np
+
+    wrong = np.flatnonzero(codes != np.arange(len(codes)))
+    if len(wrong):
+        i = int(wrong[0])
+        what = (
+            "missing segment_id"
+            if codes[i] < 0
+            else f"duplicate segment_id {seg['segment_id'].iat[i]!r}"
+        )
+        raise ContractError(what, **row_location(seg, path, i, "segment_id"))
+
+
+def _cells(keys):
+    """For int64 cell keys (one per coding row): the row of each distinct key's first occurrence,
+    in key order, and each row's cell number (the rank of its key)."""
+    import numpy as np
+
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    cell_of = np.empty(len(keys), dtype=np.int64)
+    cell_of[order] = np.cumsum(starts) - 1
+    return order[starts], cell_of
+
+
+def _marks_excerpts(cod: pd.DataFrame) -> bool:
+    """Whether any coding row marks an excerpt: a start_char or end_char given, on a coding that
+    is not an auto-coding (whose span is its keyword's position), as `qualcode.spans` reads them."""
+    import numpy as np
+
+    from qualcode.spans import ORIGIN_AUTO
+
+    given = np.zeros(len(cod), dtype=bool)
+    for col in ("start_char", "end_char"):
+        if col in cod.columns:
+            given |= cod[col].to_numpy(dtype=object) != ""
+    if not given.any():
+        return False
+    rows = cod[given]
+    spanned = np.zeros(len(rows), dtype=bool)
+    for col in ("start_char", "end_char"):
+        if col in rows.columns:
+            spanned |= (rows[col].fillna("").astype(str).str.strip() != "").to_numpy()
+    if "origin" in rows.columns:
+        spanned &= (rows["origin"].fillna("").astype(str).str.strip() != ORIGIN_AUTO).to_numpy()
+    return bool(spanned.any())
+
+
+def _whole_turn_excerpts(applied: pd.DataFrame) -> pd.DataFrame:
+    """The excerpts when no coding marks one: each applied coding's whole turn, in its order
+    (what `qualcode.spans.coding_excerpts` and `_excerpt_texts` make of codings without spans)."""
+    import numpy as np
+    import pandas as pd
+
+    shown = applied["text"].fillna("").astype(str).to_numpy(dtype=object, copy=True)
+    n = len(applied)
+    return pd.DataFrame(
+        {
+            "segment_id": applied["segment_id"],
+            "code_id": applied["code_id"],
+            "start_char": np.zeros(n, dtype=np.int64),
+            "end_char": np.fromiter(map(len, shown), dtype=np.int64, count=n),
+            "whole": np.ones(n, dtype=bool),
+        }
+    ).assign(excerpt=shown, words=applied["words"].to_numpy(dtype=np.int64, copy=True))
 
 
 def _excerpt_flags(excerpts: pd.DataFrame, flag_rows: pd.DataFrame) -> list[bool]:
