@@ -196,3 +196,43 @@ def test_reviewed_without_code_and_duplicate_spans_count_once():
     data = study(codings=pd.concat([codings, extra], ignore_index=True))
     ri1 = hierarchy_report(data).hierarchy.set_index("id").loc["RI1"]
     assert ri1.mentions == 4
+
+
+def test_whole_turn_excerpts_are_the_same_with_or_without_a_span_in_the_file():
+    # Without any span the excerpts are made from the applied codings; one span (here the whole
+    # turn, on a repeated cell) sends every coding through qualcode.spans: the same excerpts.
+    codings = read_codings(DATA / "codings.csv")
+    text = read_segments(DATA / "segments.csv").set_index("segment_id").loc["G1:3", "text"]
+    spanned = pd.concat(
+        [codings, codings.iloc[[2]].assign(start_char="0", end_char=str(len(text)))],
+        ignore_index=True,
+    )
+    plain, through_spans = study(codings=codings), study(codings=spanned)
+    pd.testing.assert_frame_equal(plain.applied, through_spans.applied)
+    pd.testing.assert_frame_equal(plain.excerpts, through_spans.excerpts)
+    assert rows(plain.excerpts, ["segment_id", "code_id", "start_char", "end_char", "whole"])[
+        :2
+    ] == [
+        ("G1:2", "RI1", 0, len(plain.applied["text"].iat[0]), True),
+        ("G1:3", "RI1", 0, len(text), True),
+    ]
+
+
+def test_a_tag_on_a_repeated_row_of_a_coding_holds_for_the_coding():
+    codings = read_codings(DATA / "codings.csv")
+    repeated = codings.iloc[[2, 8]].assign(memo=["#quote", "#negative"])
+    data = study(codings=pd.concat([codings, repeated], ignore_index=True))
+    assert rows(data.applied[data.applied["flagged"]], ["segment_id", "code_id"]) == [
+        ("G1:3", "RI1")
+    ]
+    assert rows(data.negative_cases, ["segment_id", "code_id", "memo"]) == [("G2:3", "RI3", "")]
+    assert ("G2:3", "RI3") not in rows(data.applied, ["segment_id", "code_id"])
+    assert len(data.applied) == len(study().applied) - 1
+
+
+def test_a_repeated_segment_id_in_the_segments_is_an_error_with_its_line():
+    segments = read_segments(DATA / "segments.csv")
+    segments.loc[3, "segment_id"] = "G1:2"
+    with pytest.raises(ContractError) as err:
+        load_study(segments, read_codings(DATA / "codings.csv"), segments_path="segments.csv")
+    assert str(err.value) == "segments.csv:5: duplicate segment_id 'G1:2'"
