@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import functools
 import io
 import os
 import re
@@ -941,9 +942,34 @@ def read_table(
     except pd.errors.ParserError as exc:
         message, line = _parse_problem(str(exc))
         raise ContractError(f"cannot read {what} CSV: {message}", file=path, line=line) from exc
+    _refuse_index_column(df, path, what)
     df.columns = _canonical_columns([str(c).strip() for c in df.columns], columns, synonyms)
     df.attrs[TABLE_ATTR] = {"sheet": None, "header_row": 1, "letters": {}}
     return df
+
+
+def _refuse_index_column(df: pd.DataFrame, path: Path, what: str) -> None:
+    """Refuse a first data row with more cells than the header, as every later row is refused:
+    pandas' parser never compares that row with the header, and takes its first cell(s) for an
+    index column, shifting the row's cells left under the header without a word (pandas 2.1 and
+    3.1; pandas-dev/pandas#12519). A table read without an index column has a RangeIndex."""
+    import pandas as pd
+
+    if isinstance(df.index, pd.RangeIndex):
+        return
+    width = len(df.columns)
+    raise ContractError(
+        f"cannot read {what} CSV: {_too_many_cells(width + df.index.nlevels, width)}",
+        file=path,
+        line=2,  # the first data row (rows counted as the parser's messages count them)
+    )
+
+
+def _too_many_cells(saw: int, expected: int) -> str:
+    return (
+        f"this row has {saw} cells but the header has {expected} (a cell holding the "
+        "delimiter needs quotes around it)"
+    )
 
 
 def _csv_source(
@@ -1046,11 +1072,7 @@ def _parse_problem(text: str) -> tuple[str, int | None]:
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if fields:
         expected, line, saw = (int(g) for g in fields.groups())
-        return (
-            f"this row has {saw} cells but the header has {expected} (a cell holding the "
-            "delimiter needs quotes around it)",
-            line,
-        )
+        return _too_many_cells(saw, expected), line
     quote = re.search(r"EOF inside string starting at row (\d+)", text)
     if quote:
         return "a quote opened here is never closed", int(quote.group(1)) + 1
@@ -1222,7 +1244,8 @@ def iter_segments(
         return
     what = "segments"
     source, encoding, delimiter = _csv_source(path, what, SEGMENT_COLUMNS, SEGMENT_REQUIRED, None)
-    _check_row_lengths(source, path, encoding, delimiter, what)
+    if not _chunk_starts_checked():
+        _check_row_lengths(source, path, encoding, delimiter, what)
     with contextlib.ExitStack() as stack:
         if isinstance(source, Path):
             fh = stack.enter_context(source.open("rb"))
@@ -1256,6 +1279,7 @@ def iter_segments(
                     f"cannot read {what} CSV: {message}", file=path, line=line
                 ) from exc
             empty = False
+            _refuse_index_column(df, path, what)  # the first data row, longer than the header
             piece = _checked_piece(df, path, offset, seen)
             offset += len(df)
             if read_share is not None:
@@ -1272,12 +1296,29 @@ def iter_segments(
             yield _checked_piece(header, path, 0, seen)
 
 
+@functools.lru_cache(maxsize=1)
+def _chunk_starts_checked() -> bool:
+    """Whether this pandas' chunked reader refuses a row with more cells than the header when
+    the row starts a chunk, as it refuses every other such row. pandas 2.1.0 does not: it keeps
+    the row's first cells and drops the rest without a word (pandas-dev/pandas#11569, fixed by
+    pandas-dev/pandas#66944; pandas 3.1.1 refuses it). Asked of pandas itself on three rows."""
+    import pandas as pd
+
+    try:
+        with pd.read_csv(io.StringIO("a,b\n1,2\n1,2,3\n"), dtype=str, chunksize=1) as reader:
+            for _ in reader:
+                pass
+    except pd.errors.ParserError:
+        return True
+    return False
+
+
 def _check_row_lengths(
     source: Path | io.StringIO, path: Path, encoding: str | None, delimiter: str, what: str
 ) -> None:
     """Refuse a row with more cells than the header, in one streaming pass before the pieces are
-    parsed: pandas' chunked reader keeps the first cells of such a row and drops the rest without
-    a word when it is the first row of a chunk (pandas 2.1-3.1; the whole-file read refuses it)."""
+    parsed, for a pandas whose chunked reader keeps the first cells of such a row and drops the
+    rest without a word when it is the first row of a chunk (`_chunk_starts_checked`)."""
     import sys
 
     previous = csv.field_size_limit(sys.maxsize)  # a long turn is not an error here
@@ -1297,8 +1338,7 @@ def _check_row_lengths(
                 width = len(row)
             elif len(row) > width:
                 raise ContractError(
-                    f"cannot read {what} CSV: this row has {len(row)} cells but the header has "
-                    f"{width} (a cell holding the delimiter needs quotes around it)",
+                    f"cannot read {what} CSV: {_too_many_cells(len(row), width)}",
                     file=path,
                     line=number,
                 )

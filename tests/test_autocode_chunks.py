@@ -133,8 +133,15 @@ def test_header_only_file_writes_the_header(cli, tmp_path):
         # The first row of a chunk (of 7, and of 1): pandas' chunked reader drops its extra cell
         # without a word (pandas 2.1-3.1), so the rows are counted before the pieces are parsed.
         (28, "g5:1,g5,1,Facilitator,,facilitator,Hi,focus_group,extra\n", "cannot read segments CSV: this row has 9 cells but the header has 8"),
-        # The first data row: pandas (3.1 too) takes its first cell for an index column.
+        # Two such rows starting a chunk of 7 (and of 1): the second is compared with the first.
+        (28, "g5:1,g5,1,Facilitator,,facilitator,Hi,focus_group,extra\ng5:8,g5,8,P2,g5-P2,participant,Hi,focus_group,extra\n", "cannot read segments CSV: this row has 9 cells but the header has 8"),
+        # An empty extra cell (a trailing delimiter) starting a chunk is refused too.
+        (28, "g5:1,g5,1,Facilitator,,facilitator,Hi,focus_group,\n", "cannot read segments CSV: this row has 9 cells but the header has 8"),
+        # The first data row: pandas (3.1 too) takes its first cell for an index column, or its
+        # first two for a two-level index, or reads a trailing delimiter as an index.
         (0, "g1:1,g1,1,Facilitator,,facilitator,Hi,focus_group,extra\n", "cannot read segments CSV: this row has 9 cells but the header has 8"),
+        (0, "g1:1,g1,1,Facilitator,,facilitator,Hi,focus_group,extra,more\n", "cannot read segments CSV: this row has 10 cells but the header has 8"),
+        (0, "g1:1,g1,1,Facilitator,,facilitator,Hi,focus_group,\n", "cannot read segments CSV: this row has 9 cells but the header has 8"),
     ],
 )  # fmt: skip
 def test_bad_row_in_a_later_chunk_names_its_row_and_writes_nothing(
@@ -150,6 +157,14 @@ def test_bad_row_in_a_later_chunk_names_its_row_and_writes_nothing(
         assert result.exit_code == 1, result.output
         assert not out.parent.exists()  # not even the folder -o names
         errors.add(result.stderr.splitlines()[0])
+    # The whole-file read (with a roster the segments are read whole) says the same.
+    roster = tmp_path / "roster.csv"
+    roster.write_text("transcript_id,speaker,participant_id,role\n", encoding="utf-8")
+    out = tmp_path / "whole" / "auto.csv"
+    result = run(cli, segments, codebook, out, "--roster", roster)
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
+    errors.add(result.stderr.splitlines()[0])
     (error,) = errors  # the same line whatever the chunk size
     assert error.startswith(f"error: {segments}:{row + 2}: {message}")
     assert "Traceback" not in error

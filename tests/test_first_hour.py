@@ -288,6 +288,20 @@ def test_export_and_import_count_the_codes_the_same_way(cli, bundled):
             "this row has 4 cells but the header has 2 (a cell holding the delimiter needs quotes "
             "around it)",
         ),
+        # The first data row: pandas takes its first cell(s) for an index column and shifts the
+        # rest under the header without a word; refused like any later row.
+        (
+            "segment_id,code_id\ng1:1,RI1,x\ng1:2,RI1\n",
+            2,
+            "this row has 3 cells but the header has 2 (a cell holding the delimiter needs quotes "
+            "around it)",
+        ),
+        (
+            "segment_id,code_id\ng1:1,RI1,,\ng1:2,RI1\n",
+            2,
+            "this row has 4 cells but the header has 2 (a cell holding the delimiter needs quotes "
+            "around it)",
+        ),
     ],
 )
 def test_a_malformed_csv_is_described_without_parser_internals(cli, tmp_path, text, line, message):
