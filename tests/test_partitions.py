@@ -139,3 +139,36 @@ def test_a_folder_of_part_files_is_coded_one_part_at_a_time_with_the_same_bytes(
     assert whole.exit_code == 0 and parted.exit_code == 0, parted.output
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert parted.output.replace("parts.csv", "X") == whole.output.replace("whole.csv", "X")
+
+
+@pytest.mark.parametrize("size", [7, 250, 10_000])
+@pytest.mark.parametrize("include_facilitator", [False, True])
+def test_the_summary_counted_from_the_hits_is_the_summary_of_the_rows(
+    study, size, include_facilitator
+):
+    from qualcode.coding.autocode import autocode_partition_stamped, autocode_partition_summarised
+
+    segments = read_segments(study["segments"])
+    codebook = load_codebook(study["codebook"])
+    types = ["interview", "focus_group", ""]
+    typed = segments.assign(source_type=[types[i % 3] for i in range(len(segments))])
+    # Some turns by participants without an id, and one transcript id left empty.
+    typed.loc[typed.index[::5], "participant_id"] = ""
+    typed.loc[typed.index[:40], "transcript_id"] = ""
+    settings = {"coder": "auto", "include_facilitator": include_facilitator}
+    for lo in range(0, len(typed), size):
+        chunk = typed.iloc[lo : lo + size]
+        rows, got = autocode_partition_summarised(chunk, codebook, **settings)
+        stamped = autocode_partition_stamped(chunk, codebook, **settings)
+        assert list(rows.itertuples(index=False)) == list(stamped.itertuples(index=False))
+        want = summary_part(rows, chunk)
+        assert (got.code_names, got.n_segments) == (want.code_names, want.n_segments)
+        assert (got.reviewed, got.coded, got.source_types) == (
+            want.reviewed,
+            want.coded,
+            want.source_types,
+        )
+        for name in ("voiced", "groups"):
+            assert list(getattr(got, name).columns) == list(getattr(want, name).columns)
+            assert getattr(got, name).values.tolist() == getattr(want, name).values.tolist()
+    assert sum(rows["code_id"] != "") > 0

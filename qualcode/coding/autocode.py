@@ -393,7 +393,7 @@ def autocode_partition(
 ) -> pd.DataFrame:
     """The codings rows of one partition of segments (see `autocode`); pure, so the local path
     and each Dask worker run the same function. The keyword automaton is built once per process."""
-    return _partition(segments, codebook, coder, include_facilitator, pattern_timeout, False)
+    return _partition(segments, codebook, coder, include_facilitator, pattern_timeout, False)[0]
 
 
 def autocode_partition_stamped(
@@ -408,7 +408,25 @@ def autocode_partition_stamped(
     `provenance.stamp(rows, segments, codebook)` (segment ids unique, as read_segments checks),
     with each reviewed turn's text hashed once and spread over its rows by position, not
     looked up by segment id (a third of the output's cost at 100k segments)."""
-    return _partition(segments, codebook, coder, include_facilitator, pattern_timeout, True)
+    return _partition(segments, codebook, coder, include_facilitator, pattern_timeout, True)[0]
+
+
+def autocode_partition_summarised(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    coder: str,
+    include_facilitator: bool = False,
+    pattern_timeout: float = 1.0,
+) -> tuple[pd.DataFrame, SummaryPart]:
+    """`autocode_partition_stamped` and its `summary_part`, the summary counted from the
+    matcher's positions (segment and code numbers) instead of looking each row's segment id up
+    again among the segments' (the same figures; a fifth of the rest of code --auto at 100k)."""
+    rows, summary = _partition(
+        segments, codebook, coder, include_facilitator, pattern_timeout, True, summarised=True
+    )
+    assert summary is not None
+    return rows, summary
 
 
 def _partition(
@@ -418,7 +436,9 @@ def _partition(
     include_facilitator: bool,
     pattern_timeout: float,
     stamped: bool,
-) -> pd.DataFrame:
+    *,
+    summarised: bool = False,
+) -> tuple[pd.DataFrame, SummaryPart | None]:
     import numpy as np
     import pandas as pd
 
@@ -480,14 +500,64 @@ def _partition(
         "start_char": start_col,
         "end_char": end_col,
     }
+    summary = None
+    if summarised:
+        summary = _summary_of_hits(segments, reviewed, which, codes, code_ids, len(texts))
     if not stamped:
-        return pd.DataFrame(columns, columns=list(CODING_COLUMNS))
+        return pd.DataFrame(columns, columns=list(CODING_COLUMNS)), summary
     from qualcode.provenance import CODEBOOK, TEXT_HASH, codebook_identity, text_hashes
 
     hashes = text_hashes(reviewed["text"].tolist())  # the raw values, as `stamp` hashes them
     columns[TEXT_HASH] = np.array(hashes + [""], dtype=object)[all_which]
     columns[CODEBOOK] = codebook_identity(codebook)
-    return pd.DataFrame(columns, columns=[*CODING_COLUMNS, TEXT_HASH, CODEBOOK])
+    return pd.DataFrame(columns, columns=[*CODING_COLUMNS, TEXT_HASH, CODEBOOK]), summary
+
+
+def _summary_of_hits(
+    segments: pd.DataFrame,
+    reviewed: pd.DataFrame,
+    which: np.ndarray,
+    codes: np.ndarray,
+    code_ids: np.ndarray,
+    n_reviewed: int,
+) -> SummaryPart:
+    """`summary_part` of a partition's codings, from its hits: (reviewed segment number, code
+    number) pairs, one per coded (segment, code), sorted by segment then code (as the rows are).
+    Segment ids are unique within a partition (the readers refuse a repeat)."""
+    import numpy as np
+    import pandas as pd
+
+    # Codes in order of first appearance in the rows, and distinct coded segments per code.
+    code_order, first_codes = pd.factorize(codes, sort=False)
+    n_segments = np.bincount(code_order, minlength=len(first_codes))
+
+    def column(name: str) -> np.ndarray:
+        if name not in reviewed.columns:
+            return np.full(len(reviewed), "", dtype=object)
+        return reviewed[name].fillna("").astype(str).to_numpy()
+
+    def pairs_with(values: np.ndarray, name: str) -> pd.DataFrame:
+        # Distinct (code, value) of the coded rows, in order of first appearance, "" left out.
+        number, names = pd.factorize(values, sort=False)
+        keep = np.flatnonzero(values[which] != "")
+        key = codes[keep] * max(len(names), 1) + number[which[keep]]
+        at = keep[~pd.Series(key).duplicated().to_numpy()]
+        return pd.DataFrame({"code_id": code_ids[codes[at]], name: values[which[at]]})
+
+    pid = np.where(column("role") == ROLE_PARTICIPANT, column("participant_id"), "")
+    source_types = None
+    if "source_type" in segments.columns:
+        values = segments["source_type"].fillna("").astype(str).tolist()
+        source_types = list(dict.fromkeys(values))
+    return SummaryPart(
+        code_names=[str(code_ids[c]) for c in first_codes],
+        n_segments=[int(n) for n in n_segments],
+        voiced=pairs_with(pid.astype(object), "participant_id"),
+        groups=pairs_with(column("transcript_id"), "transcript_id"),
+        reviewed=n_reviewed,
+        coded=int(np.count_nonzero(which[1:] != which[:-1]) + 1) if which.size else 0,
+        source_types=source_types,
+    )
 
 
 @dataclass

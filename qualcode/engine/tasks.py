@@ -83,14 +83,12 @@ def autocode_task(
     pattern_timeout: float,
 ) -> tuple[pd.DataFrame, Any]:
     """Auto-code one partition: its stamped codings rows and its `summary_part`."""
-    from qualcode.coding.autocode import autocode_partition_stamped, summary_part
+    from qualcode.coding.autocode import autocode_partition_summarised
 
-    segments = read_part(part)
-    rows = autocode_partition_stamped(
-        segments,
+    return autocode_partition_summarised(
+        read_part(part),
         codebook,
         coder=coder,
         include_facilitator=include_facilitator,
         pattern_timeout=pattern_timeout,
     )
-    return rows, summary_part(rows, segments)
