@@ -113,6 +113,35 @@ def test_a_sheet_read_back_over_another_coders_file_needs_force(cli, study: Path
     assert f"note: kept the replaced {mine} as {backup}" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("last", "holds"),
+    [
+        ("g9:1,RI1,alice,manual,,,\n", "holds alice's manual codings"),
+        ('g9:1,RI1,alice," manual",,,\n', "holds alice's manual codings"),
+        ("g9:1,RI1,alice,,,,\n", "holds alice's manual codings"),  # no origin: made by hand
+        ('g9:1,RI1,carol,consensus,"a memo\non two lines",,\n', "holds a consensus"),
+        ("g9:1,RI1,auto,import,,,\n", None),  # codings of another origin: replaced
+    ],
+)
+def test_a_large_codings_file_is_protected_by_any_one_row(cli, study: Path, last, holds):
+    # Past 1 MB the origins are read with pandas' parser, not row by row: one manual or
+    # consensus row at the end still protects the file.
+    big = study / "codings" / "big.csv"
+    rows = "".join(f"g{i}:1,RI1,auto,auto,,0,4\n" for i in range(40_000))
+    big.write_text(HEADER + rows + last, encoding="utf-8")
+    assert big.stat().st_size > 1 << 20
+    before = big.read_bytes()
+    result = _auto(cli, study, big)
+    if holds is None:
+        assert result.exit_code == 0, result.stderr
+        assert big.read_bytes() != before
+        return
+    assert result.exit_code == 1
+    assert f"big.csv: {holds}" in result.stderr
+    assert big.read_bytes() == before
+    assert _auto(cli, study, big, "--force").exit_code == 0
+
+
 @pytest.mark.parametrize("target", ["codings/alice.csv", "codebook.yaml", "consensus.csv"])
 def test_ingest_over_study_work_needs_force(cli, study: Path, target: str):
     (study / "g1.txt").write_text("Ana: hello there\nBen: hi\n", encoding="utf-8")
