@@ -143,6 +143,9 @@ def run() -> None:
     if sys.argv[1:] in ([], ["--help"], ["-h"], ["--version"]):
         light_app()()
     else:
+        from qualcode.cli.allocator import keep_freed_memory
+
+        keep_freed_memory()
         app()
 
 
