@@ -1308,8 +1308,8 @@ def _chunk_starts_checked() -> bool:
         with pd.read_csv(io.StringIO("a,b\n1,2\n1,2,3\n"), dtype=str, chunksize=1) as reader:
             for _ in reader:
                 pass
-    except pd.errors.ParserError:
-        return True
+    except pd.errors.ParserError as exc:  # the refusal asked about, not another one
+        return "Expected 2 fields in line 3, saw 3" in str(exc)
     return False
 
 
@@ -1676,8 +1676,6 @@ def _derived_codings(path: Path) -> bool:
         return False
     if path.stat().st_size < _QUICK_KIND_BYTES:
         return False
-    import pandas as pd
-
     try:
         dialect = _csv_dialect(path)
         if dialect is None:
@@ -1685,9 +1683,14 @@ def _derived_codings(path: Path) -> bool:
         encoding, delimiter = dialect
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
             header = next(csv.reader(fh, delimiter=delimiter), None)
-        if not header or _rows_kind(path, iter([header])) != ("codings", None):
-            return False  # not codings with an origin column (the header alone says which)
-        origin = [CODING_SYNONYMS.get(column_key(c), column_key(c)) for c in header].index("origin")
+    except (OSError, ValueError, csv.Error):
+        return False
+    if not header or _rows_kind(path, iter([header])) != ("codings", None):
+        return False  # not codings with an origin column (the header alone says which)
+    origin = [CODING_SYNONYMS.get(column_key(c), column_key(c)) for c in header].index("origin")
+    import pandas as pd
+
+    try:
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
             reader = pd.read_csv(
                 fh,
