@@ -1852,7 +1852,7 @@ def _plain_csv_body(df: pd.DataFrame, cols: list[str]) -> str | None:
     """The rows of `df[cols]` as CSV lines, when no cell needs quotes (no `,` `"` or line
     break) or is missing: then `to_csv` writes exactly the cells joined by commas. None
     otherwise. Three times faster than to_csv on codings (0.11 against 0.27 s for 200k rows)."""
-    if len(cols) < 2 or not all(c in df.columns for c in cols) or df.isna().to_numpy().any():
+    if len(cols) < 2 or not all(c in df.columns for c in cols):
         return None
     lists = []
     for c in [None, *cols]:  # None: the header
@@ -1860,6 +1860,8 @@ def _plain_csv_body(df: pd.DataFrame, cols: list[str]) -> str | None:
         try:  # all text: joined as it is (join refuses anything else, in C, without a loop here)
             joined = "\x00".join(values)
         except TypeError:  # numbers (start_char, end_char) as str() writes them, as to_csv does
+            if df[c].isna().any():  # a missing cell (None, NaN: never text) to_csv writes empty
+                return None
             values = list(map(str, values))
             joined = "\x00".join(values)
         if "," in joined or '"' in joined or "\n" in joined or "\r" in joined:
