@@ -28,6 +28,8 @@ branch (PYTHONPATH set to each checkout, this venv, pandas 3.1.1), one after the
 5.1-6.6 (22:47-22:50 UTC, medians of 5): 882200e 2.51 s CPU / 5.48 s wall, rg 0.32 s CPU, ratio
 7.86 CPU; the branch 2.20 s CPU / 5.59 s wall, rg 0.34 s CPU, ratio 6.44 CPU (8.14 wall: wall time
 at that load is mostly waiting for a core). The lead measured 882200e idle at 8.13 CPU / 7.84 wall.
+Again at 23:05-23:08, load 5.6-6.3: 882200e 2.53 s CPU, ratio 8.32; main at 0e9af2f (this work and
+the allocator settings of 7dff68d) 1.79 s CPU, ratio 6.15 (bench/README, goal-4 section).
 What went: the separate csv pass that counted every row's cells (pandas 3.1.1 refuses a long row
 starting a chunk itself: `io._chunk_starts_checked`), the summary's second lookup of every coded
 row's segment id (`autocode_partition_summarised`), the csv-module read of the whole previous
