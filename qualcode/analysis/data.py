@@ -188,6 +188,8 @@ def load_study(
     import numpy as np
     import pandas as pd
 
+    from qualcode.idcodes import factorize
+
     seg = map_speakers(segments, roster)
     cod = codings.copy(deep=False)  # columns are added and replaced, never written in place
     cod["_row"] = range(len(cod))  # 0-based row of the codings file, for messages (row_location)
@@ -214,11 +216,11 @@ def load_study(
     # cells, duplicates and tags are then sorted and counted as int64, with no hash table over
     # millions of id strings (one that no longer fits the CPU caches costs a memory read per probe).
     n = len(seg)
-    codes = _factorize(
+    codes = factorize(
         np.concatenate(
             [seg["segment_id"].to_numpy(dtype=object), cod["segment_id"].to_numpy(dtype=object)]
         )
-    )
+    )[0]
     _check_unique_segments(codes[:n], seg, segments_path)
     position = codes[n:]  # row of each coding's segment in `seg`; -1 or n and above: unknown
     unknown = (position < 0) | (position >= n)
@@ -349,13 +351,6 @@ def load_study(
         min_words=min_words,
         excerpts=excerpts,
     )
-
-
-def _factorize(values):
-    """Integer codes of `values` in first-seen order (-1 for missing), as `pd.factorize`."""
-    import pandas as pd
-
-    return pd.factorize(values)[0]
 
 
 def _check_unique_segments(codes, seg: pd.DataFrame, path: str | Path | None) -> None:

@@ -31,6 +31,7 @@ from qualcode.errors import QualcodeError
 from qualcode.model import ROLE_PARTICIPANT
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from qualcode.analysis.data import StudyData
@@ -112,13 +113,30 @@ def check_label(template: str, data: StudyData) -> None:
         )
 
 
-def _attributes(data: StudyData) -> dict[str, dict[str, str]]:
+def _attributes(data: StudyData) -> _Attributes | dict[str, dict[str, str]]:
     """participant_id -> roster attributes (first row of each participant)."""
     if data.roster is None or "participant_id" not in data.roster.columns:
         return {}
-    r = data.roster[data.roster["participant_id"].astype(str) != ""]
-    r = r.drop_duplicates("participant_id")
-    return {str(row["participant_id"]): row for row in r.astype(str).to_dict(orient="records")}
+    return _Attributes(data.roster[data.roster["participant_id"].astype(str) != ""])
+
+
+class _Attributes:
+    """The roster attributes of a participant (their first row, every value as text), looked up
+    when a quote is labelled: a few quotes per idea, not a dict of every roster row."""
+
+    def __init__(self, roster: pd.DataFrame) -> None:
+        self._roster = roster
+        self._first: dict[str, int] | None = None
+
+    def get(self, participant_id: str, default: dict[str, str]) -> dict[str, str]:
+        if self._first is None:
+            self._first = {}
+            for i, p in enumerate(self._roster["participant_id"].astype(str).tolist()):
+                self._first.setdefault(p, i)
+        i = self._first.get(participant_id)
+        if i is None:
+            return default
+        return self._roster.iloc[[i]].astype(str).to_dict(orient="records")[0]
 
 
 def _keyword_patterns(data: StudyData) -> dict[str, re.Pattern[str] | None]:
@@ -166,7 +184,63 @@ def _excerpts(data: StudyData) -> pd.DataFrame:
     # The turn's text is not carried over: a candidate's text is its excerpt.
     drop.append("text")
     applied = applied.drop(columns=[c for c in drop if c in applied.columns])
+    if _aligned(applied, ex):
+        # One whole-turn excerpt per coding, in the codings' order (codings without spans): the
+        # merge's rows, side by side (a merge hashes millions of id strings, issue 19).
+        import pandas as pd
+
+        return pd.concat(
+            [
+                applied.reset_index(drop=True),
+                ex.drop(columns=["segment_id", "code_id"]).reset_index(drop=True),
+            ],
+            axis=1,
+        )
     return applied.merge(ex, on=["segment_id", "code_id"], how="inner")
+
+
+def _aligned(applied: pd.DataFrame, ex: pd.DataFrame) -> bool:
+    """Whether row i of `ex` is the excerpt of row i of `applied`, for every row."""
+    import numpy as np
+
+    return len(applied) == len(ex) and all(
+        np.array_equal(applied[c].to_numpy(dtype=object), ex[c].to_numpy(dtype=object))
+        for c in ("segment_id", "code_id")
+    )
+
+
+def _other_codes(applied: pd.DataFrame, ex: pd.DataFrame):
+    """Per candidate excerpt: how many other codes its turn carries (rule 5), counted as the
+    applied rows of its segment (one row per (segment, code): `load_study`), on integer codes of
+    the segment ids (a groupby and a dict over millions of id strings grow faster, issue 19)."""
+    import numpy as np
+
+    from qualcode.idcodes import factorize
+
+    m = len(applied)
+    codes = factorize(
+        np.concatenate(
+            [
+                applied["segment_id"].to_numpy(dtype=object),
+                ex["segment_id"].to_numpy(dtype=object),
+            ]
+        )
+    )[0]
+    return np.bincount(codes[:m], minlength=codes.max(initial=-1) + 1)[codes[m:]] - 1
+
+
+def _rows_by_code(code_id: pd.Series) -> dict[str, np.ndarray]:
+    """Code -> the positions of its rows, ascending."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(code_id)  # a few hundred codes: a small table
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {
+        code: order[bounds[k] : bounds[k + 1]].astype(np.int64, copy=False)
+        for k, code in enumerate(uniques.tolist())
+    }
 
 
 def exemplar_quotes(
@@ -185,11 +259,10 @@ def exemplar_quotes(
     check_label(label_template, data)
     applied = data.applied
     rank_of = {t: i for i, t in enumerate(data.transcripts)}
-    # A dict: Series.get per candidate turn cost seconds at a million turns (issue 19).
-    codes_per_segment = applied.groupby("segment_id")["code_id"].nunique().to_dict()
     patterns = _keyword_patterns(data)
     people = _attributes(data)
     ex = _excerpts(data)
+    other_codes = _other_codes(applied, ex)
     # Plain lists of the columns (iterating pandas string columns, or itertuples, goes through
     # __getitem__ per element: most of this function's time at a million turns, issue 19).
     col = {c: ex[c].tolist() for c in _CANDIDATE_COLUMNS if c in ex.columns}
@@ -207,7 +280,7 @@ def exemplar_quotes(
             [not flagged[i] for i in range(len(ex))],
             [r != ROLE_PARTICIPANT for r in col["role"]],
             assent,
-            [int(codes_per_segment.get(s, 1)) - 1 for s in segment_id],
+            other_codes,
             [_band_distance(int(w)) for w in words],
             [rank_of.get(t, len(rank_of)) for t in transcript_id],
             turn,
@@ -215,9 +288,7 @@ def exemplar_quotes(
         ],
         dtype=np.int64,
     ).reshape(8, len(ex))
-    by_code: dict[str, list[int]] = {}
-    for i, code in enumerate(col["code_id"]):
-        by_code.setdefault(code, []).append(i)
+    by_code = _rows_by_code(ex["code_id"])
     # segment_id -> (start, end, idea) of the excerpts quoted so far: an excerpt sharing text with
     # one of them is a reuse (for a whole-turn excerpt: any quote from that turn).
     used: dict[str, list[tuple[int, int, str]]] = {}
@@ -236,11 +307,11 @@ def exemplar_quotes(
         pattern = patterns.get(idea)
         hits = np.zeros(len(positions), dtype=np.int64)
         if pattern is not None:
-            for k, i in enumerate(positions):
+            for k, i in enumerate(positions.tolist()):
                 text = "" if excerpt[i] is None else str(excerpt[i])
                 if text:
                     hits[k] = len(pattern.findall(text))
-        idx = np.asarray(positions, dtype=np.int64)
+        idx = positions
         s = static[:, idx]
         # The candidates sorted by the whole key but rules 2 and 3 (ties: first in the table).
         ranked = np.lexsort((idx, s[7], s[6], s[5], s[4], -hits, s[3], s[2], s[1], s[0]))

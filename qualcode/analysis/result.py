@@ -28,12 +28,24 @@ def json_value(value: Any) -> Any:
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """A DataFrame as a list of JSON-native row dicts (column order kept)."""
+    """A DataFrame as a list of JSON-native row dicts (column order kept).
+
+    Column by column (a wide table, the idea x group matrix, has a column per transcript): each
+    column's values as iterating it gives them (what `itertuples` zips), through `json_value`
+    unless the column holds numpy ints or booleans, which iterate as Python ints and bools."""
+    import numpy as np
+
     cols = [str(c) for c in df.columns]
-    return [
-        {c: json_value(v) for c, v in zip(cols, row, strict=True)}
-        for row in df.itertuples(index=False, name=None)
-    ]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    values = []
+    for k in range(len(cols)):
+        column = df.iloc[:, k]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+            values.append(list(column))
+        else:
+            values.append([json_value(v) for v in column])
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 @dataclass
