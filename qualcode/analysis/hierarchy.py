@@ -21,6 +21,7 @@ from qualcode.analysis.result import ReportResult
 from qualcode.model import source_nouns
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 MIN_PARTICIPANTS = 2  # Auerbach & Silverstein: an idea voiced by two or more participants
@@ -196,7 +197,6 @@ def hierarchy_report(
 
     applied = data.applied
     assent = applied["assent"] if "assent" in applied.columns else pd.Series(False, applied.index)
-    voicing = applied[~assent]
     n_groups = len(data.transcripts)
     n_participants = len(data.participants())
     nodes = _tree(data)
@@ -205,36 +205,30 @@ def hierarchy_report(
 
     # Ideas first: mentions are all coded turns (assent too); participants and groups the turns that
     # voice the idea. An idea below the two-participant rule is a leftover.
+    count = _Counts(applied, assent.to_numpy(dtype=bool))
     ideas_of = {node_id for level, node_id, *_ in nodes if level == "idea"}
-    idea_people = (
-        voicing[voicing["participant_id"] != ""].groupby("code_id")["participant_id"].nunique()
-    )
-    repeating = {c for c in ideas_of if int(idea_people.get(c, 0)) >= min_participants}
+    repeating = {c for c in ideas_of if count.node([c])[2] >= min_participants}
 
-    # One pass per level: map each applied row to every node that contains its code, then count
-    # distinct segments / participants / transcripts per node (the union of the children). Themes and
-    # constructs roll up repeating ideas only (leftovers are listed apart, method.md).
+    # Per node, the rows of every code it contains, then distinct segments / participants /
+    # transcripts (the union of the children). Themes and constructs roll up repeating ideas only
+    # (leftovers are listed apart, method.md).
     node_of_code: list[tuple[str, int]] = [
         (code, i)
         for i, (level, _, _, _, leaves) in enumerate(nodes)
         for code in leaves
         if level == "idea" or code in repeating
     ]
-    link = pd.DataFrame(node_of_code, columns=["code_id", "node"])
-    # Only the columns counted: each applied row joins one row per node holding its code (idea,
-    # theme, construct), so the text and the other columns would be copied three times.
-    counted = ["code_id", "segment_id", "participant_id", "transcript_id"]
-    joined = applied[counted].merge(link, on="code_id", how="inner")
-    voiced = voicing[counted].merge(link, on="code_id", how="inner")
-    people = voiced[voiced["participant_id"] != ""]
-    mentions = joined.groupby("node")["segment_id"].nunique()
-    participants = people.groupby("node")["participant_id"].nunique()
-    groups = voiced.groupby("node")["transcript_id"].nunique()
-    all_people = joined[joined["participant_id"] != ""].groupby("node")["participant_id"].nunique()
+    node_codes: dict[int, list[str]] = {}
+    for code, i in node_of_code:
+        node_codes.setdefault(i, []).append(code)
+    mentions, all_people, participants, groups = {}, {}, {}, {}
+    for i, codes in node_codes.items():
+        mentions[i], all_people[i], participants[i], groups[i] = count.node(codes)
     # Where codings mark excerpts, also the excerpts per node: distinct (turn, start, end), so an
     # excerpt coded with two ideas of a theme counts once for the theme (the union, as above).
     excerpts = None
     if data.has_spans:
+        link = pd.DataFrame(node_of_code, columns=["code_id", "node"])
         ex = data.excerpts.merge(link, on="code_id", how="inner")  # type: ignore[union-attr]
         excerpts = (
             ex.drop_duplicates(["node", "segment_id", "start_char", "end_char"])
@@ -242,25 +236,13 @@ def hierarchy_report(
             .size()
         )
 
-    idea_rows = voicing.groupby("code_id")
-    # Groups where an idea's identified participants voiced it (method.md: flag ideas whose
-    # participants all sit in one group; an unknown speaker elsewhere does not spread it).
-    people_groups = (
-        voicing[voicing["participant_id"] != ""].groupby("code_id")["transcript_id"].unique()
-    )
-    per_participant = (
-        voicing[voicing["participant_id"] != ""]
-        .groupby(["code_id", "participant_id"])["segment_id"]
-        .nunique()
-    )
-
     rows: list[dict[str, Any]] = []
     flag_rows: list[dict[str, Any]] = []
     for key, (level, node_id, label, parent, _leaves) in enumerate(nodes):
-        m = int(mentions.get(key, 0))
-        p = int(participants.get(key, 0))
-        g = int(groups.get(key, 0))
-        assent_only = int(all_people.get(key, 0)) - p
+        m = mentions.get(key, 0)
+        p = participants.get(key, 0)
+        g = groups.get(key, 0)
+        assent_only = all_people.get(key, 0) - p
         flags: list[tuple[str, str]] = []
         if m == 0:
             flags.append((FLAG_NEVER_APPLIED, f"{level} never applied"))
@@ -273,19 +255,20 @@ def hierarchy_report(
                         f"{min_participants} or more)",
                     )
                 )
-            where = people_groups.get(node_id)
+            # Groups where the idea's identified participants voiced it (method.md: flag ideas
+            # whose participants all sit in one group; an unknown speaker elsewhere does not
+            # spread it).
+            where = count.people_groups(node_id)
             if p > 0 and len(where) == 1 and n_groups > 1:
                 text = f"voiced in {where[0]} only"
                 if g > 1:
                     text = f"its participants all sit in {where[0]} (unknown speakers elsewhere)"
                 flags.append((FLAG_ONE_GROUP, text))
-            elif p == 0 and g == 1 and n_groups > 1 and node_id in idea_rows.groups:
-                only = idea_rows.get_group(node_id)["transcript_id"].iat[0]
+            elif p == 0 and g == 1 and n_groups > 1 and count.first_group(node_id) is not None:
+                only = count.first_group(node_id)
                 flags.append((FLAG_ONE_GROUP, f"voiced in {only} only"))
-            if p >= min_participants and node_id in per_participant.index.get_level_values(0):
-                counts = per_participant.loc[node_id]
-                top = int(counts.max())
-                leaders = counts[counts == top].index.tolist()
+            if p >= min_participants and (leading := count.leaders(node_id)) is not None:
+                top, leaders = leading
                 # "One participant": two people supplying half each is balance, not dominance.
                 if len(leaders) == 1 and top / m >= DOMINANT_SHARE:
                     flags.append(
@@ -321,7 +304,7 @@ def hierarchy_report(
     flags_df = pd.DataFrame(flag_rows, columns=["level", "id", "label", "flag", "detail"])
 
     ideas = hierarchy[hierarchy["level"] == "idea"]
-    leftovers = _leftovers(data, ideas, min_participants)
+    leftovers = _leftovers(data, ideas, min_participants, count)
     counts = {
         "constructs": int((hierarchy["level"] == "construct").sum()),
         "themes": int((hierarchy["level"] == "theme").sum()),
@@ -342,7 +325,7 @@ def hierarchy_report(
                 dict(zip(ideas["id"], ideas["label"], strict=True))
             ),
         )[_HIERARCHY_QUOTE_COLUMNS],
-        matrix=_matrix(voicing, data, ideas),
+        matrix=_matrix(count, data, ideas),
         leftovers=leftovers,
         negative_cases=_negative_cases(data),
         attributes=_by_attribute(data),
@@ -481,7 +464,9 @@ def _negative_cases(data: StudyData) -> pd.DataFrame:
     return out[list(NEGATIVE_COLUMNS)].reset_index(drop=True)
 
 
-def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> pd.DataFrame:
+def _leftovers(
+    data: StudyData, ideas: pd.DataFrame, min_participants: int, count: _Counts
+) -> pd.DataFrame:
     """Leftovers (A&S): applied ideas voiced by fewer than two participants, and ideas that fit no
     theme (or themes that fit no construct when the codebook has constructs). Not "diverse cases":
     those are negative cases, flagged on codings (`_negative_cases`)."""
@@ -509,25 +494,18 @@ def _leftovers(data: StudyData, ideas: pd.DataFrame, min_participants: int) -> p
                 }
             )
     if cb is not None and cb.constructs:
-        applied_themes = data.applied.merge(
-            pd.DataFrame(
-                [(c.id, t.id) for t in cb.themes for c in t.codes], columns=["code_id", "theme"]
-            ),
-            on="code_id",
-        )
         for theme in cb.themes:
-            sub = applied_themes[applied_themes["theme"] == theme.id]
+            # Every coded turn of the theme's ideas (assent and leftovers too).
+            mentions, people, _, _ = count.node([c.id for c in theme.codes])
             rows.append(
                 {
                     "kind": "theme",
                     "id": theme.id,
                     "label": theme.label,
                     "reason": "fits no construct",
-                    "mentions": sub["segment_id"].nunique(),
-                    "participants": sub.loc[
-                        sub["participant_id"] != "", "participant_id"
-                    ].nunique(),
-                    "groups": sub["transcript_id"].nunique(),
+                    "mentions": mentions,
+                    "participants": people,
+                    "groups": count.groups_of([c.id for c in theme.codes]),
                 }
             )
     return pd.DataFrame(
@@ -573,19 +551,135 @@ def _by_attribute(data: StudyData) -> pd.DataFrame | None:
     )
 
 
-def _matrix(voicing: pd.DataFrame, data: StudyData, ideas: pd.DataFrame) -> pd.DataFrame:
+def _matrix(count: _Counts, data: StudyData, ideas: pd.DataFrame) -> pd.DataFrame:
     """Idea x group; each cell = distinct participants in that group who voiced the idea (turns
     of brief assent left out, as in the counts)."""
     import pandas as pd
 
-    people = voicing[voicing["participant_id"] != ""]
-    cells = people.groupby(["code_id", "transcript_id"])["participant_id"].nunique()
-    table = cells.unstack(fill_value=0) if len(cells) else pd.DataFrame()
-    table = table.reindex(index=ideas["id"].tolist(), columns=data.transcripts, fill_value=0)
-    table = table.fillna(0).astype(int)
+    table = count.participants_per_group(ideas["id"].tolist(), data.transcripts)
     # All columns at once: inserting one column per transcript into a frame is quadratic.
     columns: dict[str, Any] = {"id": ideas["id"].tolist(), "label": ideas["label"].tolist()}
-    for t in data.transcripts:
-        columns[t] = table[t].to_numpy()
+    for j, t in enumerate(data.transcripts):
+        columns[t] = table[:, j]
     columns["participants"] = ideas["participants"].to_numpy()
     return pd.DataFrame(columns)
+
+
+class _Counts:
+    """Distinct segments, participants and transcripts among the applied rows of some codes, on
+    integer codes of the id columns (`qualcode.idcodes.factorize`), each code's rows found once:
+    groupby-nunique and merges on millions of id strings grow faster than the study (issue 19).
+    The applied rows are one per (segment, code) (`load_study`), so a participant's segments on
+    one code are their rows."""
+
+    def __init__(self, applied: pd.DataFrame, assent: np.ndarray) -> None:
+        import numpy as np
+        import pandas as pd
+
+        from qualcode.idcodes import factorize
+
+        self.segment, segments = factorize(applied["segment_id"].to_numpy(dtype=object))
+        pid = applied["participant_id"].to_numpy(dtype=object)
+        self.person, self.people = factorize(pid)
+        self.transcript, self.transcripts = factorize(
+            applied["transcript_id"].to_numpy(dtype=object)
+        )
+        self.voicing = ~assent
+        self.identified = (pid != "") & (self.person >= 0)
+        self.code, codes = pd.factorize(applied["code_id"])
+        self.codes = codes.tolist()
+        order = np.argsort(self.code, kind="stable")
+        bounds = np.searchsorted(self.code[order], np.arange(len(self.codes) + 1))
+        self._rows = {c: order[bounds[k] : bounds[k + 1]] for k, c in enumerate(self.codes)}
+        self._marks = {
+            "segment": np.zeros(len(segments), dtype=bool),
+            "person": np.zeros(len(self.people), dtype=bool),
+            "transcript": np.zeros(len(self.transcripts), dtype=bool),
+        }
+
+    def rows(self, codes: list[str]) -> np.ndarray:
+        import numpy as np
+
+        parts = [self._rows[c] for c in codes if c in self._rows]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    def _distinct(self, kind: str, values: np.ndarray) -> int:
+        import numpy as np
+
+        values = values[values >= 0]  # -1: a missing value, not counted (as nunique)
+        mark = self._marks[kind]
+        mark[values] = True
+        n = int(np.count_nonzero(mark))
+        mark[values] = False
+        return n
+
+    def node(self, codes: list[str]) -> tuple[int, int, int, int]:
+        """Mentions (segments), participants of any turn, participants of voicing turns and
+        groups (transcripts) of voicing turns, over the rows of `codes`."""
+        rows = self.rows(codes)
+        voiced = rows[self.voicing[rows]]
+        return (
+            self._distinct("segment", self.segment[rows]),
+            self._distinct("person", self.person[rows[self.identified[rows]]]),
+            self._distinct("person", self.person[voiced[self.identified[voiced]]]),
+            self._distinct("transcript", self.transcript[voiced]),
+        )
+
+    def groups_of(self, codes: list[str]) -> int:
+        """Transcripts of every row of `codes` (voicing or not)."""
+        return self._distinct("transcript", self.transcript[self.rows(codes)])
+
+    def _voiced_people_rows(self, code: str) -> np.ndarray:
+        rows = self.rows([code])
+        return rows[self.voicing[rows] & self.identified[rows]]
+
+    def people_groups(self, code: str) -> list[str]:
+        """The transcripts where identified participants voiced `code`, in first-row order."""
+        import pandas as pd
+
+        rows = self._voiced_people_rows(code)
+        return [self.transcripts[t] for t in pd.unique(self.transcript[rows]).tolist()]
+
+    def first_group(self, code: str) -> str | None:
+        """The transcript of the first voicing row of `code` (None without one)."""
+        rows = self.rows([code])
+        rows = rows[self.voicing[rows]]
+        return self.transcripts[self.transcript[rows[0]]] if len(rows) else None
+
+    def leaders(self, code: str) -> tuple[int, list[str]] | None:
+        """The most segments one identified participant voiced `code` in, and who did (None
+        when nobody identified did)."""
+        import numpy as np
+
+        rows = self._voiced_people_rows(code)
+        if not len(rows):
+            return None
+        people, counts = np.unique(self.person[rows], return_counts=True)
+        top = int(counts.max())
+        return top, [self.people[p] for p in people[counts == top].tolist()]
+
+    def participants_per_group(self, ideas: list[str], transcripts: list[str]) -> np.ndarray:
+        """ideas x transcripts: distinct identified participants of voicing rows."""
+        import numpy as np
+
+        out = np.zeros((len(ideas), len(transcripts)), dtype=np.int64)
+        rows = np.flatnonzero(self.voicing & self.identified)
+        if not len(rows):
+            return out
+        n_people, n_transcripts = len(self.people), len(self.transcripts)
+        keys = (self.code[rows] * n_transcripts + self.transcript[rows]) * n_people + self.person[
+            rows
+        ]
+        keys.sort()
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+        cells = np.bincount(keys // n_people, minlength=len(self.codes) * n_transcripts).reshape(
+            len(self.codes), n_transcripts
+        )
+        code_at = {c: k for k, c in enumerate(self.codes)}
+        column_at = {t: k for k, t in enumerate(self.transcripts.tolist())}
+        columns = [column_at.get(t, -1) for t in transcripts]
+        known = [j for j, c in enumerate(columns) if c >= 0]
+        for i, idea in enumerate(ideas):
+            if idea in code_at:
+                out[i, known] = cells[code_at[idea], [columns[j] for j in known]]
+        return out
