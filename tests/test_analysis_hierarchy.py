@@ -236,3 +236,92 @@ def test_a_repeated_segment_id_in_the_segments_is_an_error_with_its_line():
     with pytest.raises(ContractError) as err:
         load_study(segments, read_codings(DATA / "codings.csv"), segments_path="segments.csv")
     assert str(err.value) == "segments.csv:5: duplicate segment_id 'G1:2'"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_counts_and_matrix_equal_a_plain_python_count_of_random_codings(seed):
+    # Pins the integer counting (hierarchy._Counts) to sets of ids counted one row at a time.
+    import random
+
+    rng = random.Random(seed)
+    speakers = [("P1", "X1", "participant"), ("P2", "", "participant"), ("P3", "X3", "participant")]
+    speakers += [("Mod", "", "facilitator"), ("Unknown Speaker", "", "unknown")]
+    seg_rows = []
+    for g in range(1, 7):
+        for turn in range(1, 31):
+            speaker, pid, role = rng.choice(speakers)
+            words = " ".join("w" for _ in range(rng.randint(1, 12)))
+            seg_rows.append((f"G{g}:{turn}", f"G{g}", turn, speaker, pid, role, words))
+    segments = pd.DataFrame(
+        seg_rows,
+        columns=[
+            "segment_id",
+            "transcript_id",
+            "turn",
+            "speaker",
+            "participant_id",
+            "role",
+            "text",
+        ],
+    )
+    codes = ["RI1", "RI2", "RI3", "RI5"]
+    cod_rows = []
+    for seg_id, *_ in seg_rows:
+        for code in rng.sample(codes, rng.choice([0, 0, 1, 1, 2, 3])) or [""]:
+            cod_rows += [(seg_id, code, "c", "manual", "", "", "")] * rng.choice([1, 1, 2])
+    rng.shuffle(cod_rows)
+    codings = pd.DataFrame(
+        cod_rows,
+        columns=["segment_id", "code_id", "coder", "origin", "memo", "start_char", "end_char"],
+    )
+    data = load_study(
+        segments,
+        codings,
+        codebook=load_codebook(DATA / "codebook.yaml"),
+        order=list(dict.fromkeys(segments["transcript_id"])),
+    )
+    report = hierarchy_report(data)
+
+    applied = list(
+        data.applied[
+            ["segment_id", "code_id", "participant_id", "transcript_id", "assent"]
+        ].itertuples(index=False, name=None)
+    )
+
+    def count(ids):
+        rows = [r for r in applied if r[1] in ids]
+        voiced = [r for r in rows if not r[4]]
+        people = {r[2] for r in voiced if r[2]}
+        return (
+            len({r[0] for r in rows}),
+            len(people),
+            len({r[3] for r in voiced}),
+            len({r[2] for r in rows if r[2]}) - len(people),
+        )
+
+    repeating = [c for c in codes if count([c])[1] >= 2]
+    expected = {
+        "C1": count([c for c in ("RI1", "RI2") if c in repeating]),
+        "T1": count([c for c in ("RI1", "RI2") if c in repeating]),
+        "T2": count([c for c in ("RI3", "RI5") if c in repeating]),
+        **{c: count([c]) for c in [*codes, "RI4"]},
+    }
+    got = {
+        r[0]: tuple(r[1:])
+        for r in report.hierarchy[
+            ["id", "mentions", "participants", "groups", "assent_only"]
+        ].itertuples(index=False, name=None)
+    }
+    assert got == expected
+    matrix = report.matrix.set_index("id")
+    for code in matrix.index:
+        for g in data.transcripts:
+            people = {r[2] for r in applied if r[1] == code and r[3] == g and r[2] and not r[4]}
+            assert matrix.loc[code, g] == len(people)
+    t2 = report.leftovers.set_index("id").loc["T2"]
+    rows = [r for r in applied if r[1] in ("RI3", "RI5")]
+    assert (t2.mentions, t2.participants, t2.groups) == (
+        len({r[0] for r in rows}),
+        len({r[2] for r in rows if r[2]}),
+        len({r[3] for r in rows}),
+    )
