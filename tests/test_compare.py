@@ -304,6 +304,33 @@ def test_padded_codes_are_checked_against_the_codebook_stripped():
     assert str(err.value) == "a.csv:8: code ids not in the codebook: RI99"
 
 
+@pytest.mark.parametrize(
+    "ids_a, ids_b",
+    [
+        (["T1:1", "T1:2", "T1:2", "T2:1"], ["T1:2", "T3:1", "T1:1"]),
+        ([" T1:1", "T1:1", "T1:2 ", "T1:3"], ["T1:2", "T1:1 ", "T9:9"]),  # one id, three spellings
+        (["T1:1", None, "T1:2"], ["T1:2", float("nan"), ""]),  # missing values: pandas numbers them
+        (["T1:1", "T1:1", "T1:2", "T2:1"], ["T1:1", "T1:2", "T1:2", "T2:1"]),
+        ([" T1:1", "T1:2", "T1:2"], [" T1:1", "T1:2"]),
+    ],
+)
+def test_joint_codes_are_the_same_through_idcodes_and_pandas(ids_a, ids_b):
+    """Above idcodes.MIN_SIZE values (8.4M: a study of millions of segments) the segment ids are
+    numbered by idcodes.factorize; min_size=1 sends these few through it."""
+    from qualcode.agreement.compare import _joint_codes
+
+    a, b = pd.Series(ids_a, dtype=object), pd.Series(ids_b, dtype=object)
+    big = _joint_codes(a, b, min_size=1)
+    small = _joint_codes(a, b, min_size=1 << 40)
+    assert big[0].tolist() == small[0].tolist()
+    assert pd.Index(big[1]).equals(pd.Index(small[1]))  # NaN equals NaN here
+    codes, uniques = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=False)
+    stripped = pd.Index(uniques).astype(str).str.strip()
+    again, distinct = pd.factorize(stripped)
+    assert big[0].tolist() == again[codes].tolist()
+    assert pd.Index(big[1]).equals(pd.Index(distinct))
+
+
 def test_unknown_segment_ids():
     a = codings(A_ROWS + [("T9:1", "X")], "ana")
     with pytest.raises(UnknownSegmentError) as err:

@@ -254,15 +254,38 @@ def _stripped(values: pd.Series) -> pd.Series:
 
 
 def _joint_codes(
-    a: pd.Series, b: pd.Series, *, strip: bool = True
+    a: pd.Series,
+    b: pd.Series,
+    *,
+    strip: bool = True,
+    few: bool = False,
+    min_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One column of both coders' files numbered together: (a number per row, A's rows first, and
     the distinct values as an object array, in first-seen order). With `strip`, the values are
-    stripped strings, as `_stripped` makes them; each distinct value is stripped once."""
+    stripped strings, as `_stripped` makes them; each distinct value is stripped once.
+
+    Segment ids (millions of distinct strings) are numbered by `idcodes.factorize` from its
+    `min_size` values on (pandas' hash table below: faster while it fits the CPU caches). A
+    column of `few` distinct values (code ids) always goes to pandas."""
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=False)
+    from qualcode import idcodes
+
+    size = idcodes.MIN_SIZE if min_size is None else min_size
+
+    def factorize(values, sentinel: bool) -> tuple[np.ndarray, np.ndarray]:
+        if few:
+            return pd.factorize(values, use_na_sentinel=sentinel)
+        return idcodes.factorize(values, use_na_sentinel=sentinel, min_size=size)
+
+    if few or len(a) + len(b) < size:  # pandas' own string column: its fastest path
+        codes, uniques = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=False)
+    else:
+        both = np.concatenate([a.to_numpy(dtype=object), b.to_numpy(dtype=object)])
+        codes, uniques = factorize(both, sentinel=False)
+        del both
     values = pd.Index(uniques)
     if strip:
         values = values.astype(str).str.strip()
@@ -270,7 +293,7 @@ def _joint_codes(
     if strip and len(values):
         changed = values != np.asarray(uniques, dtype=object)
         if changed.any():  # ' G1:2' and 'G1:2' are one segment: number them again
-            again, values = pd.factorize(values)
+            again, values = factorize(values, sentinel=True)  # (a missing id: -1, as before)
             codes = again[codes]
             values = np.asarray(values, dtype=object)
     return codes.astype(np.intp, copy=False), values
@@ -792,7 +815,7 @@ def compare_codings(
     # Ids numbered once for both coders: every later step works on the numbers (hashing millions
     # of id strings again and again was what grew faster than the study).
     seg_codes, seg_ids = _joint_codes(a["segment_id"], b["segment_id"])
-    code_codes, code_values = _joint_codes(a["code_id"], b["code_id"])
+    code_codes, code_values = _joint_codes(a["code_id"], b["code_id"], few=True)
     n_a = len(a)
     unknown_codes = codebook is not None and not set(code_values.tolist()) <= {
         "",
@@ -852,7 +875,7 @@ def compare_codings(
         b = _with_reviewed_rows(b, segments, reviewed, include_facilitator)
         n_a = len(a)  # the added rows' ids are the segments file's, as they stand
         seg_codes, seg_ids = _joint_codes(a["segment_id"], b["segment_id"], strip=False)
-        code_codes, code_values = _joint_codes(a["code_id"], b["code_id"], strip=False)
+        code_codes, code_values = _joint_codes(a["code_id"], b["code_id"], strip=False, few=True)
 
     # seg_ids is the union of both reviewed sets: A's in A's order, then B's others in B's order.
     rows_a, rows_b = seg_codes[:n_a], seg_codes[n_a:]
