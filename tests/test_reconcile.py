@@ -350,3 +350,27 @@ def test_session_appends_resumes_and_compacts(tmp_path, a, b):
     ]
     assert len(list(tmp_path.glob("*.bak"))) == 2  # the partial row and the superseded one are kept
     assert (result.summary.kept, result.summary.dropped, result.summary.added) == (3, 1, 1)
+
+
+def test_segments_ranked_in_first_seen_order_without_a_segments_file():
+    # the ranks come from the factorised ids, not a dict of every id: the same ranks, keys and
+    # segment_rank as ranking through {id: place}; an empty id (library callers) ranks last
+    from qualcode.reconcile.pair import _first_seen_ranks, _rank_of
+
+    uniques = np.array(["G2:1", "G1:3", "", "G10:1", "G1:2"], dtype=object)
+    rank, ordered = _first_seen_ranks(uniques)
+    as_dict = {s: i for i, s in enumerate(s for s in uniques.tolist() if s)}
+    assert rank.tolist() == _rank_of(uniques, as_dict).tolist() == [0, 1, 4, 2, 3]
+    assert ordered == 4
+    a = pd.DataFrame({"segment_id": ["G2:1", "G1:3", "G2:1"], "code_id": ["X", "", "Y"]})
+    b = pd.DataFrame({"segment_id": ["G10:1", "G1:3", "G2:1"], "code_id": ["X", "Y", "X"]})
+    pair = prepare_pair(a, b)
+    assert pair.segment_rank == {"G2:1": 0, "G1:3": 1, "G10:1": 2}
+    assert pair.both == ["G2:1", "G1:3"]
+    diffs = pair.differences
+    assert list(zip(diffs["segment_id"], diffs["code_id"], strict=True)) == [
+        ("G2:1", "Y"),
+        ("G1:3", "Y"),
+    ]
+    looked_up = pair.keys.lookup(diffs["segment_id"], diffs["code_id"])
+    assert pair.difference_keys.tolist() == looked_up.tolist()

@@ -19,7 +19,7 @@ from qualcode.reconcile.decisions import (
     REPLAY,
     RULE_PREFIX,
     STRATEGIES,
-    check_decisions,
+    checked_decisions,
     timestamp,
 )
 from qualcode.reconcile.pair import (
@@ -107,9 +107,14 @@ def build_consensus(
 
 
 def _build_consensus(
-    pair: CodingPair, decisions: pd.DataFrame, *, excerpts: str = "union"
+    pair: CodingPair,
+    decisions: pd.DataFrame,
+    *,
+    excerpts: str = "union",
+    decided: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """`build_consensus`, with the consensus rows' cell keys."""
+    """`build_consensus`, with the consensus rows' cell keys; `decided`: the decisions' cell keys
+    when the caller has them."""
     import numpy as np
     import pandas as pd
 
@@ -118,7 +123,8 @@ def _build_consensus(
     keys = pair.keys
     both = keys.both
     decision = decisions["decision"].to_numpy(object)
-    decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
+    if decided is None:
+        decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
     kept = np.sort(decided[decision == KEPT])
     added = _distinct(decided[decision == ADDED])
     none = _repeat("", len(added))
@@ -224,6 +230,18 @@ def excerpt_differences(pair: CodingPair) -> int:
     return sum(sa[k] != sb.get(k) for k in sa)
 
 
+def _has_memo(memo: pd.Series) -> np.ndarray:
+    """Per row: the memo has text (`.str.strip() != ""`), stripping only the non-empty ones (most
+    rows have no memo)."""
+    import numpy as np
+
+    values = memo.astype(str).to_numpy(object)
+    has = values != ""
+    at = has.nonzero()[0]
+    has[at] = np.array([v.strip() != "" for v in values[at].tolist()], dtype=bool)
+    return has
+
+
 def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
     """Every memo of both coders, labelled with its author, on the consensus rows.
 
@@ -237,7 +255,7 @@ def _consensus_memos(out: pd.DataFrame, coders) -> list[str]:
     memos = [""] * len(out)
     records = []
     for name, df in coders:
-        has = df["memo"].astype(str).str.strip() != ""
+        has = _has_memo(df["memo"])
         cols = ["segment_id", "code_id", "memo", "start_char", "end_char"]
         for seg, code, memo, s, e in df.loc[has, cols].itertuples(index=False, name=None):
             span = _span_of(s, e)
@@ -293,20 +311,30 @@ class ReconcileResult:
     pair: CodingPair = field(repr=False)
 
 
-def _with_flags(pair: CodingPair, decisions: pd.DataFrame) -> pd.DataFrame:
-    """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences."""
+def _with_flags(
+    pair: CodingPair, decisions: pd.DataFrame, decided: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Fill coder_a/coder_b (1/0) from the codings and order rows like the differences; and the
+    rows' cell keys in that order (`decided`: the decisions' keys, row for row, when known)."""
     import numpy as np
 
     keys = pair.keys
-    decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
+    if decided is None:
+        decided = keys.lookup(decisions["segment_id"], decisions["code_id"])
     out = decisions.copy(deep=False)
     for column, row_keys in (("coder_a", keys.a), ("coder_b", keys.b)):
         applied = _distinct(row_keys[row_keys % keys.width != 0])
         out[column] = _choose(_in_sorted(decided, applied), "1", "0")
     out = out[list(DECISION_COLUMNS)]
     if (decided < 0).any():  # pragma: no cover - checked decisions name ranked cells
-        return _order(out, pair.segment_rank, pair.code_rank)
-    return out.iloc[np.argsort(decided, kind="stable")].reset_index(drop=True)
+        out = _order(out, pair.segment_rank, pair.code_rank)
+        return out, keys.lookup(out["segment_id"], out["code_id"])
+    if len(decided) > 1 and not (decided[1:] > decided[:-1]).all():
+        # rows in key order already (a strategy's, a log written by reconcile) are left as
+        # they are: a take of every string column in another order is a cache miss per cell
+        order = np.argsort(decided, kind="stable")
+        out, decided = out.iloc[order], decided[order]
+    return out.reset_index(drop=True), decided
 
 
 def _decided_rows(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -400,7 +428,7 @@ def reconcile_pair(
     stamp = timestamp(now)
     dfile = str(decisions_file) if decisions_file is not None else None
     if decisions is not None:
-        replayed = check_decisions(pair, _decided_rows(decisions), file=dfile)
+        replayed, replayed_keys = checked_decisions(pair, _decided_rows(decisions), file=dfile)
         if not keep_strategy:
             replayed["strategy"] = REPLAY
         replayed.loc[replayed["strategy"] == "", "strategy"] = REPLAY
@@ -408,11 +436,11 @@ def reconcile_pair(
         replayed.loc[replayed["timestamp"] == "", "timestamp"] = stamp
     else:
         replayed = pd.DataFrame(columns=list(DECISION_COLUMNS))
-    diffs = pair.differences
+        replayed_keys = np.empty(0, dtype="int64")
+    diffs, rest_keys = pair.differences, pair.difference_keys
     if len(replayed):
-        keys = pair.keys
-        replayed_keys = np.sort(keys.lookup(replayed["segment_id"], replayed["code_id"]))
-        rest = diffs[~_in_sorted(keys.lookup(diffs["segment_id"], diffs["code_id"]), replayed_keys)]
+        open_ = ~_in_sorted(rest_keys, np.sort(replayed_keys))
+        rest, rest_keys = diffs[open_], rest_keys[open_]
     else:
         rest = diffs
     if len(rest):
@@ -431,12 +459,15 @@ def reconcile_pair(
             }
         )
         log = pd.concat([replayed, auto], ignore_index=True)
+        log_keys = np.concatenate([replayed_keys, rest_keys])
     else:
-        log = replayed
-    log = _with_flags(pair, log.fillna(""))
+        log, log_keys = replayed, replayed_keys
+    if log.isna().to_numpy().any():  # (fillna copies every column, NA or not)
+        log = log.fillna("")
+    log, log_keys = _with_flags(pair, log, log_keys)
     step(1)
     excerpts = EXCERPTS_OF.get(strategy or "", "union")
-    consensus, consensus_keys = _build_consensus(pair, log, excerpts=excerpts)
+    consensus, consensus_keys = _build_consensus(pair, log, excerpts=excerpts, decided=log_keys)
     step(1)
     summary = summarise(pair, consensus, log, strategy, consensus_keys=consensus_keys)
     summary.excerpt_cells = excerpt_differences(pair)

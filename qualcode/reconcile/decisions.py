@@ -12,6 +12,7 @@ from qualcode.model import DECISION_COLUMNS, DECISIONS
 from qualcode.reconcile.pair import CodingPair, _cells, _distinct, _in_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 AUTOMATIC_STRATEGIES: tuple[str, ...] = ("union", "intersection", "prefer-a", "prefer-b")
@@ -119,6 +120,18 @@ def check_decisions(
     decided twice (a replayed log); `repeats="last"` keeps the last (a resumed interactive session,
     where [b]ack appends a new decision).
     """
+    return checked_decisions(pair, decisions, file=file, repeats=repeats)[0]
+
+
+def checked_decisions(
+    pair: CodingPair,
+    decisions: pd.DataFrame,
+    *,
+    file: str | Path | None = None,
+    repeats: str = "error",
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """`check_decisions`, with each returned row's cell key (`PairKeys`): the rows are looked up
+    once, here, and reconcile goes on with their keys."""
     import numpy as np
     import pandas as pd
 
@@ -135,7 +148,7 @@ def check_decisions(
     )
     df = df[list(DECISION_COLUMNS)].reset_index(drop=True)
     if df.empty:
-        return df
+        return df, np.empty(0, dtype="int64")
 
     keys = pair.keys
     seg_col, code_col = df["segment_id"], df["code_id"]
@@ -270,6 +283,7 @@ def check_decisions(
             last = np.ones(len(df), dtype=bool)
             last[order[:-1][same]] = False  # a later row decides the same cell
             df = df[last]
+            decided = decided[last]
         else:
             first = int(dup.nonzero()[0][0])
             key = (df["segment_id"].iat[first], df["code_id"].iat[first])
@@ -281,4 +295,4 @@ def check_decisions(
                 line=int(rows[1]),
                 hint="keep exactly one decision per (segment_id, code_id)",
             )
-    return pd.DataFrame(df).reset_index(drop=True)
+    return pd.DataFrame(df).reset_index(drop=True), decided

@@ -58,6 +58,7 @@ class PairKeys:
     b: np.ndarray
     reviewed_a: np.ndarray  # bool per segment rank: A reviewed it
     reviewed_b: np.ndarray
+    ordered: int = 0  # ranks 0 .. ordered - 1 are the segment order's (the rest: ids it lacks)
     _index: tuple[pd.Index, np.ndarray] | None = field(default=None, repr=False)
 
     @property
@@ -125,13 +126,27 @@ def _factorized(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[np.ndarr
     return codes, np.asarray(uniques, dtype=object)
 
 
+def _first_seen_ranks(uniques: np.ndarray) -> tuple[np.ndarray, int]:
+    """`_rank_of(uniques, rank)` for the rank of the non-empty values in first-seen order (the
+    segments without a segments file): each value's place among them, "" after them all; and how
+    many they are. Numbered by a pass over the values, not a dict of millions of ids."""
+    import numpy as np
+
+    empty = uniques == ""
+    ranked = int(len(uniques) - empty.sum())
+    rank = np.cumsum(~empty, dtype="int64") - 1
+    rank[empty] = ranked
+    return rank, ranked
+
+
 def _pair_keys(
     a: pd.DataFrame,
     b: pd.DataFrame,
-    segment_rank: dict[str, int],
+    segment_rank: dict[str, int] | None,
     code_rank: dict[str, int],
     factorized: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> PairKeys:
+    """The pair's keys; `segment_rank` None: the segments ranked in first-seen order (A then B)."""
     import numpy as np
 
     na = len(a)
@@ -139,14 +154,18 @@ def _pair_keys(
         _factorized(a, b, "segment_id"),
         _factorized(a, b, "code_id"),
     )
-    seg_rank = _rank_of(seg_uniques, segment_rank)
+    if segment_rank is None:
+        seg_rank, ordered = _first_seen_ranks(seg_uniques)
+    else:
+        seg_rank, ordered = _rank_of(seg_uniques, segment_rank), len(segment_rank)
     # "" (reviewed, no code) ranks before every code: rank + 1, with "" at 0
     code_rank1 = np.where(code_uniques == "", -1, _rank_of(code_uniques, code_rank)) + 1
     code_rank1 = code_rank1.astype("int64")
     width = int(max(len(code_rank), code_rank1.max(initial=0))) + 1
-    n_segments = int(max(len(segment_rank), seg_rank.max(initial=-1) + 1))
+    n_segments = int(max(ordered, seg_rank.max(initial=-1) + 1))
     segments = _repeat("", n_segments)
-    segments[list(segment_rank.values())] = list(segment_rank)
+    if segment_rank is not None:
+        segments[list(segment_rank.values())] = list(segment_rank)
     segments[seg_rank] = seg_uniques
     codes = _repeat("", width)
     codes[[r + 1 for r in code_rank.values()]] = list(code_rank)
@@ -157,7 +176,7 @@ def _pair_keys(
     reviewed_b = np.zeros(n_segments, dtype=bool)
     reviewed_a[row_seg[:na]] = True
     reviewed_b[row_seg[na:]] = True
-    return PairKeys(width, segments, codes, keys[:na], keys[na:], reviewed_a, reviewed_b)
+    return PairKeys(width, segments, codes, keys[:na], keys[na:], reviewed_a, reviewed_b, ordered)
 
 
 def _cell_keys(keys: PairKeys, row_keys: np.ndarray, segments: np.ndarray) -> np.ndarray:
@@ -215,7 +234,6 @@ class CodingPair:
     b: pd.DataFrame
     coder_a: str
     coder_b: str
-    segment_rank: dict[str, int]
     code_rank: dict[str, int]
     both: list[str]  # segments both coders reviewed, in order
     only_a: list[str]
@@ -226,12 +244,33 @@ class CodingPair:
     file_a: str | None = None
     file_b: str | None = None
     _keys: PairKeys | None = field(default=None, repr=False, compare=False)
+    # segment id -> rank; None: the segments in first-seen order (keys.segments), made on use
+    _segment_rank: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    _difference_keys: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def segment_rank(self) -> dict[str, int]:
+        """Segment id -> its rank (the segments file's order, else first seen in A then B)."""
+        if self._segment_rank is None:
+            keys = self.keys
+            self._segment_rank = {
+                s: i for i, s in enumerate(keys.segments[: keys.ordered].tolist())
+            }
+        return self._segment_rank
+
+    @property
+    def difference_keys(self) -> np.ndarray:
+        """The cell keys of `differences`, row for row (sorted)."""
+        if self._difference_keys is None:
+            diffs = self.differences
+            self._difference_keys = self.keys.lookup(diffs["segment_id"], diffs["code_id"])
+        return self._difference_keys
 
     @property
     def keys(self) -> PairKeys:
         """The pair's rows as integer cell keys (built once, on first use)."""
         if self._keys is None:
-            self._keys = _pair_keys(self.a, self.b, self.segment_rank, self.code_rank)
+            self._keys = _pair_keys(self.a, self.b, self._segment_rank, self.code_rank)
         return self._keys
 
     @property
@@ -290,6 +329,8 @@ def prepare_pair(
         for col in CODING_COLUMNS:
             if col not in df.columns:
                 df[col] = ""
+            elif _str_column(df[col]):
+                continue  # as read_codings gives it: fillna and astype would copy it unchanged
             df[col] = df[col].fillna("").astype(str)
     if codebook is not None:
         from qualcode.ids import check_code_ids
@@ -302,11 +343,10 @@ def prepare_pair(
         _check_against_segments(b, known, file_b, segments_file)
     seg_factors = _factorized(a, b, "segment_id")
     code_factors = _factorized(a, b, "code_id")
+    # without a segments file: first seen in A then B (ranked from the factorised ids)
+    segment_rank = None
     if segments is not None:
-        seg_order = list(segments["segment_id"])
-    else:  # first seen in A then B
-        seg_order = [s for s in seg_factors[1].tolist() if s != ""]
-    segment_rank = {s: i for i, s in enumerate(seg_order)}
+        segment_rank = {s: i for i, s in enumerate(segments["segment_id"])}
     observed = [c for c in code_factors[1].tolist() if c != ""]
     if codebook is not None:
         book_ids = codebook.code_ids()
@@ -334,13 +374,12 @@ def prepare_pair(
     coder_b = _coder_name(b, Path(file_b).stem if file_b else "B")
     if coder_a == coder_b:
         coder_a, coder_b = f"{coder_a} (A)", f"{coder_b} (B)"
-    diffs = _differences(keys)
+    diffs, diff_keys = _differences(keys)
     return CodingPair(
         a=a,
         b=b,
         coder_a=coder_a,
         coder_b=coder_b,
-        segment_rank=segment_rank,
         code_rank=code_rank,
         both=both,
         only_a=only_a,
@@ -351,7 +390,15 @@ def prepare_pair(
         file_a=file_a,
         file_b=file_b,
         _keys=keys,
+        _segment_rank=segment_rank,
+        _difference_keys=diff_keys,
     )
+
+
+def _str_column(column: pd.Series) -> bool:
+    """A column of str with no missing value (pandas' str dtype), as `fillna("").astype(str)`
+    leaves it."""
+    return str(column.dtype) == "str" and not column.hasnans
 
 
 def _ranks(values: pd.Series, rank: dict[str, int] | None) -> np.ndarray:
@@ -408,12 +455,12 @@ def find_differences(
         segment_rank = {s: i for i, s in enumerate(_first_seen(a["segment_id"], b["segment_id"]))}
     if code_rank is None:
         code_rank = {c: i for i, c in enumerate(_first_seen(a["code_id"], b["code_id"]))}
-    return _differences(_pair_keys(a, b, segment_rank, code_rank))
+    return _differences(_pair_keys(a, b, segment_rank, code_rank))[0]
 
 
-def _differences(keys: PairKeys) -> pd.DataFrame:
+def _differences(keys: PairKeys) -> tuple[pd.DataFrame, np.ndarray]:
     """`find_differences` on a pair's keys: the cells in exactly one coder's distinct coded cells
-    on the segments both reviewed, in key order (segment order, then code order)."""
+    on the segments both reviewed, in key order (segment order, then code order); and their keys."""
     import numpy as np
     import pandas as pd
 
@@ -429,7 +476,7 @@ def _differences(keys: PairKeys) -> pd.DataFrame:
     once[:-1] &= ~same
     diff = cells[once]
     in_a = order[once] < len(cells_a)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "segment_id": pd.array(keys.segment_of(diff), dtype="str"),
             "code_id": pd.array(keys.code_of(diff), dtype="str"),
@@ -437,3 +484,4 @@ def _differences(keys: PairKeys) -> pd.DataFrame:
             "in_b": ~in_a,
         }
     )
+    return frame, diff
