@@ -1485,12 +1485,20 @@ def read_codings(path: str | Path) -> pd.DataFrame:
         name = coder_from_file(path)
         df["coder"] = name
         df.attrs[CODER_NOTE_ATTR] = f"{path} {note}: coder {name!r} is the file name"
-    # Ids, coders and offsets repeat a lot: each check and strip runs once per distinct value.
-    for col in ("segment_id", "code_id", "coder"):
+    # A segment id hardly repeats: it is stripped row by row, in file order (one hash table of
+    # millions of distinct ids outgrows the CPU caches: pd.factorize of a 4M-segment coder's ids
+    # took 14x the time of a 1M one's, the strip pass 4.8x).
+    ids = df["segment_id"].tolist()
+    stripped_ids = [v.strip() for v in ids]
+    if not all(stripped_ids):
+        i = stripped_ids.index("")
+        raise ContractError("segment_id is empty", **row_location(df, path, i, "segment_id"))
+    if stripped_ids != ids:  # (str.strip gives the same object back when there is nothing to strip)
+        df["segment_id"] = stripped_ids
+    del ids, stripped_ids
+    # Codes, coders and offsets repeat a lot: each check and strip runs once per distinct value.
+    for col in ("code_id", "coder"):
         codes, uniques, stripped = _distinct_stripped(df[col])
-        if col == "segment_id" and "" in stripped:
-            i = _first_row_of(codes, [stripped.index("")])
-            raise ContractError("segment_id is empty", **row_location(df, path, i, "segment_id"))
         if stripped != uniques:
             df[col] = _take(stripped, codes)
     spans_given = False
