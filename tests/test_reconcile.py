@@ -374,3 +374,56 @@ def test_segments_ranked_in_first_seen_order_without_a_segments_file():
     ]
     looked_up = pair.keys.lookup(diffs["segment_id"], diffs["code_id"])
     assert pair.difference_keys.tolist() == looked_up.tolist()
+
+
+def _codings_ids(rng, ids, repeat_max):
+    return np.array([i for i in ids for _ in range(rng.randint(1, repeat_max))], dtype=object)
+
+
+def test_segment_factors_equal_pandas_factorize():
+    # A's then B's segment ids as pd.factorize numbers them: runs collapsed, both coders' runs in
+    # one order numbered by place, anything else factorised (an id in two runs of A, B's own order,
+    # ids only one coder has, no rows)
+    import random
+
+    from qualcode.reconcile.pair import _segment_factors
+
+    rng = random.Random(7)
+    cases = [([], []), (["G1:1"], []), ([], ["G1:1"])]
+    for _ in range(200):
+        ids = [f"G{rng.randint(1, 3)}:{rng.randint(1, 5)}" for _ in range(rng.randint(1, 10))]
+        a = _codings_ids(rng, ids, 3)
+        same = _codings_ids(rng, ids, 3)
+        shuffled = ids[:]
+        rng.shuffle(shuffled)
+        cases += [(a, same), (a, _codings_ids(rng, shuffled, 2)), (a, same[:-1]), (a, ["X:1"])]
+    for a, b in cases:
+        a, b = np.array(a, dtype=object), np.array(b, dtype=object)
+        codes, uniques = _segment_factors(a, b)
+        expected_codes, expected_uniques = pd.factorize(np.concatenate([a, b]))
+        assert codes.tolist() == expected_codes.tolist()
+        assert uniques.tolist() == list(expected_uniques)
+
+
+class _Colliding(str):
+    """An id whose hash equals every other's: ranks must come from comparing the ids."""
+
+    def __hash__(self) -> int:
+        return 7
+
+
+@pytest.mark.parametrize("kind", [str, _Colliding])
+def test_segment_ranks_by_sorted_hashes_equal_an_index_lookup(kind):
+    from qualcode.reconcile.pair import PairKeys
+
+    segments = np.array([kind(s) for s in ["G1:1", "", "G1:2", "G2:1", "", "G10:1"]], dtype=object)
+    keys = PairKeys(3, segments, np.array(["", "X"], dtype=object), *[np.zeros(0)] * 4)
+    asked = ["G2:1", "G1:1", "", "nope", "G10:1", "G1:2", "G2:1"]
+    used = (segments != "").nonzero()[0]
+    at = pd.Index(segments[used].astype(str)).get_indexer(asked)
+    expected = np.where(at >= 0, used[at], -1).tolist()
+    assert expected == [3, 0, -1, -1, 5, 2, 3]
+    assert (
+        keys.segment_ranks(pd.Series([kind(s) for s in asked], dtype=object)).tolist() == expected
+    )
+    assert keys.segment_ranks(pd.Series([], dtype=object)).tolist() == []
