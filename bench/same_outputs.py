@@ -3,7 +3,7 @@
 A speed or memory change must leave every output unchanged (issue 19). This runs the same commands
 with this checkout and with a baseline checkout (`--baseline DIR`, e.g. `git worktree add /tmp/base
 main`), each on its own copy of the inputs, and compares every file the commands wrote (reconcile's
-timestamps and the pair record are the only differences allowed: see IGNORED). Two studies: the
+timestamps, backup names and the pair record are the only differences allowed: see IGNORED). Two studies: the
 bundled one (sample_transcripts/, codebooks/bup_group_visits.yaml) and a seeded synthetic one from
 bench/scaling.py (`--segments`, default 20,000), so large-study code paths run too.
 
@@ -30,6 +30,10 @@ from scaling import make_study  # noqa: E402
 COMMANDS: list[list[str]] = [
     ["ingest", "transcripts", "-o", "segments.csv", "--roster", "roster.csv"],
     ["ingest", "segments.csv", "-o", "segments_again.csv", "--roster", "roster.csv"],
+    ["code", "segments.csv", "--codebook", "codebook.yaml", "--coder", "auto", "--auto",
+     "-o", "codings/auto.csv"],
+    ["code", "segments.csv", "--codebook", "codebook.yaml", "--coder", "auto", "--auto",
+     "--include-facilitator", "--chunk-segments", "7", "-o", "codings/auto.csv"],
     ["compare", "codings/coder_a.csv", "codings/coder_b.csv", "--codebook", "codebook.yaml",
      "-f", "json", "-o", "compare.json"],
     ["compare", "codings/coder_a.csv", "codings/coder_b.csv", "--codebook", "codebook.yaml",
@@ -52,7 +56,10 @@ COMMANDS: list[list[str]] = [
      "--permutations", "50", "-f", "json", "-o", "saturation_two.json"],
 ]  # fmt: skip
 # Lines that hold the time of the run, not a result.
-IGNORED = re.compile(rb"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)")
+IGNORED = re.compile(
+    rb"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)"
+    rb"|(\.\d{8}-\d{6}-\d{6}\.bak)"  # a backup's name: the time it was made
+)
 
 
 def bundled(folder: Path) -> None:
