@@ -120,7 +120,7 @@ def stamp(
 
     A row whose segment is not in `segments` keeps the hash it had (or none). Without segments or
     codebook the column is left as it is."""
-    out = codings.copy()
+    out = codings.copy(deep=False)  # columns are replaced, never changed in place: no cell copied
     for col in PROVENANCE_COLUMNS:
         if col not in out.columns:
             out[col] = ""

@@ -462,8 +462,9 @@ def reconcile_pair(
         log_keys = np.concatenate([replayed_keys, rest_keys])
     else:
         log, log_keys = replayed, replayed_keys
-    if log.isna().to_numpy().any():  # (fillna copies every column, NA or not)
-        log = log.fillna("")
+    for column in log.columns:  # (DataFrame.fillna copies every column, NA or not)
+        if log[column].hasnans:  # coder_a/coder_b of the strategy's rows: filled in next
+            log[column] = log[column].fillna("")
     log, log_keys = _with_flags(pair, log, log_keys)
     step(1)
     excerpts = EXCERPTS_OF.get(strategy or "", "union")
