@@ -553,7 +553,21 @@ def _row_runs(matrix: np.ndarray, code_ids: np.ndarray) -> list[list[str]]:
 
 
 def _code_tuples(matrix: np.ndarray, code_ids: np.ndarray) -> list[tuple[str, ...]]:
-    return [tuple(r) for r in _row_runs(matrix, code_ids)]
+    """Per row of a boolean matrix, the tuple of the code ids set; each distinct row's tuple is
+    made once (the disagreements' rows repeat a few hundred code sets) and shared by its rows."""
+    import numpy as np
+
+    from qualcode.agreement.stats import distinct_rows, pack_rows
+
+    if not len(matrix):
+        return []
+    sets, inverse = distinct_rows(pack_rows(matrix))
+    row_of_set = np.zeros(len(sets), dtype=np.intp)
+    row_of_set[inverse] = np.arange(len(inverse))  # a row holding each distinct set
+    tuples = np.empty(len(sets), dtype=object)
+    for k, codes in enumerate(_row_runs(matrix[row_of_set], code_ids)):
+        tuples[k] = tuple(codes)
+    return tuples[inverse].tolist()
 
 
 def _overall(total: dict[str, Any], n_codes: int, per_code: pd.DataFrame) -> dict[str, Any]:
