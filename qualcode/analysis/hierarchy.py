@@ -314,7 +314,11 @@ def hierarchy_report(
     }
     counts["assent_only_pairs"] = int(ideas["assent_only"].sum())
     quote_table = exemplar_quotes(
-        data, ideas["id"].tolist(), quotes, label_template=quote_label or DEFAULT_LABEL
+        data,
+        ideas["id"].tolist(),
+        quotes,
+        label_template=quote_label or DEFAULT_LABEL,
+        segment_codes=count.segment,
     )
     report = HierarchyReport(
         hierarchy=hierarchy,

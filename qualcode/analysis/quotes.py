@@ -163,9 +163,9 @@ def _band_distance(words: int) -> int:
     return lo - words if words < lo else words - hi if words > hi else 0
 
 
-def _excerpts(data: StudyData) -> pd.DataFrame:
+def _excerpts(data: StudyData) -> tuple[pd.DataFrame, bool]:
     """The study's excerpts joined to their applied coding (one whole-turn excerpt per coding when
-    `data` carries none)."""
+    `data` carries none), and whether row i of it is row i of `data.applied` for every row."""
     applied = data.applied
     ex = data.excerpts
     if ex is None:
@@ -189,14 +189,15 @@ def _excerpts(data: StudyData) -> pd.DataFrame:
         # merge's rows, side by side (a merge hashes millions of id strings, issue 19).
         import pandas as pd
 
-        return pd.concat(
+        frame = pd.concat(
             [
                 applied.reset_index(drop=True),
                 ex.drop(columns=["segment_id", "code_id"]).reset_index(drop=True),
             ],
             axis=1,
         )
-    return applied.merge(ex, on=["segment_id", "code_id"], how="inner")
+        return frame, True
+    return applied.merge(ex, on=["segment_id", "code_id"], how="inner"), False
 
 
 def _aligned(applied: pd.DataFrame, ex: pd.DataFrame) -> bool:
@@ -209,14 +210,17 @@ def _aligned(applied: pd.DataFrame, ex: pd.DataFrame) -> bool:
     )
 
 
-def _other_codes(applied: pd.DataFrame, ex: pd.DataFrame):
+def _other_codes(applied: pd.DataFrame, ex: pd.DataFrame, segment_codes: np.ndarray | None = None):
     """Per candidate excerpt: how many other codes its turn carries (rule 5), counted as the
     applied rows of its segment (one row per (segment, code): `load_study`), on integer codes of
-    the segment ids (a groupby and a dict over millions of id strings grow faster, issue 19)."""
+    the segment ids (a groupby and a dict over millions of id strings grow faster, issue 19).
+    `segment_codes`: the applied rows' codes, already made, when `ex` is row for row `applied`."""
     import numpy as np
 
     from qualcode.idcodes import factorize
 
+    if segment_codes is not None:
+        return np.bincount(segment_codes)[segment_codes] - 1
     m = len(applied)
     codes = factorize(
         np.concatenate(
@@ -249,8 +253,10 @@ def exemplar_quotes(
     n: int,
     *,
     label_template: str = DEFAULT_LABEL,
+    segment_codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Up to `n` quotes per idea by QUOTE_RULE, ideas in the given (codebook) order."""
+    """Up to `n` quotes per idea by QUOTE_RULE, ideas in the given (codebook) order.
+    `segment_codes`: integer codes of `data.applied`'s segment ids, when the caller has them."""
     import numpy as np
     import pandas as pd
 
@@ -261,8 +267,8 @@ def exemplar_quotes(
     rank_of = {t: i for i, t in enumerate(data.transcripts)}
     patterns = _keyword_patterns(data)
     people = _attributes(data)
-    ex = _excerpts(data)
-    other_codes = _other_codes(applied, ex)
+    ex, aligned = _excerpts(data)
+    other_codes = _other_codes(applied, ex, segment_codes if aligned else None)
     # Plain lists of the columns (iterating pandas string columns, or itertuples, goes through
     # __getitem__ per element: most of this function's time at a million turns, issue 19).
     col = {c: ex[c].tolist() for c in _CANDIDATE_COLUMNS if c in ex.columns}
