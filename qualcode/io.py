@@ -813,6 +813,85 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
+# A carriage return in a cell (old Mac line ends, some docx/VTT/SRT exports, a memo pasted from
+# another tool, an imported project): with lineterminator="\n", Python's csv writer (3.11) and
+# pandas' to_csv quote a cell only for `,` `"` or `\n`, yet pandas', the csv module's and
+# spreadsheets' readers take an unquoted \r as the end of a row, so the row came back split.
+# A cell holding \r is written quoted; a file with no \r in any cell keeps its bytes. The quoting
+# is the writer's own: each \r is written as "\n" + a mark found in no cell (so the writer quotes
+# the cell as it quotes a line break), and the mark is turned back into \r in the text written.
+_CSV_CHUNK_ROWS = 16_384  # about this many rows rendered at a time (a few MB of text)
+_MARK_CHARS = [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + [
+    chr(c) for c in range(0xE000, 0xF900)  # the private use area: not in ordinary text
+]
+
+
+def _cr_mark(text: str) -> str:
+    """A character that `text` (every cell the mark could meet) does not hold."""
+    for mark in _MARK_CHARS:
+        if mark not in text:
+            return mark
+    raise OutputError(  # pragma: no cover - a chunk holding 6,400 private-use characters
+        "cannot quote a cell holding a carriage return: the cells use every marker character"
+    )
+
+
+def _unquoted_cr(value: object, mark: str) -> object:
+    return value.replace("\r", "\n" + mark) if isinstance(value, str) else value
+
+
+def csv_line(values: Sequence[object]) -> str:
+    """One CSV row with LF line end, as csv.writer(lineterminator="\n") writes it, except that a
+    cell holding \r is quoted (see the comment above _CSV_CHUNK_ROWS)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not any(isinstance(v, str) and "\r" in v for v in values):
+        writer.writerow(values)
+        return buffer.getvalue()
+    texts = ["" if v is None else v if isinstance(v, str) else str(v) for v in values]
+    mark = _cr_mark("".join(texts))
+    writer.writerow([_unquoted_cr(v, mark) for v in texts])
+    return buffer.getvalue().replace("\n" + mark, "\r")
+
+
+def _cr_quoted_csv(part: pd.DataFrame, header: bool) -> str:
+    """`part.to_csv(...)` with each text cell (and column name) holding \r quoted."""
+    names = [str(c) for c in part.columns]
+    text_columns = [i for i in range(part.shape[1]) if part.dtypes.iloc[i].kind not in "biufcmM"]
+    cells = [names] if header else []
+    cells += [map(str, part.iloc[:, i].tolist()) for i in text_columns]
+    mark = _cr_mark("\x00".join("\x00".join(c) for c in cells))  # every cell the mark could meet
+    part = part.copy(deep=False)
+    for i in text_columns:
+        part.isetitem(i, part.iloc[:, i].map(lambda v: _unquoted_cr(v, mark)))
+    if header:
+        part.columns = [_unquoted_cr(n, mark) for n in names]
+    text = part.to_csv(index=False, header=header, lineterminator="\n")
+    return text.replace("\n" + mark, "\r")
+
+
+def write_frame_csv(df: pd.DataFrame, fh=None, *, header: bool = True) -> str | None:
+    """`df.to_csv(fh, index=False, header=header, lineterminator="\n")`, the same bytes, except
+    that a cell (or column name) holding \r is quoted so that every reader reads the row back.
+    Returns the text when `fh` is None, as to_csv does.
+
+    Rendered a chunk at a time, each searched for \r (the writer never writes one itself: LF line
+    ends); only a chunk holding one is rendered again. The chunks are whole multiples of to_csv's
+    own (100,000 cells // columns, pandas/io/formats/csvs.py), which it formats one by one (a
+    datetime column's format depends on its chunk), so the bytes are those of one to_csv call."""
+    out = io.StringIO() if fh is None else fh
+    pandas_rows = (100_000 // (df.shape[1] or 1)) or 1
+    step = pandas_rows * max(1, _CSV_CHUNK_ROWS // pandas_rows)
+    for start in range(0, max(len(df), 1), step):
+        part = df.iloc[start : start + step]
+        first = header and start == 0
+        text = part.to_csv(index=False, header=first, lineterminator="\n")
+        if "\r" in text:
+            text = _cr_quoted_csv(part, first)
+        out.write(text)
+    return out.getvalue() if fh is None else None
+
+
 def write_csv_rows(
     path: str | Path,
     columns: Sequence[str],
@@ -821,15 +900,32 @@ def write_csv_rows(
     backup: bool = True,
     neutralise: bool = False,
 ) -> Path:
-    """Write rows (sequences or dicts) as UTF-8 CSV with LF line ends, atomically."""
+    """Write rows (sequences or dicts) as UTF-8 CSV with LF line ends, atomically (a cell holding
+    \r quoted, `csv_line`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    batch: list[list[object]] = []
+
+    def flush(fh) -> None:
+        writer.writerows(batch)
+        text = buffer.getvalue()
+        if "\r" in text:  # the writer never writes \r itself (LF line ends): a cell holds one
+            text = "".join(map(csv_line, batch))
+        fh.write(text)
+        buffer.seek(0)
+        buffer.truncate()
+        batch.clear()
+
     with atomic_open(path, "w", backup=backup) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
+        batch.append(list(columns))
         for row in rows:
             values = [row.get(c, "") for c in columns] if isinstance(row, dict) else list(row)
             if neutralise:
                 values = [neutralise_formula(v) for v in values]
-            writer.writerow(["" if v is None else v for v in values])
+            batch.append(["" if v is None else v for v in values])
+            if len(batch) >= 4096:
+                flush(fh)
+        flush(fh)
     return Path(path)
 
 
@@ -841,14 +937,14 @@ def write_dataframe_csv(
     neutralise: bool = False,
     keep: int | None = None,
 ) -> Path:
-    """Write a DataFrame as CSV atomically (no index)."""
+    """Write a DataFrame as CSV atomically (no index; a cell holding \r quoted)."""
     frame = df
     if neutralise:
         frame = (
             df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
         )
     with atomic_open(path, "w", backup=backup, keep=keep) as fh:
-        frame.to_csv(fh, index=False, lineterminator="\n")
+        write_frame_csv(frame, fh)
     return Path(path)
 
 
@@ -1838,7 +1934,8 @@ def write_codings_folder(
     try:
         n = 0
         for i, df in enumerate(parts):
-            _codings_frame(df).to_csv(tmp / f"part-{i:05d}.csv", index=False, lineterminator="\n")
+            with open(tmp / f"part-{i:05d}.csv", "w", encoding="utf-8", newline="") as fh:
+                write_frame_csv(_codings_frame(df), fh)
             n += 1
         if not n:
             (tmp / "part-00000.csv").write_text(",".join(CODING_COLUMNS) + "\n", encoding="utf-8")
@@ -1894,7 +1991,7 @@ def write_codings_parts(
             cols = list(CODING_COLUMNS) + [c for c in df.columns if c not in CODING_COLUMNS]
             body = _plain_csv_body(df, cols)
             if body is None:
-                _codings_frame(df).to_csv(fh, index=False, header=header, lineterminator="\n")
+                write_frame_csv(_codings_frame(df), fh, header=header)
             else:
                 if header:
                     fh.write(",".join(cols) + "\n")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 from datetime import datetime
 from pathlib import Path
@@ -164,11 +163,12 @@ def append_decision(path: str | Path, row: dict[str, str]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
+    from qualcode.io import csv_line  # a reason holding \r is quoted
+
     with open(path, "a", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
         if new:
-            writer.writerow(DECISION_COLUMNS)
-        writer.writerow([row.get(c, "") for c in DECISION_COLUMNS])
+            fh.write(csv_line(DECISION_COLUMNS))
+        fh.write(csv_line([row.get(c, "") for c in DECISION_COLUMNS]))
         fh.flush()
         with contextlib.suppress(OSError):
             os.fsync(fh.fileno())

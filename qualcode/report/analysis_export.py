@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import OutputError
-from qualcode.io import DERIVED_KEEP, atomic_write_bytes, atomic_write_text, neutralise_formula
+from qualcode.io import (
+    DERIVED_KEEP,
+    atomic_write_bytes,
+    atomic_write_text,
+    neutralise_formula,
+    write_frame_csv,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -41,7 +47,7 @@ def csv_text(df: pd.DataFrame) -> str:
     """A table as CSV text, formula-neutralised."""
     safe = df.map(neutralise_formula)
     buffer = io.StringIO()
-    safe.to_csv(buffer, index=False, lineterminator="\n")
+    write_frame_csv(safe, buffer)  # a cell holding \r quoted
     return buffer.getvalue()
 
 

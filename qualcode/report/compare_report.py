@@ -22,7 +22,13 @@ from qualcode.agreement.compare import (
     USUAL_DOUBLE_CODED_SHARE,
     comparison_json,
 )
-from qualcode.io import DERIVED_KEEP, atomic_open, atomic_write_text, neutralise_formula
+from qualcode.io import (
+    DERIVED_KEEP,
+    atomic_open,
+    atomic_write_text,
+    neutralise_formula,
+    write_frame_csv,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -339,7 +345,7 @@ def csv_frame(c: Comparison) -> pd.DataFrame:
 def to_csv_text(c: Comparison) -> str:
     df = csv_frame(c)
     df = df.map(neutralise_formula) if hasattr(df, "map") else df.applymap(neutralise_formula)
-    return df.to_csv(index=False, lineterminator="\n")
+    return write_frame_csv(df)
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -667,7 +673,7 @@ def multi_unit_text(text: str, fmt: str, unit: str, extra: Any) -> str:
         else:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         df.insert(0, "unit", unit)
-        return df.to_csv(index=False, lineterminator="\n")
+        return write_frame_csv(df)
     if unit != "span":
         return text
     if fmt == "html":

@@ -143,12 +143,12 @@ def multi_text(m: MultiComparison, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(multi_to_dict(m), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
-        from qualcode.io import neutralise_formula
+        from qualcode.io import neutralise_formula, write_frame_csv
 
         kappas = m.pair_kappa.drop(columns=["label"])
         kappas = kappas.rename(columns={c: f"kappa {c}" for c in kappas.columns if c != "code_id"})
         frame = m.per_code.merge(kappas, on="code_id", how="left")
-        return frame.map(neutralise_formula).to_csv(index=False, lineterminator="\n")
+        return write_frame_csv(frame.map(neutralise_formula))
     if fmt == "html":
         return multi_html(m)
     if fmt == "md":
