@@ -822,7 +822,8 @@ def neutralise_formula(value: object) -> object:
 # the cell as it quotes a line break), and the mark is turned back into \r in the text written.
 _CSV_CHUNK_ROWS = 16_384  # about this many rows rendered at a time (a few MB of text)
 _MARK_CHARS = [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + [
-    chr(c) for c in range(0xE000, 0xF900)  # the private use area: not in ordinary text
+    chr(c)
+    for c in range(0xE000, 0xF900)  # the private use area: not in ordinary text
 ]
 
 

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from refi_helpers import DATA
 
@@ -256,8 +256,22 @@ def _import_and_check(data: bytes, root: Path) -> None:
         load_codebook(out / "codebook.yaml")
 
 
+# Found by this test: a source text with a lone CR was written to segments.csv unquoted, and the
+# row came back split ("turn must be a whole number, got ''"); tests/test_csv_carriage_return.py.
+CR_SOURCE = _guid(200)
+CR_PROJECT = {
+    f"sources/{CR_SOURCE}.txt": b"0\r0",
+    "project.qde": (
+        f'<?xml version="1.0" encoding="utf-8"?><Project xmlns="{NS_P}" name="fuzz" origin="fuzz">'
+        f'<CodeBook><Codes></Codes></CodeBook><Sources><TextSource guid="{CR_SOURCE}" name="0" '
+        f'plainTextPath="internal://{CR_SOURCE}.txt"></TextSource></Sources></Project>'
+    ).encode(),
+}
+
+
 @FUZZ
 @given(members=projects())
+@example(members=CR_PROJECT)
 def test_generated_projects_import_or_fail_cleanly(tmp_path_factory, members):
     _import_and_check(_zip(members), tmp_path_factory.mktemp("qdpx"))
 
