@@ -71,7 +71,9 @@ def test_a_frame_reads_back_as_written_and_keeps_to_csv_bytes_without_cr(rows):
         assert text == df.to_csv(index=False, lineterminator="\n")
     back = list(csv.reader(io.StringIO(text, newline="")))
     assert back == [["a", "b", "n"], *[[a, b, str(n)] for a, b, n in rows]]
-    if rows:
+    # pandas 2.1's C reader ends a cell at a NUL character (3.1 keeps it): the NUL round trip is
+    # checked with the csv module above, pandas' on the rest.
+    if rows and not any("\x00" in a or "\x00" in b for a, b, _ in rows):
         read = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         assert [tuple(r) for r in read.to_numpy()] == [(a, b, str(n)) for a, b, n in rows]
     lines = "".join(csv_line(r) for r in [("a", "b", "n"), *rows])
