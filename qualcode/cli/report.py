@@ -18,6 +18,7 @@ from qualcode.capacity import check_fits
 from qualcode.cli.options import (
     MemosOption,
     OutputOption,
+    one_thread_reads,
     protect_inputs,
 )
 from qualcode.cli.report_options import (
@@ -73,22 +74,6 @@ def _report_progress(what: str, *paths: Path | None) -> Iterator[Callable[..., N
 
     with progress_bar(what, REPORT_STEPS) as advance:
         yield advance
-
-
-@contextmanager
-def _one_thread_reads() -> Iterator[None]:
-    """Read the study's tables on one thread. pandas 3.1 parses a large CSV on several threads,
-    and each thread's malloc arena keeps its memory after the read: 50 MB more peak memory at
-    250,000 segments and 65 MB at a million, for the same CPU time (issue 19)."""
-    import pandas as pd
-
-    try:
-        pd.get_option("mode.max_threads")
-    except KeyError:  # pandas' OptionError: a pandas that has no parallel read
-        yield
-        return
-    with pd.option_context("mode.max_threads", 1):
-        yield
 
 
 EXTENSIONS = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
@@ -150,7 +135,7 @@ def _study(
         )
     if codings is None:
         raise typer.BadParameter("give --codings (one codings file)", param_hint="'--codings'")
-    with _one_thread_reads():
+    with one_thread_reads():
         roster_df = read_roster(roster) if roster is not None else None
         if segments is not None:
             seg_df = read_segments(segments)
