@@ -18,6 +18,7 @@ from qualcode.analysis.hierarchy import hierarchy_report, voiced_sentence
 from qualcode.codebook import load_codebook
 from qualcode.errors import ContractError
 from qualcode.io import read_codings, read_segments
+from qualcode.model import SEGMENT_COLUMNS
 from qualcode.roster import read_roster
 
 DATA = Path(__file__).parent / "data" / "analysis"
@@ -252,18 +253,7 @@ def test_counts_and_matrix_equal_a_plain_python_count_of_random_codings(seed):
             speaker, pid, role = rng.choice(speakers)
             words = " ".join("w" for _ in range(rng.randint(1, 12)))
             seg_rows.append((f"G{g}:{turn}", f"G{g}", turn, speaker, pid, role, words))
-    segments = pd.DataFrame(
-        seg_rows,
-        columns=[
-            "segment_id",
-            "transcript_id",
-            "turn",
-            "speaker",
-            "participant_id",
-            "role",
-            "text",
-        ],
-    )
+    segments = pd.DataFrame(seg_rows, columns=list(SEGMENT_COLUMNS[:7]))  # segment_id .. text
     codes = ["RI1", "RI2", "RI3", "RI5"]
     cod_rows = []
     for seg_id, *_ in seg_rows:
